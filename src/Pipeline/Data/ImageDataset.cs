@@ -1,0 +1,43 @@
+using FeatureExtractors;
+
+namespace Pipeline.Data;
+
+/// <summary>One image and the index of its class in <see cref="ImageDataset.Classes"/>.</summary>
+public sealed record LabeledImage(ImageSource Source, int Label);
+
+/// <summary>
+/// A labelled image set split into train and test. Built by <see cref="DatasetLoader"/>; the split is either
+/// the data set's own (IDX train/t10k files, <c>train/</c> + <c>test/</c> folders) or a seeded stratified one.
+/// </summary>
+public sealed class ImageDataset
+{
+    public ImageDataset(string name, string location, IReadOnlyList<string> classes, IReadOnlyList<LabeledImage> train, IReadOnlyList<LabeledImage> test, bool hasOwnSplit, ImageShape? nativeShape)
+    {
+        Name = name;
+        Location = location;
+        Classes = classes;
+        Train = train;
+        Test = test;
+        HasOwnSplit = hasOwnSplit;
+        NativeShape = nativeShape;
+    }
+
+    /// <summary>Short name for reports, e.g. <c>fashion-mnist</c>.</summary>
+    public string Name { get; }
+
+    /// <summary>The path it was loaded from.</summary>
+    public string Location { get; }
+
+    /// <summary>Class names, in label order.</summary>
+    public IReadOnlyList<string> Classes { get; }
+
+    public IReadOnlyList<LabeledImage> Train { get; }
+
+    public IReadOnlyList<LabeledImage> Test { get; }
+
+    /// <summary>True when the split came with the data rather than from our seeded split.</summary>
+    public bool HasOwnSplit { get; }
+
+    /// <summary>The size and channel count every image shares, when known without decoding (IDX: 28x28x1); otherwise null.</summary>
+    public ImageShape? NativeShape { get; }
+}
