@@ -6,7 +6,7 @@ namespace Pipeline.Data;
 public sealed record LabeledImage(ImageSource Source, int Label);
 
 /// <summary>
-/// A labelled image set split into train and test. Built by <see cref="DatasetLoader"/>; the split is either
+/// A labelled image set split into train and test. Built by <c>DatasetLoader</c>; the split is either
 /// the data set's own (IDX train/t10k files, <c>train/</c> + <c>test/</c> folders) or a seeded stratified one.
 /// </summary>
 public sealed class ImageDataset
