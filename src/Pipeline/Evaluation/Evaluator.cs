@@ -1,0 +1,31 @@
+using Microsoft.ML;
+using Pipeline.Data;
+using Pipeline.Models;
+using Pipeline.Training;
+
+namespace Pipeline.Evaluation;
+
+/// <summary>Evaluates a model (the whole saved chain, featurizer included) on a list of labelled images.</summary>
+public static class Evaluator
+{
+    public static ClassificationMetrics Evaluate(MLContext ml, ITransformer model, ModelInput input, IReadOnlyList<string> classes, IReadOnlyList<LabeledImage> images, DataWarnings warnings, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(ml);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(images);
+        var done = 0;
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        var view = ImageRows.Create(ml, images, input, classes.Count, warnings, cancellationToken, _ =>
+        {
+            done++;
+            if (progress is not null && done % 256 == 0)
+            {
+                progress.Report(new TrainingProgress("evaluating", done, images.Count, done / stopwatch.Elapsed.TotalSeconds));
+            }
+        });
+        var (labels, scores, indices) = ModelScoring.Collect(model.Transform(view), cancellationToken);
+        progress?.Report(new TrainingProgress("evaluating", done, images.Count, done / Math.Max(stopwatch.Elapsed.TotalSeconds, 1e-9)));
+        var names = indices.Select(i => images[i].Source.Name).ToList();
+        return ClassificationMetrics.Compute(classes, labels, scores, names);
+    }
+}

@@ -1,0 +1,170 @@
+using System.Collections.Concurrent;
+using FeatureExtractors;
+using Microsoft.ML;
+using Pipeline.Data;
+using Pipeline.HandCrafted;
+using Pipeline.Training;
+
+namespace Pipeline.Models;
+
+/// <summary>One prediction: the best label, its probability, and every class's score, best first.</summary>
+public sealed record Prediction(string Label, float Confidence, IReadOnlyList<KeyValuePair<string, float>> Scores);
+
+/// <summary>
+/// The small API an app uses: load a model package, predict images. Thread-safe without a lock around each
+/// prediction: each call borrows a prediction engine from a pool (ML.NET engines are not thread-safe, and building
+/// one per call would be slow). Warms up on load so the first real call is fast.
+/// <code>
+/// using var classifier = ImageClassifier.Load("model.zip");
+/// Prediction p = classifier.Predict("photo.jpg");
+/// </code>
+/// </summary>
+public sealed class ImageClassifier : IDisposable
+{
+    private readonly MLContext _ml;
+    private readonly ITransformer _model;
+    private readonly Microsoft.ML.Data.SchemaDefinition _inputSchema;
+    private readonly ConcurrentBag<PredictionEngine<PixelsRow, ScoreRow>> _engines = [];
+    private readonly ResizeMode _resizeMode;
+    private bool _disposed;
+
+    private ImageClassifier(MLContext ml, ModelPackage package)
+    {
+        _ml = ml;
+        _model = package.Model;
+        Metadata = package.Metadata;
+        _inputSchema = ImageRows.PixelsSchema(Metadata.Input);
+        _resizeMode = ImageRows.ParseResizeMode(Metadata.Input.ResizeMode);
+    }
+
+    /// <summary>Everything the package records: classes, pipeline, trainer, metrics, expected input.</summary>
+    public ModelMetadata Metadata { get; }
+
+    public IReadOnlyList<string> Classes => Metadata.Classes;
+
+    /// <summary>Loads a package; throws <see cref="ModelFormatException"/> when it is missing, damaged or of an unknown version.</summary>
+    public static ImageClassifier Load(string path)
+    {
+        var ml = new MLContext(seed: 0);
+        var package = ModelPackage.Load(ml, path);
+        var classifier = new ImageClassifier(ml, package);
+        try
+        {
+            classifier.WarmUp();
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
+        {
+            classifier.Dispose();
+            throw new ModelFormatException($"{path}: the model loads but cannot score an image ({ex.Message})", ex);
+        }
+
+        return classifier;
+    }
+
+    public Prediction Predict(string imagePath) => Predict(ImageSource.FromFile(imagePath));
+
+    /// <summary>Predicts an encoded image (PNG, JPEG, ...) held in memory.</summary>
+    public Prediction Predict(ReadOnlyMemory<byte> encodedImage, string name = "image") => Predict(ImageSource.FromEncoded(encodedImage, name));
+
+    public Prediction Predict(Stream encodedImage, string name = "stream")
+    {
+        ArgumentNullException.ThrowIfNull(encodedImage);
+        using var copy = new MemoryStream();
+        encodedImage.CopyTo(copy);
+        return Predict(copy.ToArray(), name);
+    }
+
+    /// <summary>Predicts any image source; throws <see cref="ImageDecodeException"/> naming it when it cannot be decoded.</summary>
+    public Prediction Predict(ImageSource source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var pixels = new float[Metadata.Input.Shape.Length];
+        if (!ImageRows.TryDecode(source, Metadata.Input, _resizeMode, pixels, out var error))
+        {
+            throw new ImageDecodeException($"{source.Name}: {error}");
+        }
+
+        return PredictPixels(pixels);
+    }
+
+    /// <summary>Predicts many images using every core; results are in input order.</summary>
+    public IReadOnlyList<Prediction> PredictBatch(IReadOnlyList<string> imagePaths, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(imagePaths);
+        var results = new Prediction[imagePaths.Count];
+        Parallel.For(0, imagePaths.Count, new ParallelOptions { CancellationToken = cancellationToken }, i => results[i] = Predict(imagePaths[i]));
+        return results;
+    }
+
+    /// <summary>Predicts an already decoded planar image of <see cref="ModelMetadata.Input"/>'s shape and scale.</summary>
+    public Prediction PredictPixels(float[] pixels)
+    {
+        ArgumentNullException.ThrowIfNull(pixels);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (pixels.Length != Metadata.Input.Shape.Length)
+        {
+            throw new ArgumentException($"expected {Metadata.Input.Shape.Length} pixels ({Metadata.Input.Shape}), got {pixels.Length}", nameof(pixels));
+        }
+
+        var engine = Rent();
+        try
+        {
+            var output = engine.Predict(new PixelsRow { Pixels = pixels });
+            return ToPrediction(output.Score);
+        }
+        finally
+        {
+            _engines.Add(engine);
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        while (_engines.TryTake(out var engine))
+        {
+            engine.Dispose();
+        }
+
+        (_model as IDisposable)?.Dispose();
+    }
+
+    private Prediction ToPrediction(float[] scores)
+    {
+        if (scores.Length != Classes.Count)
+        {
+            throw new InvalidOperationException($"the model returned {scores.Length} scores for {Classes.Count} classes");
+        }
+
+        var ranked = new KeyValuePair<string, float>[scores.Length];
+        for (var i = 0; i < scores.Length; i++)
+        {
+            ranked[i] = new(Classes[i], scores[i]);
+        }
+
+        // Stable order: by score, then by class order, so equal scores list the same way every time.
+        var ordered = ranked.Select((pair, index) => (pair, index)).OrderByDescending(x => x.pair.Value).ThenBy(x => x.index).Select(x => x.pair).ToArray();
+        return new Prediction(ordered[0].Key, ordered[0].Value, ordered);
+    }
+
+    private PredictionEngine<PixelsRow, ScoreRow> Rent() =>
+        _engines.TryTake(out var engine) ? engine : _ml.Model.CreatePredictionEngine<PixelsRow, ScoreRow>(_model, inputSchemaDefinition: _inputSchema);
+
+    private void WarmUp()
+    {
+        // Builds one engine and runs the whole chain once (JIT, ONNX session start), so the first real call is fast.
+        PredictPixels(new float[Metadata.Input.Shape.Length]);
+    }
+}
+
+/// <summary>The model's output row as the prediction engine reads it: class probabilities in class order.</summary>
+public sealed class ScoreRow
+{
+    public float[] Score { get; set; } = [];
+}

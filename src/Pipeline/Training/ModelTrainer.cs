@@ -1,0 +1,185 @@
+using System.Diagnostics;
+using FeatureExtractors;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Pipeline.Data;
+using Pipeline.Evaluation;
+using Pipeline.HandCrafted;
+using Pipeline.Models;
+
+namespace Pipeline.Training;
+
+/// <summary>What a training run produced: the model, its metadata and (when asked) its test-set evaluation.</summary>
+public sealed record TrainingResult(ITransformer Model, DataViewSchema InputSchema, ModelMetadata Metadata, ClassificationMetrics? Test);
+
+/// <summary>
+/// The one entry point for training either pipeline: featurize the training split, fit the head, evaluate the
+/// whole saved chain on the test split, and describe the result in <see cref="ModelMetadata"/>.
+/// </summary>
+public static class ModelTrainer
+{
+    public static TrainingResult Train(MLContext ml, ImageDataset data, TrainingOptions options, DataWarnings warnings, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(ml);
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(options);
+        ModelComponents.Register(ml);
+        var trainer = options.Trainer ?? Trainers.DefaultFor(options.Pipeline);
+        return options.Pipeline switch
+        {
+            PipelineKind.HandCrafted => TrainHandCrafted(ml, data, options, trainer, warnings, progress, cancellationToken),
+            _ => throw new WorkbenchException($"pipeline {options.Pipeline} is not available in this build"),
+        };
+    }
+
+    /// <summary>The preset that fits the data: 28x28 grey images use grey28-v1, everything else rgb64-v1.</summary>
+    public static string DefaultFeatureSet(ImageDataset data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        return data.NativeShape is { Width: 28, Height: 28, Channels: 1 } ? FeatureSetPresets.Grey28V1 : FeatureSetPresets.Rgb64V1;
+    }
+
+    private static TrainingResult TrainHandCrafted(MLContext ml, ImageDataset data, TrainingOptions options, TrainerKind trainer, DataWarnings warnings, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    {
+        var featureSetName = options.FeatureSet ?? DefaultFeatureSet(data);
+        var definition = FeatureSetPresets.Get(featureSetName);
+        var input = new ModelInput(definition.InputShape.Width, definition.InputShape.Height, definition.InputShape.Channels, nameof(ResizeMode.Stretch), 1f);
+
+        var trainView = ImageRows.Create(ml, data.Train, input, data.Classes.Count, warnings, cancellationToken);
+        var featurizer = HandCraftedMapping.CreateEstimator(ml, featureSetName).Fit(trainView);
+
+        var stopwatch = Stopwatch.StartNew();
+        var features = Materialize(ml, featurizer.Transform(trainView), definition.OutputLength, data.Train.Count, progress, cancellationToken);
+        var featurizeSeconds = stopwatch.Elapsed.TotalSeconds;
+        warnings.ThrowIfOverThreshold(data.Train.Count, options.MaxBadImageFraction);
+
+        return FitHead(ml, data, options, trainer, warnings, featurizer, features, trainView.Schema, input, featureSetName, definition.Describe(), definition.OutputLength, featurizeSeconds, new Dictionary<string, string>(), progress, cancellationToken);
+    }
+
+    /// <summary>Fits the head on featurized rows, joins it to the featurizer and evaluates the joined chain.</summary>
+    internal static TrainingResult FitHead(MLContext ml, ImageDataset data, TrainingOptions options, TrainerKind trainer, DataWarnings warnings, ITransformer featurizer, IDataView features, DataViewSchema pixelsSchema, ModelInput input, string featureSet, string featureSetDescription, int featureLength, double featurizeSeconds, IReadOnlyDictionary<string, string> extra, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    {
+        var trainCount = (int)(features.GetRowCount() ?? 0);
+        var classesSeen = CountClasses(features);
+        if (classesSeen < 2)
+        {
+            throw new DatasetException($"{data.Location}: the training split has readable images of {classesSeen} class(es); at least two are needed");
+        }
+
+        progress?.Report(new TrainingProgress($"training {Trainers.Name(trainer)}", 0, 1, 0));
+        var stopwatch = Stopwatch.StartNew();
+        var head = Trainers.CreateHead(ml, trainer, options.MaxIterations).Fit(features);
+        var trainSeconds = stopwatch.Elapsed.TotalSeconds;
+        cancellationToken.ThrowIfCancellationRequested();
+        progress?.Report(new TrainingProgress($"training {Trainers.Name(trainer)}", 1, 1, 0));
+
+        var (trainLabels, trainScores, _) = ModelScoring.Collect(head.Transform(features), cancellationToken);
+        var trainAccuracy = ClassificationMetrics.Compute(data.Classes, trainLabels, trainScores).Accuracy;
+
+        var model = featurizer.Append(head);
+        ClassificationMetrics? test = null;
+        if (options.EvaluateOnTest && data.Test.Count > 0)
+        {
+            test = Evaluator.Evaluate(ml, model, input, data.Classes, data.Test, warnings, progress, cancellationToken);
+        }
+
+        var metadata = new ModelMetadata
+        {
+            PipelineKind = options.Pipeline == PipelineKind.Cnn ? "cnn" : "handcrafted",
+            FeatureSet = featureSet,
+            FeatureSetDescription = featureSetDescription,
+            FeatureLength = featureLength,
+            Classes = data.Classes,
+            Input = input,
+            Trainer = Trainers.Name(trainer),
+            Seed = options.Seed,
+            Dataset = data.Name,
+            Training = new TrainingSummary
+            {
+                TrainCount = trainCount,
+                SkippedImages = warnings.SkippedCount,
+                FeaturizeSeconds = featurizeSeconds,
+                TrainSeconds = trainSeconds,
+                TrainAccuracy = trainAccuracy,
+                TestAccuracy = test?.Accuracy,
+                TestCount = test?.Count,
+            },
+            LibraryVersions = LibraryVersions.Current(),
+            CreatedUtc = DateTimeOffset.UtcNow,
+            Extra = extra,
+        };
+
+        return new TrainingResult(model, pixelsSchema, metadata, test);
+    }
+
+    /// <summary>
+    /// Runs the featurizer over every training row once and keeps the features in memory, so the trainer's many
+    /// passes do not decode and featurize again. Reports progress with images/s.
+    /// </summary>
+    private static IDataView Materialize(MLContext ml, IDataView featurized, int featureLength, int expected, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    {
+        var rows = new List<FeatureRow>(expected);
+        var featuresColumn = featurized.Schema[Trainers.FeaturesColumn];
+        var labelColumn = featurized.Schema[Trainers.LabelColumn];
+        var labelType = (KeyDataViewType)labelColumn.Type;
+        using (var cursor = featurized.GetRowCursor([featuresColumn, labelColumn]))
+        {
+            var getFeatures = cursor.GetGetter<VBuffer<float>>(featuresColumn);
+            var getLabel = cursor.GetGetter<uint>(labelColumn);
+            VBuffer<float> buffer = default;
+            uint label = 0;
+            var stopwatch = Stopwatch.StartNew();
+            var lastReport = TimeSpan.Zero;
+            while (cursor.MoveNext())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                getFeatures(ref buffer);
+                getLabel(ref label);
+                var values = new float[featureLength];
+                buffer.CopyTo(values);
+                rows.Add(new FeatureRow { Features = values, Label = label });
+                if (progress is not null && stopwatch.Elapsed - lastReport > TimeSpan.FromMilliseconds(200))
+                {
+                    lastReport = stopwatch.Elapsed;
+                    progress.Report(new TrainingProgress("featurizing", rows.Count, expected, rows.Count / stopwatch.Elapsed.TotalSeconds));
+                }
+            }
+
+            progress?.Report(new TrainingProgress("featurizing", rows.Count, expected, rows.Count / Math.Max(stopwatch.Elapsed.TotalSeconds, 1e-9)));
+        }
+
+        return FeatureRows(ml, rows, featureLength, (int)labelType.Count);
+    }
+
+    internal static IDataView FeatureRows(MLContext ml, IReadOnlyList<FeatureRow> rows, int featureLength, int classCount)
+    {
+        var schema = SchemaDefinition.Create(typeof(FeatureRow));
+        schema[nameof(FeatureRow.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, featureLength);
+        schema[nameof(FeatureRow.Label)].ColumnType = new KeyDataViewType(typeof(uint), classCount);
+        return ml.Data.LoadFromEnumerable(rows, schema);
+    }
+
+    private static int CountClasses(IDataView features)
+    {
+        var seen = new HashSet<uint>();
+        var column = features.Schema[Trainers.LabelColumn];
+        using var cursor = features.GetRowCursor([column]);
+        var get = cursor.GetGetter<uint>(column);
+        uint label = 0;
+        while (cursor.MoveNext())
+        {
+            get(ref label);
+            seen.Add(label);
+        }
+
+        return seen.Count;
+    }
+}
+
+/// <summary>A featurized training row.</summary>
+public sealed class FeatureRow
+{
+    public float[] Features { get; set; } = [];
+
+    public uint Label { get; set; }
+}

@@ -1,0 +1,104 @@
+using Microsoft.ML;
+using Microsoft.ML.Trainers;
+using Microsoft.ML.Trainers.FastTree;
+using Microsoft.ML.Trainers.LightGbm;
+
+namespace Pipeline.Training;
+
+/// <summary>Builds the ML.NET head (normaliser where it matters + multiclass trainer) for a <see cref="TrainerKind"/>.</summary>
+public static class Trainers
+{
+    internal const string LabelColumn = "Label";
+    internal const string FeaturesColumn = "Features";
+
+    /// <summary>
+    /// The default trainer of each pipeline, chosen by accuracy for its cost on Fashion-MNIST (README, "Choosing the
+    /// default trainer", has the measured table).
+    /// </summary>
+    public static TrainerKind DefaultFor(PipelineKind pipeline) => pipeline switch
+    {
+        PipelineKind.HandCrafted => TrainerKind.Lbfgs,
+        _ => TrainerKind.Lbfgs,
+    };
+
+    public static string Name(TrainerKind kind) => kind switch
+    {
+        TrainerKind.Sdca => "sdca",
+        TrainerKind.Lbfgs => "lbfgs",
+        TrainerKind.LightGbm => "lightgbm",
+        TrainerKind.FastTree => "fasttree",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+
+    public static TrainerKind Parse(string name) => name.Trim().ToLowerInvariant() switch
+    {
+        "sdca" => TrainerKind.Sdca,
+        "lbfgs" => TrainerKind.Lbfgs,
+        "lightgbm" => TrainerKind.LightGbm,
+        "fasttree" => TrainerKind.FastTree,
+        _ => throw new WorkbenchException($"unknown trainer '{name}' (known: sdca, lbfgs, lightgbm, fasttree)"),
+    };
+
+    /// <summary>
+    /// The head estimator. Linear trainers get mean-variance normalisation (their optimisers converge badly on raw
+    /// HOG / CNN scales); tree trainers need none. Threads are fixed where a trainer's result would otherwise depend
+    /// on scheduling, so the same seed gives the same model.
+    /// </summary>
+    public static IEstimator<ITransformer> CreateHead(MLContext ml, TrainerKind kind, int? maxIterations)
+    {
+        ArgumentNullException.ThrowIfNull(ml);
+        switch (kind)
+        {
+            case TrainerKind.Sdca:
+                return ml.Transforms.NormalizeMeanVariance(FeaturesColumn)
+                    .Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy(new SdcaMaximumEntropyMulticlassTrainer.Options
+                    {
+                        LabelColumnName = LabelColumn,
+                        FeatureColumnName = FeaturesColumn,
+                        NumberOfThreads = 1,
+                        MaximumNumberOfIterations = maxIterations,
+                    }));
+            case TrainerKind.Lbfgs:
+                var lbfgs = new LbfgsMaximumEntropyMulticlassTrainer.Options
+                {
+                    LabelColumnName = LabelColumn,
+                    FeatureColumnName = FeaturesColumn,
+                    L2Regularization = 1f,
+                    L1Regularization = 0f,
+                    NumberOfThreads = 1,
+                };
+                if (maxIterations is { } lbfgsIterations)
+                {
+                    lbfgs.MaximumNumberOfIterations = lbfgsIterations;
+                }
+
+                return ml.Transforms.NormalizeMeanVariance(FeaturesColumn)
+                    .Append(ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(lbfgs));
+            case TrainerKind.LightGbm:
+                return ml.MulticlassClassification.Trainers.LightGbm(new LightGbmMulticlassTrainer.Options
+                {
+                    LabelColumnName = LabelColumn,
+                    FeatureColumnName = FeaturesColumn,
+                    NumberOfIterations = maxIterations ?? 200,
+                    LearningRate = 0.1,
+                    NumberOfLeaves = 31,
+                    MinimumExampleCountPerLeaf = 20,
+                    Seed = 1,
+                    Silent = true,
+                });
+            case TrainerKind.FastTree:
+                return ml.MulticlassClassification.Trainers.OneVersusAll(
+                    ml.BinaryClassification.Trainers.FastTree(new FastTreeBinaryTrainer.Options
+                    {
+                        LabelColumnName = LabelColumn,
+                        FeatureColumnName = FeaturesColumn,
+                        NumberOfTrees = maxIterations ?? 100,
+                        NumberOfLeaves = 20,
+                        NumberOfThreads = 1,
+                    }),
+                    labelColumnName: LabelColumn);
+            default:
+                throw new ArgumentOutOfRangeException(nameof(kind));
+        }
+    }
+}

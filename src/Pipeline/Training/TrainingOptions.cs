@@ -1,0 +1,59 @@
+namespace Pipeline.Training;
+
+/// <summary>Which featurizer feeds the trainer.</summary>
+public enum PipelineKind
+{
+    /// <summary>Sobel/HOG/colour features from src/FeatureExtractors.</summary>
+    HandCrafted,
+
+    /// <summary>Frozen ImageNet ResNet18 (ONNX) pooled features.</summary>
+    Cnn,
+}
+
+/// <summary>The ML.NET multiclass trainer that learns from the features.</summary>
+public enum TrainerKind
+{
+    /// <summary>SDCA maximum entropy (linear, normalised features).</summary>
+    Sdca,
+
+    /// <summary>L-BFGS maximum entropy / multinomial logistic regression (linear, normalised features).</summary>
+    Lbfgs,
+
+    /// <summary>LightGBM multiclass gradient-boosted trees.</summary>
+    LightGbm,
+
+    /// <summary>FastTree boosted trees, one versus all.</summary>
+    FastTree,
+}
+
+/// <summary>Everything one training run needs besides the data.</summary>
+public sealed record TrainingOptions
+{
+    public PipelineKind Pipeline { get; init; } = PipelineKind.HandCrafted;
+
+    /// <summary>The trainer; null picks the pipeline's default (<see cref="Trainers.DefaultFor"/>).</summary>
+    public TrainerKind? Trainer { get; init; }
+
+    /// <summary>Hand-crafted feature-set preset; null picks one from the data (28x28 grey -> grey28-v1, else rgb64-v1).</summary>
+    public string? FeatureSet { get; init; }
+
+    public int Seed { get; init; } = 42;
+
+    /// <summary>Evaluate on the data set's test split after training and record it in the package.</summary>
+    public bool EvaluateOnTest { get; init; } = true;
+
+    /// <summary>Largest fraction of images that may be unreadable before the run fails.</summary>
+    public double MaxBadImageFraction { get; init; } = 0.01;
+
+    /// <summary>Cap on trainer iterations (null = the trainer's default); tests use small values.</summary>
+    public int? MaxIterations { get; init; }
+}
+
+/// <summary>A progress report: which stage, how far, how fast.</summary>
+public sealed record TrainingProgress(string Stage, long Done, long Total, double ItemsPerSecond)
+{
+    public double Fraction => Total <= 0 ? 0 : (double)Done / Total;
+
+    /// <summary>Estimated time left, when the rate is known.</summary>
+    public TimeSpan? Remaining => ItemsPerSecond > 0 && Total > Done ? TimeSpan.FromSeconds((Total - Done) / ItemsPerSecond) : null;
+}
