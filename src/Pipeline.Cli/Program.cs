@@ -1,6 +1,114 @@
 namespace Pipeline.Cli;
 
+/// <summary>
+/// Entry point: picks the command, maps failures to exit codes (0 ok, 1 failure, 2 usage) and turns Ctrl+C into
+/// a cancellation that every long operation honours; outputs are written atomically, so nothing is left half-written.
+/// </summary>
 internal static class Program
 {
-    private static int Main(string[] args) => 0;
+    public static int Main(string[] args)
+    {
+        using var cancellation = new CancellationTokenSource();
+        var cancelRequests = 0;
+        Console.CancelKeyPress += (_, e) =>
+        {
+            // First Ctrl+C: stop cleanly. Second: let the runtime end the process.
+            if (Interlocked.Increment(ref cancelRequests) == 1)
+            {
+                e.Cancel = true;
+                Console.Error.WriteLine();
+                Console.Error.WriteLine("cancelling... (press Ctrl+C again to quit at once)");
+                cancellation.Cancel();
+            }
+        };
+
+        return Run(args, Console.Out, cancellation.Token);
+    }
+
+    internal static int Run(string[] args, TextWriter output, CancellationToken cancellationToken)
+    {
+        var verbose = args.Contains("--verbose");
+        var rest = args.Where(a => a != "--verbose").ToArray();
+        if (rest.Length == 0 || rest[0] is "help" or "--help" or "-h")
+        {
+            output.Write(Commands.Help);
+            return rest.Length == 0 ? ExitCodes.Usage : ExitCodes.Ok;
+        }
+
+        try
+        {
+            return Commands.Dispatch(rest, output, cancellationToken);
+        }
+        catch (UsageException ex)
+        {
+            Console.Error.WriteLine($"usage error: {ex.Message}");
+            Console.Error.WriteLine("run 'pipeline help' for the commands and options");
+            return ExitCodes.Usage;
+        }
+        catch (Exception ex)
+        {
+            return Failures.Report(ex, verbose);
+        }
+    }
+}
+
+internal static class ExitCodes
+{
+    public const int Ok = 0;
+    public const int Failure = 1;
+    public const int Usage = 2;
+}
+
+/// <summary>Turns an exception into one <c>error:</c> line (the full trace only with <c>--verbose</c>).</summary>
+internal static class Failures
+{
+    public static int Report(Exception ex, bool verbose)
+    {
+        var root = Find(ex);
+        switch (root)
+        {
+            case OperationCanceledException:
+                Console.Error.WriteLine("error: cancelled; nothing was written");
+                break;
+            case WorkbenchException user:
+                Console.Error.WriteLine($"error: {user.Message}");
+                break;
+            case UnauthorizedAccessException or IOException:
+                Console.Error.WriteLine($"error: {root.Message}");
+                break;
+            default:
+                Console.Error.WriteLine($"error: {root.GetType().Name}: {root.Message} (run with --verbose for details)");
+                break;
+        }
+
+        if (verbose)
+        {
+            Console.Error.WriteLine(ex.ToString());
+        }
+
+        return ExitCodes.Failure;
+    }
+
+    /// <summary>ML.NET and Parallel wrap the exceptions thrown inside cursors and workers; the user's cause is inside.</summary>
+    internal static Exception Find(Exception ex)
+    {
+        for (var current = ex; current is not null; current = current.InnerException)
+        {
+            if (current is WorkbenchException or OperationCanceledException)
+            {
+                return current;
+            }
+
+            if (current is AggregateException aggregate)
+            {
+                var inner = aggregate.Flatten().InnerExceptions.Select(Find).FirstOrDefault(e => e is WorkbenchException or OperationCanceledException);
+                if (inner is not null)
+                {
+                    return inner;
+                }
+            }
+        }
+
+        return ex;
+    }
 }

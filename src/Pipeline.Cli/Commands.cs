@@ -1,0 +1,264 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.ML;
+using Pipeline.Data;
+using Pipeline.Evaluation;
+using Pipeline.Models;
+using Pipeline.Training;
+
+namespace Pipeline.Cli;
+
+/// <summary>The commands. Each parses its options and calls src/Pipeline; none holds ML logic.</summary>
+internal static class Commands
+{
+    public const string Help = """
+        pipeline: image classification workbench: hand-crafted Sobel/HOG features vs a frozen ResNet18, on ML.NET
+
+        usage: pipeline <command> [options]   (--verbose on any command prints stack traces)
+
+        commands:
+          train      --pipeline handcrafted|cnn [--data PATH] [--out model.zip] [--trainer sdca|lbfgs|lightgbm|fasttree]
+                     [--feature-set NAME] [--seed N] [--test-fraction F] [--max-train-per-class N] [--max-test-per-class N]
+                     [--max-bad-fraction F] [--no-eval]
+          evaluate   --model model.zip [--data PATH] [--json FILE] [--max-test-per-class N]
+          predict    --model model.zip [--json] [--top N] IMAGE...
+          features   --image IMAGE --out DIR [--feature-set NAME]
+          dataset    info [--data PATH]
+                     subset --data PATH --out DIR --train-per-class N --test-per-class N [--seed N]
+
+        --data takes a folder per class (optionally with train/ and test/ or val/), an IDX folder (MNIST family,
+        .gz or raw) or a CSV/TSV manifest of path,label. Without --data the embedded datasets/fashion-mnist-mini is used.
+        exit codes: 0 ok, 1 failure (one 'error:' line), 2 usage.
+
+        """;
+
+    private static readonly string[] DataOptions = ["data", "seed", "test-fraction", "max-train-per-class", "max-test-per-class", "max-bad-fraction"];
+
+    public static int Dispatch(string[] args, TextWriter output, CancellationToken cancellationToken)
+    {
+        var rest = args[1..];
+        return args[0] switch
+        {
+            "train" => Train(rest, output, cancellationToken),
+            "evaluate" => Evaluate(rest, output, cancellationToken),
+            "predict" => Predict(rest, output),
+            "features" => Features(rest, output),
+            "dataset" => Dataset(rest, output),
+            _ => throw new UsageException($"unknown command '{args[0]}'"),
+        };
+    }
+
+    private static int Train(string[] args, TextWriter output, CancellationToken cancellationToken)
+    {
+        var line = CommandLine.Parse(args, [.. DataOptions, "pipeline", "out", "trainer", "feature-set", "max-iterations"], ["no-eval"]);
+        var pipeline = ParsePipeline(line.Get("pipeline") ?? "handcrafted");
+        var trainer = line.Get("trainer") is { } t ? Trainers.Parse(t) : (TrainerKind?)null;
+        var outPath = line.Get("out") ?? $"{(pipeline == PipelineKind.Cnn ? "cnn" : "handcrafted")}-model.zip";
+        var warnings = NewWarnings();
+        var data = LoadData(line, warnings);
+        var options = new TrainingOptions
+        {
+            Pipeline = pipeline,
+            Trainer = trainer,
+            FeatureSet = line.Get("feature-set"),
+            Seed = line.GetInt("seed", 42),
+            EvaluateOnTest = !line.Has("no-eval"),
+            MaxBadImageFraction = line.GetDouble("max-bad-fraction", 0.01, 0, 1),
+            MaxIterations = line.GetOptionalInt("max-iterations", 1, 100_000),
+        };
+
+        var ml = new MLContext(options.Seed);
+        var progress = new ConsoleProgress();
+        var result = ModelTrainer.Train(ml, data, options, warnings, progress, cancellationToken);
+        progress.EndLine();
+        cancellationToken.ThrowIfCancellationRequested();
+        ModelPackage.Save(ml, outPath, result.Metadata, result.Model, result.InputSchema);
+
+        var m = result.Metadata;
+        output.WriteLine($"model:    {Path.GetFullPath(outPath)} ({new FileInfo(outPath).Length:N0} bytes)");
+        output.WriteLine($"data:     {data.Name}: {data.Classes.Count} classes, {m.Training.TrainCount:N0} train / {data.Test.Count:N0} test images{(warnings.SkippedCount > 0 ? $", {warnings.SkippedCount} skipped" : string.Empty)}");
+        output.WriteLine($"features: {m.PipelineKind} {m.FeatureSet} ({m.FeatureLength:N0} values), {m.Training.TrainCount / Math.Max(m.Training.FeaturizeSeconds, 1e-9):N0} img/s");
+        output.WriteLine($"trainer:  {m.Trainer}, {m.Training.TrainSeconds:F1} s, train accuracy {m.Training.TrainAccuracy:F4}");
+        if (result.Test is { } test)
+        {
+            output.WriteLine($"test:     accuracy {test.Accuracy:F4}, macro accuracy {test.MacroAccuracy:F4}, log-loss {test.LogLoss:F4} ({test.Count:N0} images)");
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    private static int Evaluate(string[] args, TextWriter output, CancellationToken cancellationToken)
+    {
+        var line = CommandLine.Parse(args, [.. DataOptions, "model", "json"], []);
+        var modelPath = line.Require("model");
+        var ml = new MLContext(0);
+        var package = ModelPackage.Load(ml, modelPath);
+        var warnings = NewWarnings();
+        var data = LoadData(line, warnings);
+        CheckClasses(package.Metadata, data, modelPath);
+
+        // The test split when the data has one (its own, or our seeded split); IDX and train/test folders always do.
+        var images = data.Test.Count > 0 ? data.Test : data.Train;
+        var progress = new ConsoleProgress();
+        var metrics = Evaluator.Evaluate(ml, package.Model, package.Metadata.Input, package.Metadata.Classes, images, warnings, progress, cancellationToken);
+        progress.EndLine();
+        warnings.ThrowIfOverThreshold(images.Count, line.GetDouble("max-bad-fraction", 0.01, 0, 1));
+
+        output.WriteLine($"{data.Name}: {metrics.Count:N0} images{(warnings.SkippedCount > 0 ? $" ({warnings.SkippedCount} skipped)" : string.Empty)}");
+        output.WriteLine($"accuracy {metrics.Accuracy:F4}  macro accuracy {metrics.MacroAccuracy:F4}  macro F1 {metrics.MacroF1:F4}  log-loss {metrics.LogLoss:F4}");
+        foreach (var c in metrics.PerClass)
+        {
+            output.WriteLine($"  {c.Class,-14} precision {c.Precision:F3}  recall {c.Recall:F3}  f1 {c.F1:F3}  support {c.Support}");
+        }
+
+        if (line.Get("json") is { } jsonPath)
+        {
+            var json = MetricsJson.ToJson(metrics);
+            json["model"] = Path.GetFullPath(modelPath);
+            json["dataset"] = data.Name;
+            json["skipped"] = warnings.SkippedCount;
+            AtomicFile.WriteAllText(jsonPath, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            output.WriteLine($"wrote {jsonPath}");
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    private static int Predict(string[] args, TextWriter output)
+    {
+        var line = CommandLine.Parse(args, ["model", "top"], ["json"]);
+        var modelPath = line.Require("model");
+        if (line.Positionals.Count == 0)
+        {
+            throw new UsageException("predict needs at least one image path");
+        }
+
+        var top = line.GetInt("top", 3, 1, 1000);
+        using var classifier = ImageClassifier.Load(modelPath);
+        var results = new JsonArray();
+        var failures = 0;
+        foreach (var path in line.Positionals)
+        {
+            try
+            {
+                var p = classifier.Predict(path);
+                if (line.Has("json"))
+                {
+                    results.Add(new JsonObject
+                    {
+                        ["image"] = path,
+                        ["label"] = p.Label,
+                        ["confidence"] = p.Confidence,
+                        ["scores"] = new JsonArray(p.Scores.Take(top).Select(s => (JsonNode?)new JsonObject { ["label"] = s.Key, ["score"] = s.Value }).ToArray()),
+                    });
+                }
+                else
+                {
+                    var scores = string.Join("  ", p.Scores.Take(top).Select(s => $"{s.Key} {s.Value:F3}"));
+                    output.WriteLine($"{path}: {p.Label} ({p.Confidence:F3})   {scores}");
+                }
+            }
+            catch (ImageDecodeException ex)
+            {
+                failures++;
+                Console.Error.WriteLine($"error: {ex.Message}");
+                if (line.Has("json"))
+                {
+                    results.Add(new JsonObject { ["image"] = path, ["error"] = ex.Message });
+                }
+            }
+        }
+
+        if (line.Has("json"))
+        {
+            output.WriteLine(results.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        }
+
+        return failures == 0 ? ExitCodes.Ok : ExitCodes.Failure;
+    }
+
+    private static int Features(string[] args, TextWriter output)
+    {
+        var line = CommandLine.Parse(args, ["image", "out", "feature-set"], []);
+        var written = Pictures.FeaturePictures.Write(line.Require("image"), line.Require("out"), line.Get("feature-set"));
+        foreach (var file in written)
+        {
+            output.WriteLine($"wrote {file}");
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    private static int Dataset(string[] args, TextWriter output)
+    {
+        if (args.Length == 0)
+        {
+            throw new UsageException("dataset needs a subcommand: info or subset");
+        }
+
+        switch (args[0])
+        {
+            case "info":
+            {
+                var line = CommandLine.Parse(args[1..], DataOptions, []);
+                var warnings = NewWarnings();
+                var data = LoadData(line, warnings);
+                output.WriteLine($"{data.Name} ({data.Location})");
+                output.WriteLine($"  split: {(data.HasOwnSplit ? "the data set's own" : "seeded stratified")}, {data.Train.Count:N0} train / {data.Test.Count:N0} test");
+                output.WriteLine($"  image shape: {(data.NativeShape is { } s ? s.ToString() : "varies (decoded on use)")}");
+                for (var c = 0; c < data.Classes.Count; c++)
+                {
+                    output.WriteLine($"  {c,3} {data.Classes[c],-20} train {data.Train.Count(i => i.Label == c),6:N0}  test {data.Test.Count(i => i.Label == c),6:N0}");
+                }
+
+                return ExitCodes.Ok;
+            }
+
+            case "subset":
+            {
+                var line = CommandLine.Parse(args[1..], [.. DataOptions, "out", "train-per-class", "test-per-class"], []);
+                var warnings = NewWarnings();
+                var data = DatasetLoader.Load(line.Require("data"), DataOptionsFrom(line), warnings);
+                var outDir = line.Require("out");
+                DatasetSubsetter.WriteIdxSubset(data, outDir, line.GetInt("train-per-class", 0, 1), line.GetInt("test-per-class", 0, 1), line.GetInt("seed", 42));
+                output.WriteLine($"wrote {Path.GetFullPath(outDir)}");
+                return ExitCodes.Ok;
+            }
+
+            default:
+                throw new UsageException($"unknown dataset subcommand '{args[0]}'");
+        }
+    }
+
+    private static PipelineKind ParsePipeline(string name) => name.Trim().ToLowerInvariant() switch
+    {
+        "handcrafted" or "hand-crafted" => PipelineKind.HandCrafted,
+        "cnn" => PipelineKind.Cnn,
+        _ => throw new UsageException($"--pipeline must be handcrafted or cnn, got '{name}'"),
+    };
+
+    private static DataWarnings NewWarnings() => new(message => Console.Error.WriteLine(message));
+
+    private static DatasetOptions DataOptionsFrom(CommandLine line) => new()
+    {
+        TestFraction = line.GetDouble("test-fraction", 0.2, 0, 1),
+        Seed = line.GetInt("seed", 42),
+        MaxTrainPerClass = line.GetOptionalInt("max-train-per-class", 1),
+        MaxTestPerClass = line.GetOptionalInt("max-test-per-class", 1),
+    };
+
+    private static ImageDataset LoadData(CommandLine line, DataWarnings warnings)
+    {
+        var path = line.Get("data") ?? EmbeddedDataset.Locate();
+        return DatasetLoader.Load(path, DataOptionsFrom(line), warnings);
+    }
+
+    private static void CheckClasses(ModelMetadata metadata, ImageDataset data, string modelPath)
+    {
+        if (!metadata.Classes.SequenceEqual(data.Classes, StringComparer.Ordinal))
+        {
+            throw new WorkbenchException(string.Create(CultureInfo.InvariantCulture, $"{modelPath}: the model's classes ({string.Join(", ", metadata.Classes)}) differ from the data's ({string.Join(", ", data.Classes)})"));
+        }
+    }
+}
