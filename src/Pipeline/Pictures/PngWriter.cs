@@ -16,7 +16,7 @@ public static class PngWriter
         }
 
         using var bitmap = new SKBitmap(new SKImageInfo(shape.Width, shape.Height, SKColorType.Rgba8888, SKAlphaType.Opaque));
-        var pixels = bitmap.GetPixelSpan();
+        var pixels = new byte[shape.PlaneLength * 4];
         var plane = shape.PlaneLength;
         for (var i = 0; i < plane; i++)
         {
@@ -30,6 +30,7 @@ public static class PngWriter
             pixels[o + 3] = 255;
         }
 
+        System.Runtime.InteropServices.Marshal.Copy(pixels, 0, bitmap.GetPixels(), pixels.Length);
         using var image = SKImage.FromBitmap(bitmap);
         using var data = image.Encode(SKEncodedImageFormat.Png, 100);
         return data.ToArray();
