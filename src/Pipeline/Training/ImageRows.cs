@@ -11,7 +11,7 @@ public sealed class LabeledPixels
 {
     public float[] Pixels { get; set; } = [];
 
-    /// <summary>ML.NET key value: class index + 1 (0 means missing).</summary>
+    /// <summary>Class index, 0-based (ML.NET adds 1 when it makes the key column: 0 there means missing).</summary>
     public uint Label { get; set; }
 
     /// <summary>Index into the image list, so results map back to files.</summary>
@@ -80,7 +80,7 @@ public static class ImageRows
                     continue;
                 }
 
-                row.Label = (uint)image.Label + 1;
+                row.Label = (uint)image.Label;
                 row.Index = i;
                 onRow?.Invoke(i);
                 yield return row;

@@ -137,7 +137,8 @@ public static class ModelTrainer
                 getLabel(ref label);
                 var values = new float[featureLength];
                 buffer.CopyTo(values);
-                rows.Add(new FeatureRow { Features = values, Label = label });
+                // Cursors give 1-based key values; FeatureRow holds 0-based class indices like LabeledPixels.
+                rows.Add(new FeatureRow { Features = values, Label = label - 1 });
                 if (progress is not null && stopwatch.Elapsed - lastReport > TimeSpan.FromMilliseconds(200))
                 {
                     lastReport = stopwatch.Elapsed;
