@@ -1,0 +1,48 @@
+using Pipeline.Evaluation;
+
+namespace Pipeline.Reports;
+
+/// <summary>The data set a comparison ran on.</summary>
+public sealed record DatasetSummary(string Name, string Location, IReadOnlyList<string> Classes, int TrainCount, int TestCount);
+
+/// <summary>Quality and cost of one trained pipeline on the shared test split.</summary>
+/// <param name="Pipeline"><c>handcrafted</c> or <c>cnn</c>.</param>
+/// <param name="Trainer">ML.NET trainer name.</param>
+/// <param name="FeatureSet">Feature set (preset name or CNN preprocessing id).</param>
+/// <param name="Metrics">Test-set metrics, including every scored test image.</param>
+/// <param name="FeaturizeImagesPerSecond">Training-set featurization speed (decode + features), all cores.</param>
+/// <param name="TrainSeconds">Head training time.</param>
+/// <param name="PredictMillisecondsP50">Single-image prediction latency through the saved model, one thread, after warm-up.</param>
+/// <param name="PredictMillisecondsP95">95th percentile of the same.</param>
+/// <param name="BatchImagesPerSecond">Throughput predicting a batch on all cores.</param>
+/// <param name="ModelBytes">Size of the saved model package.</param>
+/// <param name="PeakWorkingSetBytes">Peak working set of the process after this pipeline ran.</param>
+/// <param name="ModelPath">Where the package was written (or read from).</param>
+public sealed record PipelineRun(
+    string Pipeline,
+    string Trainer,
+    string FeatureSet,
+    ClassificationMetrics Metrics,
+    double FeaturizeImagesPerSecond,
+    double TrainSeconds,
+    double PredictMillisecondsP50,
+    double PredictMillisecondsP95,
+    double BatchImagesPerSecond,
+    long ModelBytes,
+    long PeakWorkingSetBytes,
+    string ModelPath);
+
+/// <summary>Everything one <c>compare</c> run measured, ready for the report writers.</summary>
+/// <param name="Dataset">What was compared on.</param>
+/// <param name="Results">One entry per pipeline, in the order run.</param>
+/// <param name="Command">The command line that produced it.</param>
+/// <param name="Machine">A one-line description of the machine (cores, memory, OS, .NET).</param>
+/// <param name="CreatedUtc">When it ran.</param>
+/// <param name="Seed">The split / training seed.</param>
+public sealed record ComparisonResult(
+    DatasetSummary Dataset,
+    IReadOnlyList<PipelineRun> Results,
+    string Command,
+    string Machine,
+    DateTimeOffset CreatedUtc,
+    int Seed);
