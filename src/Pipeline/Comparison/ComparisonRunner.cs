@@ -1,0 +1,184 @@
+using System.Diagnostics;
+using Microsoft.ML;
+using Pipeline.Data;
+using Pipeline.Evaluation;
+using Pipeline.Models;
+using Pipeline.Reports;
+using Pipeline.Training;
+
+namespace Pipeline.Comparison;
+
+/// <summary>What a comparison runs: which pipelines, which trainers, where the models go.</summary>
+public sealed record ComparisonOptions
+{
+    public IReadOnlyList<PipelineKind> Pipelines { get; init; } = [PipelineKind.HandCrafted, PipelineKind.Cnn];
+
+    /// <summary>One trainer for every pipeline; null uses each pipeline's default.</summary>
+    public TrainerKind? Trainer { get; init; }
+
+    public int Seed { get; init; } = 42;
+
+    /// <summary>Folder for the trained model packages.</summary>
+    public required string OutputFolder { get; init; }
+
+    /// <summary>Test images timed one by one for the latency percentiles.</summary>
+    public int LatencySamples { get; init; } = 200;
+
+    public double MaxBadImageFraction { get; init; } = 0.01;
+}
+
+/// <summary>
+/// Trains and evaluates each pipeline on the same split with the same seed (or evaluates given models on the same
+/// test data) and measures what each costs, producing the <see cref="ComparisonResult"/> the reports render.
+/// </summary>
+public static class ComparisonRunner
+{
+    public static ComparisonResult TrainAndCompare(ImageDataset data, ComparisonOptions options, DataWarnings warnings, string command, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(options);
+        Directory.CreateDirectory(options.OutputFolder);
+        var runs = new List<PipelineRun>();
+        foreach (var pipeline in options.Pipelines)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var ml = new MLContext(options.Seed);
+            var trainingOptions = new TrainingOptions { Pipeline = pipeline, Trainer = options.Trainer, Seed = options.Seed, MaxBadImageFraction = options.MaxBadImageFraction };
+            var result = ModelTrainer.Train(ml, data, trainingOptions, warnings, progress, cancellationToken);
+            var modelPath = Path.Combine(options.OutputFolder, $"{result.Metadata.PipelineKind}-{result.Metadata.Trainer}.zip");
+            ModelPackage.Save(ml, modelPath, result.Metadata, result.Model, result.InputSchema);
+            var test = result.Test ?? throw new DatasetException($"{data.Location}: no test images to compare on");
+            var featurizeRate = result.Metadata.Training.TrainCount / Math.Max(result.Metadata.Training.FeaturizeSeconds, 1e-9);
+            runs.Add(Measure(modelPath, test, featurizeRate, result.Metadata.Training.TrainSeconds, data.Test, options, progress, cancellationToken));
+        }
+
+        return new ComparisonResult(Summary(data), runs, command, MachineDescription(), DateTimeOffset.UtcNow, options.Seed);
+    }
+
+    /// <summary>Evaluates saved packages on the same test images (featurization and training figures come from their metadata).</summary>
+    public static ComparisonResult CompareModels(IReadOnlyList<string> modelPaths, ImageDataset data, ComparisonOptions options, DataWarnings warnings, string command, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(modelPaths);
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(options);
+        var images = data.Test.Count > 0 ? data.Test : data.Train;
+        var runs = new List<PipelineRun>();
+        foreach (var path in modelPaths)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var ml = new MLContext(options.Seed);
+            var package = ModelPackage.Load(ml, path);
+            if (!package.Metadata.Classes.SequenceEqual(data.Classes, StringComparer.Ordinal))
+            {
+                throw new WorkbenchException($"{path}: the model's classes ({string.Join(", ", package.Metadata.Classes)}) differ from the data's ({string.Join(", ", data.Classes)})");
+            }
+
+            var metrics = Evaluator.Evaluate(ml, package.Model, package.Metadata.Input, package.Metadata.Classes, images, warnings, progress, cancellationToken);
+            var training = package.Metadata.Training;
+            runs.Add(Measure(path, metrics, training.TrainCount / Math.Max(training.FeaturizeSeconds, 1e-9), training.TrainSeconds, images, options, progress, cancellationToken));
+        }
+
+        return new ComparisonResult(Summary(data), runs, command, MachineDescription(), DateTimeOffset.UtcNow, options.Seed);
+    }
+
+    /// <summary>
+    /// Latency: single images through <see cref="ImageClassifier"/> (decode included, as an app sees it), one thread,
+    /// after warm-up. Throughput: the same images on every core.
+    /// </summary>
+    private static PipelineRun Measure(string modelPath, ClassificationMetrics metrics, double featurizeRate, double trainSeconds, IReadOnlyList<LabeledImage> testImages, ComparisonOptions options, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    {
+        using var classifier = ImageClassifier.Load(modelPath);
+        var samples = Sample(testImages, options.LatencySamples);
+        progress?.Report(new TrainingProgress($"timing {classifier.Metadata.PipelineKind} predictions", 0, samples.Count, 0));
+        foreach (var warm in samples.Take(5))
+        {
+            TryPredict(classifier, warm);
+        }
+
+        var latencies = new List<double>(samples.Count);
+        foreach (var image in samples)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var start = Stopwatch.GetTimestamp();
+            if (TryPredict(classifier, image))
+            {
+                latencies.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            }
+        }
+
+        var batchWatch = Stopwatch.StartNew();
+        var done = 0;
+        Parallel.ForEach(samples, new ParallelOptions { CancellationToken = cancellationToken }, image =>
+        {
+            if (TryPredict(classifier, image))
+            {
+                Interlocked.Increment(ref done);
+            }
+        });
+        var batchRate = done / Math.Max(batchWatch.Elapsed.TotalSeconds, 1e-9);
+        progress?.Report(new TrainingProgress($"timing {classifier.Metadata.PipelineKind} predictions", samples.Count, samples.Count, batchRate));
+
+        latencies.Sort();
+        using var process = Process.GetCurrentProcess();
+        process.Refresh();
+        var m = classifier.Metadata;
+        return new PipelineRun(
+            m.PipelineKind,
+            m.Trainer,
+            m.FeatureSet,
+            metrics,
+            featurizeRate,
+            trainSeconds,
+            Percentile(latencies, 0.50),
+            Percentile(latencies, 0.95),
+            batchRate,
+            new FileInfo(modelPath).Length,
+            process.PeakWorkingSet64,
+            Path.GetFullPath(modelPath));
+    }
+
+    private static bool TryPredict(ImageClassifier classifier, LabeledImage image)
+    {
+        try
+        {
+            classifier.Predict(image.Source);
+            return true;
+        }
+        catch (ImageDecodeException)
+        {
+            return false; // already counted as skipped during evaluation
+        }
+    }
+
+    /// <summary>An evenly spaced, deterministic sample.</summary>
+    private static List<LabeledImage> Sample(IReadOnlyList<LabeledImage> images, int count)
+    {
+        if (images.Count <= count)
+        {
+            return [.. images];
+        }
+
+        var step = (double)images.Count / count;
+        return Enumerable.Range(0, count).Select(i => images[(int)(i * step)]).ToList();
+    }
+
+    internal static double Percentile(IReadOnlyList<double> sorted, double p)
+    {
+        if (sorted.Count == 0)
+        {
+            return double.NaN;
+        }
+
+        // Nearest-rank percentile.
+        var rank = (int)Math.Ceiling(p * sorted.Count) - 1;
+        return sorted[Math.Clamp(rank, 0, sorted.Count - 1)];
+    }
+
+    private static DatasetSummary Summary(ImageDataset data) => new(data.Name, data.Location, data.Classes, data.Train.Count, data.Test.Count);
+
+    public static string MachineDescription()
+    {
+        var memory = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024.0 * 1024 * 1024);
+        return $"{Environment.ProcessorCount} cores, {memory:F0} GiB, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}";
+    }
+}
