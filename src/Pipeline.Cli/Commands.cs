@@ -1,7 +1,5 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.ML;
 using Pipeline.Data;
 using Pipeline.Evaluation;
 using Pipeline.Models;
@@ -68,12 +66,9 @@ internal static class Commands
             MaxIterations = line.GetOptionalInt("max-iterations", 1, 100_000),
         };
 
-        var ml = new MLContext(options.Seed);
         var progress = new ConsoleProgress();
-        var result = ModelTrainer.Train(ml, data, options, warnings, progress, cancellationToken);
+        var result = ModelTrainer.TrainAndSave(data, options, outPath, warnings, progress, cancellationToken);
         progress.EndLine();
-        cancellationToken.ThrowIfCancellationRequested();
-        ModelPackage.Save(ml, outPath, result.Metadata, result.Model, result.InputSchema);
 
         var m = result.Metadata;
         output.WriteLine($"model:    {Path.GetFullPath(outPath)} ({new FileInfo(outPath).Length:N0} bytes)");
@@ -92,16 +87,14 @@ internal static class Commands
     {
         var line = CommandLine.Parse(args, [.. DataOptions, "model", "json"], []);
         var modelPath = line.Require("model");
-        var ml = new MLContext(0);
-        var package = ModelPackage.Load(ml, modelPath);
+        ModelPackage.ReadMetadata(modelPath); // a bad model file fails before the data is read
         var warnings = NewWarnings();
         var data = LoadData(line, warnings);
-        CheckClasses(package.Metadata, data, modelPath);
 
         // The test split when the data has one (its own, or our seeded split); IDX and train/test folders always do.
         var images = data.Test.Count > 0 ? data.Test : data.Train;
         var progress = new ConsoleProgress();
-        var metrics = Evaluator.Evaluate(ml, package.Model, package.Metadata.Input, package.Metadata.Classes, images, warnings, progress, cancellationToken);
+        var (_, metrics) = Evaluator.EvaluatePackage(modelPath, data, images, warnings, progress, cancellationToken);
         progress.EndLine();
         warnings.ThrowIfOverThreshold(images.Count, line.GetDouble("max-bad-fraction", 0.01, 0, 1));
 
@@ -252,13 +245,5 @@ internal static class Commands
     {
         var path = line.Get("data") ?? EmbeddedDataset.Locate();
         return DatasetLoader.Load(path, DataOptionsFrom(line), warnings);
-    }
-
-    private static void CheckClasses(ModelMetadata metadata, ImageDataset data, string modelPath)
-    {
-        if (!metadata.Classes.SequenceEqual(data.Classes, StringComparer.Ordinal))
-        {
-            throw new WorkbenchException(string.Create(CultureInfo.InvariantCulture, $"{modelPath}: the model's classes ({string.Join(", ", metadata.Classes)}) differ from the data's ({string.Join(", ", data.Classes)})"));
-        }
     }
 }

@@ -42,11 +42,9 @@ public static class ComparisonRunner
         foreach (var pipeline in options.Pipelines)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var ml = new MLContext(options.Seed);
             var trainingOptions = new TrainingOptions { Pipeline = pipeline, Trainer = options.Trainer, Seed = options.Seed, MaxBadImageFraction = options.MaxBadImageFraction };
-            var result = ModelTrainer.Train(ml, data, trainingOptions, warnings, progress, cancellationToken);
-            var modelPath = Path.Combine(options.OutputFolder, $"{result.Metadata.PipelineKind}-{result.Metadata.Trainer}.zip");
-            ModelPackage.Save(ml, modelPath, result.Metadata, result.Model, result.InputSchema);
+            var modelPath = Path.Combine(options.OutputFolder, $"{(pipeline == PipelineKind.Cnn ? "cnn" : "handcrafted")}.zip");
+            var result = ModelTrainer.TrainAndSave(data, trainingOptions, modelPath, warnings, progress, cancellationToken);
             var test = result.Test ?? throw new DatasetException($"{data.Location}: no test images to compare on");
             var featurizeRate = result.Metadata.Training.TrainCount / Math.Max(result.Metadata.Training.FeaturizeSeconds, 1e-9);
             runs.Add(Measure(modelPath, test, featurizeRate, result.Metadata.Training.TrainSeconds, data.Test, options, progress, cancellationToken));
@@ -66,15 +64,8 @@ public static class ComparisonRunner
         foreach (var path in modelPaths)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var ml = new MLContext(options.Seed);
-            var package = ModelPackage.Load(ml, path);
-            if (!package.Metadata.Classes.SequenceEqual(data.Classes, StringComparer.Ordinal))
-            {
-                throw new WorkbenchException($"{path}: the model's classes ({string.Join(", ", package.Metadata.Classes)}) differ from the data's ({string.Join(", ", data.Classes)})");
-            }
-
-            var metrics = Evaluator.Evaluate(ml, package.Model, package.Metadata.Input, package.Metadata.Classes, images, warnings, progress, cancellationToken);
-            var training = package.Metadata.Training;
+            var (metadata, metrics) = Evaluator.EvaluatePackage(path, data, images, warnings, progress, cancellationToken);
+            var training = metadata.Training;
             runs.Add(Measure(path, metrics, training.TrainCount / Math.Max(training.FeaturizeSeconds, 1e-9), training.TrainSeconds, images, options, progress, cancellationToken));
         }
 

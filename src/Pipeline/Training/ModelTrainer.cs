@@ -18,6 +18,17 @@ public sealed record TrainingResult(ITransformer Model, DataViewSchema InputSche
 /// </summary>
 public static class ModelTrainer
 {
+    /// <summary>Trains with a fresh <see cref="MLContext"/> seeded from the options and writes the package atomically to <paramref name="outputPath"/>.</summary>
+    public static TrainingResult TrainAndSave(ImageDataset data, TrainingOptions options, string outputPath, DataWarnings warnings, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var ml = new MLContext(options.Seed);
+        var result = Train(ml, data, options, warnings, progress, cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
+        ModelPackage.Save(ml, outputPath, result.Metadata, result.Model, result.InputSchema);
+        return result;
+    }
+
     public static TrainingResult Train(MLContext ml, ImageDataset data, TrainingOptions options, DataWarnings warnings, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(ml);
