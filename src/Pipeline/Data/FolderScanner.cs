@@ -108,10 +108,10 @@ internal sealed class FolderScanner
                 continue;
             }
 
-            if (entry.LinkTarget is not null && !File.Exists(entry.FullName))
+            if (entry.LinkTarget is string target && !LinkResolves(entry))
             {
                 BrokenCount++;
-                _warnings.Skip(entry.FullName, $"broken symbolic link (to {entry.LinkTarget})");
+                _warnings.Skip(entry.FullName, $"broken symbolic link (to {target})");
                 continue;
             }
 
@@ -122,6 +122,19 @@ internal sealed class FolderScanner
         foreach (string sub in subdirs)
         {
             Walk(sub, files, depth + 1);
+        }
+    }
+
+    /// <summary>File.Exists is true for a dangling link on Unix (it falls back to the link itself), so resolve it.</summary>
+    private static bool LinkResolves(FileSystemInfo link)
+    {
+        try
+        {
+            return link.ResolveLinkTarget(returnFinalTarget: true) is { Exists: true };
+        }
+        catch (IOException)
+        {
+            return false; // a loop of file links
         }
     }
 
