@@ -277,6 +277,15 @@ public static class DatasetLoader
         }
 
         SortedDictionary<string, List<string>> found = scanner.ScanClasses(root);
+        if (found.Count == 0)
+        {
+            int loose = Directory.EnumerateFiles(root).Count(f => ImageExtensions.Contains(Path.GetExtension(f)) && !Path.GetFileName(f).StartsWith('.'));
+            if (loose > 0)
+            {
+                throw new DatasetException($"{root}: {loose} images lie directly in the folder, but they must be in one sub-folder per class (<class>/<image>)");
+            }
+        }
+
         List<string> names = [.. found.Keys];
         List<LabeledImage> all = ToLabeled(found, names);
         RequireTwoClasses(root, names, all);

@@ -91,6 +91,10 @@ public class FolderAndManifestTests
         var missing = Assert.Throws<DatasetException>(() => DatasetLoader.Load(dir.PathOf("nope")));
         Assert.Contains("nope: no such file or folder", missing.Message, StringComparison.Ordinal);
 
+        dir.Write("loose.JPG");
+        var loose = Assert.Throws<DatasetException>(() => DatasetLoader.Load(dir.Root));
+        Assert.Contains("1 images lie directly in the folder, but they must be in one sub-folder per class", loose.Message, StringComparison.Ordinal);
+
         dir.Write("only/1.png");
         dir.Write("only/2.png");
         var one = Assert.Throws<DatasetException>(() => DatasetLoader.Load(dir.Root));
