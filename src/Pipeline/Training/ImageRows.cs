@@ -50,7 +50,7 @@ public static class ImageRows
     /// <summary>Decodes one image into <paramref name="destination"/> scaled to the model's value range.</summary>
     internal static bool TryDecode(ImageSource source, ModelInput input, ResizeMode mode, Span<float> destination, out string? error)
     {
-        if (!ImageDecoder.TryDecode(source, input.Shape, mode, destination, out error))
+        if (!ImageDecoder.Default.TryDecode(source, input.Shape, mode, destination, out error))
         {
             return false;
         }
