@@ -235,7 +235,7 @@ internal sealed class ReportContent
         if (bytes is not null && Sniff(bytes) is { } kind)
         {
             var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(name)))[..8];
-            picture = new Picture($"{ComparisonReport.ImagesFolder}/thumb-{Slug(Path.GetFileNameWithoutExtension(name))}-{hash}.{kind.Extension}", bytes, kind.Mime, name);
+            picture = new Picture($"{ComparisonReport.ImagesFolder}/thumb-{Slug(Path.ChangeExtension(name, null) ?? name)}-{hash}.{kind.Extension}", bytes, kind.Mime, name);
         }
 
         thumbnails[name] = picture;
