@@ -78,8 +78,8 @@ internal static class HtmlReport
 
             sb.Append("</tbody></table>\n");
             var (onlyA, onlyB) = c.DisagreementGalleries[i];
-            GalleryCards(sb, onlyA, ComparisonReport.DisagreementGalleryLimit);
-            GalleryCards(sb, onlyB, ComparisonReport.DisagreementGalleryLimit);
+            GalleryCards(sb, onlyA);
+            GalleryCards(sb, onlyB);
         }
 
         for (var i = 0; i < r.Results.Count; i++)
@@ -91,6 +91,7 @@ internal static class HtmlReport
             sb.Append("<p>Accuracy ").Append(ReportFormat.Ratio(m.Accuracy)).Append(", macro accuracy ").Append(ReportFormat.Ratio(m.MacroAccuracy)).Append(", macro F1 ")
                 .Append(ReportFormat.Ratio(m.MacroF1)).Append(", log-loss ").Append(ReportFormat.Number(m.LogLoss, "0.000")).Append("; ").Append(H(ReportText.TopK(run)))
                 .Append(" (").Append(ReportText.N(m.Count)).Append(" test images).</p>\n");
+            sb.Append("<p>").Append(H(ReportText.CostLine(run))).Append("</p>\n");
             sb.Append("<h3>Per class</h3>\n<table><thead><tr><th>Class</th><th>Precision</th><th>Recall</th><th>F1</th><th>Support</th></tr></thead><tbody>\n");
             foreach (var pc in m.PerClass)
             {
@@ -101,7 +102,7 @@ internal static class HtmlReport
             sb.Append("</tbody></table>\n<h3>Confusion matrix</h3>\n");
             Chart(sb, c.Confusion[i]);
             ConfusionTable(sb, m);
-            GalleryCards(sb, c.MistakeGalleries[i], ComparisonReport.MistakeGalleryLimit);
+            GalleryCards(sb, c.MistakeGalleries[i]);
         }
 
         if (c.FeatureExamples.Count > 0)
@@ -176,9 +177,9 @@ internal static class HtmlReport
         sb.Append("</tbody></table></details>\n");
     }
 
-    private static void GalleryCards(StringBuilder sb, Gallery g, int limit)
+    private static void GalleryCards(StringBuilder sb, Gallery g)
     {
-        sb.Append("<h3>").Append(H(ReportText.GalleryHeading(g, limit))).Append("</h3>\n");
+        sb.Append("<h3>").Append(H(ReportText.GalleryHeading(g))).Append("</h3>\n");
         if (g.Items.Count == 0)
         {
             sb.Append("<p class=\"note\">None.</p>\n");

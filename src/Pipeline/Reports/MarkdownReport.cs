@@ -40,7 +40,7 @@ internal static class ReportText
 
     public static string Signed(double value) => ReportFormat.IsMeasured(value) ? (value > 0 ? "+" : value < 0 ? "−" : "±") + Math.Abs(value).ToString("0.000", CultureInfo.InvariantCulture) : ReportFormat.Missing;
 
-    public static string GalleryHeading(Gallery g, int limit) =>
+    public static string GalleryHeading(Gallery g) =>
         g.Total > g.Items.Count ? $"{g.Title} ({N(g.Total)}; showing {N(g.Items.Count)}, most confident mistakes first)" : $"{g.Title} ({N(g.Total)})";
 
     public static string Prediction(GalleryPrediction p) => $"{p.Predicted} ({ReportFormat.Percent(p.Confidence)}) {(p.Correct ? "✓" : "✗")}";
@@ -55,6 +55,12 @@ internal static class ReportText
         "Prediction latency: one image at a time through the saved model, one thread, after warm-up (p50 and p95). Batch throughput: a batch on all cores.",
         "Model size: the saved model package. Peak working set: of the whole process after the pipeline ran. MB = 1,000,000 bytes.",
     ];
+
+    public static string CostLine(PipelineRun run) =>
+        $"Cost: featurization {ReportFormat.Rate(ReportAnalysis.Cost(run.FeaturizeImagesPerSecond))} images/s, training {ReportFormat.Seconds(ReportAnalysis.Cost(run.TrainSeconds))}, " +
+        $"prediction p50 {ReportFormat.Milliseconds(ReportAnalysis.Cost(run.PredictMillisecondsP50))} / p95 {ReportFormat.Milliseconds(ReportAnalysis.Cost(run.PredictMillisecondsP95))}, " +
+        $"batch {ReportFormat.Rate(ReportAnalysis.Cost(run.BatchImagesPerSecond))} images/s, model {ReportFormat.Bytes(ReportAnalysis.Cost(run.ModelBytes))}, " +
+        $"peak working set {ReportFormat.Bytes(ReportAnalysis.Cost(run.PeakWorkingSetBytes))}.";
 
     public static string N(int n) => n.ToString(CultureInfo.InvariantCulture);
 }
@@ -109,8 +115,8 @@ internal static class MarkdownReport
 
             sb.Append('\n');
             var (onlyA, onlyB) = c.DisagreementGalleries[i];
-            GalleryTable(sb, onlyA, ComparisonReport.DisagreementGalleryLimit);
-            GalleryTable(sb, onlyB, ComparisonReport.DisagreementGalleryLimit);
+            GalleryTable(sb, onlyA);
+            GalleryTable(sb, onlyB);
         }
 
         for (var i = 0; i < r.Results.Count; i++)
@@ -122,11 +128,7 @@ internal static class MarkdownReport
             sb.Append("Accuracy ").Append(ReportFormat.Ratio(m.Accuracy)).Append(", macro accuracy ").Append(ReportFormat.Ratio(m.MacroAccuracy))
                 .Append(", macro F1 ").Append(ReportFormat.Ratio(m.MacroF1)).Append(", log-loss ").Append(ReportFormat.Number(m.LogLoss, "0.000"))
                 .Append("; ").Append(ReportText.TopK(run)).Append(" (").Append(ReportText.N(m.Count)).Append(" test images).\n\n");
-            sb.Append("Cost: featurization ").Append(ReportFormat.Rate(ReportAnalysis.Cost(run.FeaturizeImagesPerSecond))).Append(" images/s, training ")
-                .Append(ReportFormat.Seconds(ReportAnalysis.Cost(run.TrainSeconds))).Append(", prediction p50 ").Append(ReportFormat.Milliseconds(ReportAnalysis.Cost(run.PredictMillisecondsP50)))
-                .Append(" / p95 ").Append(ReportFormat.Milliseconds(ReportAnalysis.Cost(run.PredictMillisecondsP95))).Append(", batch ")
-                .Append(ReportFormat.Rate(ReportAnalysis.Cost(run.BatchImagesPerSecond))).Append(" images/s, model ").Append(ReportFormat.Bytes(ReportAnalysis.Cost(run.ModelBytes)))
-                .Append(", peak working set ").Append(ReportFormat.Bytes(ReportAnalysis.Cost(run.PeakWorkingSetBytes))).Append(".\n\n");
+            sb.Append(ReportText.CostLine(run)).Append("\n\n");
 
             sb.Append("### Per class\n\n| Class | Precision | Recall | F1 | Support |\n|---|--:|--:|--:|--:|\n");
             foreach (var pc in m.PerClass)
@@ -157,7 +159,7 @@ internal static class MarkdownReport
             }
 
             sb.Append('\n');
-            GalleryTable(sb, c.MistakeGalleries[i], ComparisonReport.MistakeGalleryLimit);
+            GalleryTable(sb, c.MistakeGalleries[i]);
         }
 
         if (c.FeatureExamples.Count > 0)
@@ -202,9 +204,9 @@ internal static class MarkdownReport
         sb.Append('\n');
     }
 
-    private static void GalleryTable(StringBuilder sb, Gallery g, int limit)
+    private static void GalleryTable(StringBuilder sb, Gallery g)
     {
-        sb.Append("### ").Append(Esc(ReportText.GalleryHeading(g, limit))).Append("\n\n");
+        sb.Append("### ").Append(Esc(ReportText.GalleryHeading(g))).Append("\n\n");
         if (g.Items.Count == 0)
         {
             sb.Append("None.\n\n");

@@ -27,6 +27,7 @@ internal static class ReportCharts
     public static byte[] ConfusionHeatmap(ClassificationMetrics metrics, string title)
     {
         var k = metrics.Classes.Count;
+        var max = metrics.ConfusionMatrix.SelectMany(row => row).DefaultIfEmpty(0).Max();
         var model = NewModel(title);
         var predicted = new CategoryAxis { Position = AxisPosition.Bottom, Key = "x", Title = "Predicted class", Angle = k > 6 ? -45 : 0, IsZoomEnabled = false, IsPanEnabled = false };
         var truth = new CategoryAxis { Position = AxisPosition.Left, Key = "y", Title = "True class", StartPosition = 1, EndPosition = 0, IsZoomEnabled = false, IsPanEnabled = false };
@@ -39,6 +40,10 @@ internal static class ReportCharts
             Position = AxisPosition.Right,
             Palette = OxyPalette.Interpolate(200, OxyColor.FromRgb(0xF7, 0xFB, 0xFF), OxyColor.FromRgb(0x6B, 0xAE, 0xD6), OxyColor.FromRgb(0x08, 0x30, 0x6B)),
             Minimum = 0,
+            Maximum = Math.Max(1, max),
+            MajorStep = Math.Max(1, Math.Ceiling(max / 5.0)),
+            MinorStep = Math.Max(1, Math.Ceiling(max / 5.0)),
+            StringFormat = "0",
             Title = "count",
         });
 
