@@ -92,7 +92,8 @@ internal static class ReportCharts
             var series = new BarSeries { Title = labels[i], FillColor = Palette[i % Palette.Length], LabelFormatString = "{0:0.00}", LabelPlacement = LabelPlacement.Outside, FontSize = 10 };
             foreach (var c in classes)
             {
-                series.Items.Add(new BarItem(perClass.TryGetValue(c, out var f1) ? f1 : 0));
+                // A zero-length bar would put its label left of the axis; a hair of length keeps it readable ("0.00").
+                series.Items.Add(new BarItem(Math.Max(perClass.TryGetValue(c, out var f1) ? f1 : 0, 0.001)));
             }
 
             model.Series.Add(series);
@@ -138,8 +139,11 @@ internal static class ReportCharts
             IsZoomEnabled = false,
             IsPanEnabled = false,
         });
+        var middle = Math.Sqrt(minX * maxX);
         foreach (var (index, x, y) in points)
         {
+            // Labels point towards the middle of the chart so they are not clipped at either edge.
+            var right = points.Length == 1 || x <= middle;
             model.Annotations.Add(new PointAnnotation
             {
                 X = x,
@@ -151,6 +155,9 @@ internal static class ReportCharts
                 Text = $"{labels[index]}: {ReportFormat.Ratio(y)} at {ReportFormat.Milliseconds(x)}",
                 FontSize = 12,
                 TextColor = OxyColors.Black,
+                TextHorizontalAlignment = right ? HorizontalAlignment.Left : HorizontalAlignment.Right,
+                TextVerticalAlignment = VerticalAlignment.Middle,
+                TextMargin = 4,
             });
         }
 

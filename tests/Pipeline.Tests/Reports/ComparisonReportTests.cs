@@ -369,3 +369,79 @@ public sealed partial class ComparisonReportTests : IDisposable
     [GeneratedRegex("<img\\b[^>]*\\bsrc=\"([^\"]*)\"")]
     private static partial Regex ImgSrc();
 }
+
+public sealed class ComparisonReportEdgeCaseTests : IDisposable
+{
+    private readonly string folder = TempFolder();
+
+    public void Dispose()
+    {
+        if (Directory.Exists(folder))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Three_pipelines_many_classes_and_awkward_names()
+    {
+        // 12 classes with markdown/HTML-hostile names; two hand-crafted runs (different trainers) and a CNN.
+        string[] classes = [.. Enumerable.Range(0, 12).Select(i => i == 3 ? "a|b <c> & *d*" : $"class {i}")];
+        var random = new Random(3);
+        var labels = Enumerable.Range(0, 60).Select(i => i % 12).ToArray();
+        var names = labels.Select((l, i) => $"dir with space/{i}_{l}.jpg").ToArray();
+        global::Pipeline.Evaluation.ClassificationMetrics Scores(double skill) => global::Pipeline.Evaluation.ClassificationMetrics.Compute(classes, labels, [.. labels.Select(l =>
+        {
+            var s = Enumerable.Range(0, 12).Select(_ => (float)random.NextDouble()).ToArray();
+            if (random.NextDouble() < skill)
+            {
+                s[l] += 2;
+            }
+
+            var sum = s.Sum();
+            return s.Select(v => v / sum).ToArray();
+        })], names);
+
+        var result = new ComparisonResult(
+            new DatasetSummary("many", "/x", classes, 240, 60),
+            [
+                HandCraftedRun(Scores(0.4)),
+                HandCraftedRun(Scores(0.5)) with { Trainer = "LightGbm" },
+                CnnRun(Scores(0.9)),
+            ],
+            "pipeline compare",
+            "test machine",
+            DateTimeOffset.UnixEpoch,
+            1);
+
+        Assert.Equal(["handcrafted (LbfgsMaximumEntropy)", "handcrafted (LightGbm)", "cnn"], ReportAnalysis.Labels(result));
+        var pairs = ReportAnalysis.Pairs(result);
+        Assert.Equal(3, pairs.Count);
+        Assert.All(pairs.Where(p => p.A == 2 || p.B == 2), p => Assert.Equal(2, p.B)); // the CNN is always B
+        Assert.All(pairs, p => Assert.Equal(60, p.Matched));
+        Assert.All(pairs, p => Assert.Equal(60, p.BothCorrect + p.BothWrong + p.OnlyACorrect.Count + p.OnlyBCorrect.Count));
+
+        var trade = ReportAnalysis.TradeOff(result);
+        Assert.Equal(2, trade.MoreAccurate);
+
+        ComparisonReport.Write(result, folder, new FakeReportImages());
+        var md = File.ReadAllText(Path.Combine(folder, "report.md"));
+        Assert.Contains(@"a\|b \<c\> & \*d\*", md, StringComparison.Ordinal);
+        var html = File.ReadAllText(Path.Combine(folder, "report.html"));
+        Assert.Contains("a|b &lt;c&gt; &amp; *d*", html, StringComparison.Ordinal);
+        Assert.Contains("showing 16, most confident mistakes first", html, StringComparison.Ordinal);
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "report.json")));
+        Assert.Equal(3, doc.RootElement.GetProperty("disagreements").GetArrayLength());
+        Assert.True(doc.RootElement.GetProperty("results")[2].GetProperty("topK").TryGetProperty("5", out _)); // 12 classes: top-5 is reported
+    }
+
+    [Fact]
+    public void Empty_result_still_writes_a_report()
+    {
+        var result = Result() with { Results = [] };
+        ComparisonReport.Write(result, folder, NoReportImages.Instance);
+        Assert.Equal(TradeOffKind.None, ReportAnalysis.TradeOff(result).Kind);
+        Assert.True(File.Exists(Path.Combine(folder, "report.html")));
+        Assert.False(Directory.Exists(Path.Combine(folder, "images")));
+    }
+}
