@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Pipeline.Comparison;
 using Pipeline.Data;
+using Pipeline.Reports;
 using Pipeline.Evaluation;
 using Pipeline.Models;
 using Pipeline.Training;
@@ -19,6 +21,9 @@ internal static class Commands
           train      --pipeline handcrafted|cnn [--data PATH] [--out model.zip] [--trainer sdca|lbfgs|lightgbm|fasttree]
                      [--feature-set NAME] [--seed N] [--test-fraction F] [--max-train-per-class N] [--max-test-per-class N]
                      [--max-bad-fraction F] [--no-eval]
+          compare    [--data PATH] [--pipelines handcrafted,cnn] [--trainer NAME] --out DIR [--seed N]
+                     [--max-train-per-class N] [--max-test-per-class N]
+          compare    --models a.zip,b.zip [--data PATH] --out DIR
           evaluate   --model model.zip [--data PATH] [--json FILE] [--max-test-per-class N]
           predict    --model model.zip [--json] [--top N] IMAGE...
           features   --image IMAGE --out DIR [--feature-set NAME]
@@ -40,6 +45,7 @@ internal static class Commands
         {
             "train" => Train(rest, output, cancellationToken),
             "evaluate" => Evaluate(rest, output, cancellationToken),
+            "compare" => Compare(rest, output, cancellationToken),
             "predict" => Predict(rest, output),
             "features" => Features(rest, output),
             "dataset" => Dataset(rest, output),
@@ -115,6 +121,34 @@ internal static class Commands
             output.WriteLine($"wrote {jsonPath}");
         }
 
+        return ExitCodes.Ok;
+    }
+
+    private static int Compare(string[] args, TextWriter output, CancellationToken cancellationToken)
+    {
+        var line = CommandLine.Parse(args, [.. DataOptions, "pipelines", "trainer", "models", "out"], []);
+        var outDir = line.Require("out");
+        var warnings = NewWarnings();
+        var data = LoadData(line, warnings);
+        var options = new ComparisonOptions
+        {
+            Pipelines = (line.Get("pipelines") ?? "handcrafted,cnn").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(ParsePipeline).Distinct().ToArray(),
+            Trainer = line.Get("trainer") is { } t ? Trainers.Parse(t) : null,
+            Seed = line.GetInt("seed", 42),
+            OutputFolder = outDir,
+            MaxBadImageFraction = line.GetDouble("max-bad-fraction", 0.01, 0, 1),
+        };
+        var command = "pipeline compare " + string.Join(' ', args.Select(a => a.Contains(' ', StringComparison.Ordinal) ? $"\"{a}\"" : a));
+        var progress = new ConsoleProgress();
+        var result = line.Get("models") is { } models
+            ? ComparisonRunner.CompareModels(models.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), data, options, warnings, command, progress, cancellationToken)
+            : ComparisonRunner.TrainAndCompare(data, options, warnings, command, progress, cancellationToken);
+        progress.EndLine();
+        var files = ComparisonReport.Write(result, outDir, new DatasetReportImages(data));
+        output.Write(ResultsTable.Markdown(result));
+        output.WriteLine();
+        output.WriteLine(ReportAnalysis.TradeOff(result).Sentence);
+        output.WriteLine($"wrote {files.Count} files to {Path.GetFullPath(outDir)} (report.html, report.md, report.json)");
         return ExitCodes.Ok;
     }
 
