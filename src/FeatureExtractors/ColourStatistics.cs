@@ -1,4 +1,6 @@
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace FeatureExtractors;
 
@@ -48,11 +50,14 @@ public sealed record ColourStatisticsOptions : IFeatureExtractorOptions
 public sealed class ColourStatistics : IFeatureExtractor
 {
     private readonly ColourStatisticsOptions _o;
+    private readonly float[] _hue, _sat;
 
     internal ColourStatistics(ColourStatisticsOptions options, ImageShape shape)
     {
         OutputLength = options.GetOutputLength(shape);
         _o = options;
+        _hue = shape.Channels == 3 ? new float[shape.PlaneLength] : [];
+        _sat = shape.Channels == 3 ? new float[shape.PlaneLength] : [];
         InputShape = shape;
         Name = options.Name;
     }
@@ -104,60 +109,67 @@ public sealed class ColourStatistics : IFeatureExtractor
         }
     }
 
-    private static void Histogram(ReadOnlySpan<float> values, Span<float> hist)
-    {
-        hist.Clear();
-        int bins = hist.Length;
-        float scale = bins;
-        foreach (float v in values)
-        {
-            hist[Bin(v * scale, bins)] += 1f;
-        }
-    }
+    private static void Histogram(ReadOnlySpan<float> values, Span<float> hist) =>
+        VectorHistogram.Count(values, 1f / hist.Length, hist);
 
     private void HueSaturation(ReadOnlySpan<float> r, ReadOnlySpan<float> g, ReadOnlySpan<float> b, Span<float> hue, Span<float> sat, float inv)
     {
-        hue.Clear();
-        sat.Clear();
-        int hueBins = _o.HueBins, satBins = _o.SaturationBins;
-        for (int i = 0; i < r.Length; i++)
+        int n = r.Length, i = 0;
+        Span<float> hs = _hue, ss = _sat;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref float rr = ref MemoryMarshal.GetReference(r);
+            ref float rg = ref MemoryMarshal.GetReference(g);
+            ref float rb = ref MemoryMarshal.GetReference(b);
+            ref float rh = ref MemoryMarshal.GetReference(hs);
+            ref float rs = ref MemoryMarshal.GetReference(ss);
+            Vector256<float> zero = Vector256<float>.Zero, two = Vector256.Create(2f), four = Vector256.Create(4f), six = Vector256.Create(6f);
+            for (; i <= n - 8; i += 8)
+            {
+                Vector256<float> rv = Vector256.LoadUnsafe(ref rr, (nuint)i), gv = Vector256.LoadUnsafe(ref rg, (nuint)i), bv = Vector256.LoadUnsafe(ref rb, (nuint)i);
+                Vector256<float> max = Vector256.Max(rv, Vector256.Max(gv, bv));
+                Vector256<float> min = Vector256.Min(rv, Vector256.Min(gv, bv));
+                Vector256<float> chroma = max - min;
+                Vector256<float> hasChroma = Vector256.GreaterThan(chroma, zero);
+                Vector256<float> s = hasChroma & (chroma / max); // chroma > 0 implies max > 0
+                Vector256<float> h = Vector256.ConditionalSelect(Vector256.Equals(max, rv), (gv - bv) / chroma,
+                    Vector256.ConditionalSelect(Vector256.Equals(max, gv), two + ((bv - rv) / chroma), four + ((rv - gv) / chroma)));
+                h = Vector256.ConditionalSelect(Vector256.LessThan(h, zero), h + six, h);
+                (hasChroma & h).StoreUnsafe(ref rh, (nuint)i);
+                s.StoreUnsafe(ref rs, (nuint)i);
+            }
+        }
+
+        for (; i < n; i++)
         {
             float rv = r[i], gv = g[i], bv = b[i];
             float max = MathF.Max(rv, MathF.Max(gv, bv));
             float min = MathF.Min(rv, MathF.Min(gv, bv));
             float chroma = max - min;
-            float s = max > 0f ? chroma / max : 0f;
-            if (satBins > 0)
+            if (chroma > 0f)
             {
-                sat[Bin(s * satBins, satBins)] += 1f;
-            }
-
-            if (hueBins > 0 && chroma > 0f)
-            {
-                // hue in sextants [0, 6)
                 float h = max == rv ? (gv - bv) / chroma : max == gv ? 2f + ((bv - rv) / chroma) : 4f + ((rv - gv) / chroma);
-                if (h < 0f)
-                {
-                    h += 6f;
-                }
-
-                hue[Bin(h * (hueBins / 6f), hueBins)] += s;
+                hs[i] = h < 0f ? h + 6f : h;
+                ss[i] = chroma / max;
+            }
+            else
+            {
+                hs[i] = 0f;
+                ss[i] = 0f;
             }
         }
 
-        TensorPrimitives.Multiply(hue, inv, hue);
-        TensorPrimitives.Multiply(sat, inv, sat);
-    }
-
-    private static int Bin(float scaled, int bins)
-    {
-        // NaN and negatives go to bin 0, values >= bins to the last bin
-        if (!(scaled > 0f))
+        // hue in sextants [0, 6), each pixel weighted by its saturation (grey pixels weigh 0)
+        if (hue.Length > 0)
         {
-            return 0;
+            VectorHistogram.Weighted(hs, ss, 6f / hue.Length, hue);
+            TensorPrimitives.Multiply(hue, inv, hue);
         }
 
-        int b = (int)scaled;
-        return b < bins ? b : bins - 1;
+        if (sat.Length > 0)
+        {
+            VectorHistogram.Count(ss, 1f / sat.Length, sat);
+            TensorPrimitives.Multiply(sat, inv, sat);
+        }
     }
 }

@@ -110,6 +110,7 @@ public sealed class FeatureSet : IFeatureExtractor
 {
     private readonly IFeatureExtractor[] _workers;
     private readonly FeatureSegment[] _segments;
+    private readonly Hog?[] _donors; // a HOG worker earlier in the list whose per-pixel votes this one can reuse
 
     /// <summary>Creates a worker for <paramref name="definition"/>.</summary>
     public FeatureSet(FeatureSetDefinition definition)
@@ -123,6 +124,15 @@ public sealed class FeatureSet : IFeatureExtractor
             if (_workers[i].OutputLength != _segments[i].Length)
             {
                 throw new InvalidOperationException($"extractor {_workers[i].Name} writes {_workers[i].OutputLength} features, its segment has {_segments[i].Length}");
+            }
+        }
+
+        _donors = new Hog?[_workers.Length];
+        for (int i = 0; i < _workers.Length; i++)
+        {
+            if (_workers[i] is Hog hog)
+            {
+                _donors[i] = _workers.Take(i).OfType<Hog>().FirstOrDefault(d => d.CanShareVotesWith(hog) && _donors[Array.IndexOf(_workers, d)] is null);
             }
         }
     }
@@ -157,7 +167,15 @@ public sealed class FeatureSet : IFeatureExtractor
 
         for (int i = 0; i < _workers.Length; i++)
         {
-            _workers[i].Extract(image, features.Slice(_segments[i].Offset, _segments[i].Length));
+            Span<float> segment = features.Slice(_segments[i].Offset, _segments[i].Length);
+            if (_donors[i] is { } donor)
+            {
+                ((Hog)_workers[i]).ExtractSharing(donor, segment); // same gradients, angles and votes: skip recomputing them
+            }
+            else
+            {
+                _workers[i].Extract(image, segment);
+            }
         }
     }
 }

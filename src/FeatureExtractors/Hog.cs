@@ -1,4 +1,5 @@
-using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace FeatureExtractors;
 
@@ -121,7 +122,10 @@ public sealed record HogOptions : IFeatureExtractorOptions
 public sealed class Hog : IFeatureExtractor
 {
     private const float Eps2 = 1e-10f; // (1e-5)^2 as in scikit-image
-    private readonly float[] _gx, _gy, _mag, _bin, _cells;
+    private const int Copies = 4; // interleaved partial histograms: neighbouring pixels never update the same float
+    private readonly float[] _gx, _gy, _w0, _w1, _cells, _partial;
+    private readonly int[] _b0, _next, _column;
+    private readonly float _angleScale;
 
     internal Hog(HogOptions options, ImageShape shape)
     {
@@ -136,9 +140,23 @@ public sealed class Hog : IFeatureExtractor
         int plane = shape.PlaneLength;
         _gx = new float[plane];
         _gy = new float[plane];
-        _mag = new float[plane];
-        _bin = new float[plane];
+        _w0 = _gx; // the weights overwrite the gradients once they are used
+        _w1 = _gy;
+        _b0 = new int[plane];
         _cells = new float[CellHistogramLength];
+        _partial = new float[Copies * CellHistogramLength];
+        _column = new int[CellsX * options.CellSize];
+        for (int x = 0; x < _column.Length; x++)
+        {
+            _column[x] = ((x / options.CellSize) * options.Bins) + ((x % Copies) * CellHistogramLength);
+        }
+        _next = new int[options.Bins];
+        for (int b = 0; b < options.Bins; b++)
+        {
+            _next[b] = (b + 1) % options.Bins;
+        }
+
+        _angleScale = options.Bins / (options.Signed ? 2f * MathF.PI : MathF.PI);
     }
 
     /// <summary>The options this worker was made from.</summary>
@@ -171,13 +189,10 @@ public sealed class Hog : IFeatureExtractor
     /// <inheritdoc/>
     public void Extract(ReadOnlySpan<float> image, Span<float> features)
     {
-        if (features.Length < OutputLength)
-        {
-            throw new ArgumentException($"features buffer holds {features.Length} floats, {OutputLength} are needed", nameof(features));
-        }
-
-        ComputeCells(image);
-        Normalise(_cells, features);
+        CheckFeatures(features);
+        ComputeVotes(image);
+        Vote(this);
+        Normalise(features);
     }
 
     /// <summary>
@@ -191,75 +206,143 @@ public sealed class Hog : IFeatureExtractor
             throw new ArgumentException($"cell buffer holds {cellHistograms.Length} floats, {CellHistogramLength} are needed", nameof(cellHistograms));
         }
 
-        ComputeCells(image);
+        ComputeVotes(image);
+        Vote(this);
         _cells.CopyTo(cellHistograms);
     }
 
-    private void ComputeCells(ReadOnlySpan<float> image)
+    /// <summary>True when <paramref name="other"/>'s per-pixel votes are valid for this worker too.</summary>
+    internal bool CanShareVotesWith(Hog other) =>
+        other.InputShape == InputShape && other.Options.Operator == Options.Operator && other.Options.Border == Options.Border
+        && other.Options.Signed == Options.Signed && other.Options.Bins == Options.Bins && other.Options.Vote == Options.Vote;
+
+    /// <summary>Extract using the per-pixel votes <paramref name="donor"/> computed in its last call (same image).</summary>
+    internal void ExtractSharing(Hog donor, Span<float> features)
+    {
+        CheckFeatures(features);
+        Vote(donor);
+        Normalise(features);
+    }
+
+    private void CheckFeatures(Span<float> features)
+    {
+        if (features.Length < OutputLength)
+        {
+            throw new ArgumentException($"features buffer holds {features.Length} floats, {OutputLength} are needed", nameof(features));
+        }
+    }
+
+    /// <summary>Per pixel: first bin, its weight, and the next bin's weight (vectorised).</summary>
+    private void ComputeVotes(ReadOnlySpan<float> image)
     {
         HogOptions o = Options;
         Gradients.Compute(image, InputShape, _gx, _gy, o.Operator, o.Border);
-        float range = o.Signed ? 2f * MathF.PI : MathF.PI;
-        FastMath.MagnitudeAngle(_gx, _gy, _mag, _bin, o.Signed, o.Bins / range);
-        Vote(_mag, _bin, _cells);
-    }
-
-    private void Vote(ReadOnlySpan<float> mag, ReadOnlySpan<float> pos, Span<float> cells)
-    {
-        cells.Clear();
-        int bins = Options.Bins, cs = Options.CellSize, w = InputShape.Width;
-        bool linear = Options.Vote == HogVote.Linear;
-        for (int cy = 0; cy < CellsY; cy++)
+        int n = InputShape.PlaneLength, bins = o.Bins, i = 0;
+        bool signed = o.Signed, linear = o.Vote == HogVote.Linear;
+        float scale = _angleScale;
+        if (Vector256.IsHardwareAccelerated)
         {
-            for (int r = 0; r < cs; r++)
+            ref float rx = ref MemoryMarshal.GetArrayDataReference(_gx);
+            ref float ry = ref MemoryMarshal.GetArrayDataReference(_gy);
+            ref int rb = ref MemoryMarshal.GetArrayDataReference(_b0);
+            Vector256<float> vScale = Vector256.Create(scale), half = Vector256.Create(0.5f), vBins = Vector256.Create((float)bins);
+            Vector256<int> maxBin = Vector256.Create(bins - 1);
+            for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
             {
-                int rowStart = ((cy * cs) + r) * w;
-                for (int cx = 0; cx < CellsX; cx++)
+                Vector256<float> x = Vector256.LoadUnsafe(ref rx, (nuint)i), y = Vector256.LoadUnsafe(ref ry, (nuint)i);
+                Vector256<float> mag = Vector256.Sqrt((x * x) + (y * y));
+                Vector256<float> q = FastMath.Angle(x, y, signed) * vScale;
+                if (linear)
                 {
-                    Span<float> hist = cells.Slice(((cy * CellsX) + cx) * bins, bins);
-                    int start = rowStart + (cx * cs);
-                    ReadOnlySpan<float> m = mag.Slice(start, cs);
-                    ReadOnlySpan<float> p = pos.Slice(start, cs);
-                    if (linear)
-                    {
-                        for (int i = 0; i < m.Length; i++)
-                        {
-                            float q = p[i] - 0.5f;
-                            if (q < 0f)
-                            {
-                                q += bins;
-                            }
+                    q -= half;
+                    q = Vector256.ConditionalSelect(Vector256.LessThan(q, Vector256<float>.Zero), q + vBins, q);
+                }
 
-                            int b0 = (int)q;
-                            if (b0 >= bins)
-                            {
-                                b0 = bins - 1;
-                            }
-
-                            float f = q - b0;
-                            int b1 = b0 + 1 == bins ? 0 : b0 + 1;
-                            float v = m[i];
-                            hist[b0] += v - (v * f);
-                            hist[b1] += v * f;
-                        }
-                    }
-                    else
-                    {
-                        for (int i = 0; i < m.Length; i++)
-                        {
-                            int b = (int)p[i];
-                            hist[b < bins ? b : bins - 1] += m[i];
-                        }
-                    }
+                Vector256<int> b = Vector256.Min(Vector256.ConvertToInt32(q), maxBin);
+                b.StoreUnsafe(ref rb, (nuint)i);
+                if (linear)
+                {
+                    Vector256<float> w1 = mag * (q - Vector256.ConvertToSingle(b));
+                    (mag - w1).StoreUnsafe(ref rx, (nuint)i);
+                    w1.StoreUnsafe(ref ry, (nuint)i);
+                }
+                else
+                {
+                    mag.StoreUnsafe(ref rx, (nuint)i);
+                    Vector256<float>.Zero.StoreUnsafe(ref ry, (nuint)i);
                 }
             }
         }
 
-        TensorPrimitives.Multiply(cells, 1f / (cs * cs), cells);
+        for (; i < n; i++)
+        {
+            float x = _gx[i], y = _gy[i];
+            float mag = MathF.Sqrt((x * x) + (y * y));
+            float q = FastMath.Angle(x, y, signed) * scale;
+            if (linear)
+            {
+                q -= 0.5f;
+                if (q < 0f)
+                {
+                    q += bins;
+                }
+            }
+
+            int b = Math.Min((int)q, bins - 1);
+            _b0[i] = b;
+            float w1 = linear ? mag * (q - b) : 0f;
+            _w0[i] = mag - w1;
+            _w1[i] = w1;
+        }
     }
 
-    private void Normalise(ReadOnlySpan<float> cells, Span<float> features)
+    private void Vote(Hog source)
     {
+        Span<float> partial = _partial;
+        partial.Clear();
+        ReadOnlySpan<int> bin = source._b0;
+        ReadOnlySpan<float> w0 = source._w0, w1 = source._w1;
+        ReadOnlySpan<int> next = _next, column = _column;
+        int bins = Options.Bins, cs = Options.CellSize, w = InputShape.Width, used = column.Length;
+        bool linear = Options.Vote == HogVote.Linear;
+        for (int y = 0; y < CellsY * cs; y++)
+        {
+            int rowCells = y / cs * CellsX * bins;
+            ReadOnlySpan<int> b = bin.Slice(y * w, used);
+            ReadOnlySpan<float> a0 = w0.Slice(y * w, used);
+            ReadOnlySpan<float> a1 = w1.Slice(y * w, used);
+            if (linear)
+            {
+                for (int x = 0; x < used; x++)
+                {
+                    int k = b[x];
+                    int at = rowCells + column[x];
+                    partial[at + k] += a0[x];
+                    partial[at + next[k]] += a1[x];
+                }
+            }
+            else
+            {
+                for (int x = 0; x < used; x++)
+                {
+                    partial[rowCells + column[x] + b[x]] += a0[x];
+                }
+            }
+        }
+
+        int len = CellHistogramLength;
+        float inv = 1f / (cs * cs);
+        Span<float> cells = _cells;
+        ReadOnlySpan<float> p0 = partial[..len], p1 = partial.Slice(len, len), p2 = partial.Slice(2 * len, len), p3 = partial.Slice(3 * len, len);
+        for (int i = 0; i < len; i++)
+        {
+            cells[i] = (((p0[i] + p1[i]) + (p2[i] + p3[i])) * inv);
+        }
+    }
+
+    private void Normalise(Span<float> features)
+    {
+        ReadOnlySpan<float> cells = _cells;
         int bins = Options.Bins, bs = Options.BlockSize, rowLen = bs * bins;
         int blockLen = bs * rowLen;
         float clip = Options.Clip;
@@ -274,13 +357,72 @@ public sealed class Hog : IFeatureExtractor
                     cells.Slice((((by + r) * CellsX) + bx) * bins, rowLen).CopyTo(block.Slice(r * rowLen, rowLen));
                 }
 
-                float s = 1f / MathF.Sqrt(TensorPrimitives.SumOfSquares(block) + Eps2);
-                TensorPrimitives.Multiply(block, s, block);
-                TensorPrimitives.Min(block, clip, block);
-                s = 1f / MathF.Sqrt(TensorPrimitives.SumOfSquares(block) + Eps2);
-                TensorPrimitives.Multiply(block, s, block);
+                L2Hys(block, clip);
                 o += blockLen;
             }
         }
+    }
+
+    /// <summary>v /= sqrt(|v|^2 + eps^2); v = min(v, clip); v /= sqrt(|v|^2 + eps^2).</summary>
+    internal static void L2Hys(Span<float> v, float clip)
+    {
+        float s = 1f / MathF.Sqrt(SumOfSquares(v) + Eps2);
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref float r = ref MemoryMarshal.GetReference(v);
+            Vector256<float> vs = Vector256.Create(s), vc = Vector256.Create(clip);
+            for (; i <= v.Length - 8; i += 8)
+            {
+                Vector256.Min(Vector256.LoadUnsafe(ref r, (nuint)i) * vs, vc).StoreUnsafe(ref r, (nuint)i);
+            }
+        }
+
+        for (; i < v.Length; i++)
+        {
+            v[i] = MathF.Min(v[i] * s, clip);
+        }
+
+        s = 1f / MathF.Sqrt(SumOfSquares(v) + Eps2);
+        i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref float r = ref MemoryMarshal.GetReference(v);
+            Vector256<float> vs = Vector256.Create(s);
+            for (; i <= v.Length - 8; i += 8)
+            {
+                (Vector256.LoadUnsafe(ref r, (nuint)i) * vs).StoreUnsafe(ref r, (nuint)i);
+            }
+        }
+
+        for (; i < v.Length; i++)
+        {
+            v[i] *= s;
+        }
+    }
+
+    private static float SumOfSquares(ReadOnlySpan<float> v)
+    {
+        int i = 0;
+        float sum = 0f;
+        if (Vector256.IsHardwareAccelerated && v.Length >= 8)
+        {
+            ref float r = ref MemoryMarshal.GetReference(v);
+            Vector256<float> acc = Vector256<float>.Zero;
+            for (; i <= v.Length - 8; i += 8)
+            {
+                Vector256<float> x = Vector256.LoadUnsafe(ref r, (nuint)i);
+                acc += x * x;
+            }
+
+            sum = Vector256.Sum(acc);
+        }
+
+        for (; i < v.Length; i++)
+        {
+            sum += v[i] * v[i];
+        }
+
+        return sum;
     }
 }
