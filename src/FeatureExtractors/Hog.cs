@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
@@ -123,8 +125,8 @@ public sealed class Hog : IFeatureExtractor
 {
     private const float Eps2 = 1e-10f; // (1e-5)^2 as in scikit-image
     private const int Copies = 4; // interleaved partial histograms: neighbouring pixels never update the same float
-    private readonly float[] _gx, _gy, _w0, _w1, _cells, _partial;
-    private readonly int[] _b0, _next, _column;
+    private readonly float[] _gx, _gy, _w0, _w1, _cells, _partial, _cellSq;
+    private readonly int[] _b0, _base, _i0, _i1;
     private readonly float _angleScale;
 
     internal Hog(HogOptions options, ImageShape shape)
@@ -144,16 +146,23 @@ public sealed class Hog : IFeatureExtractor
         _w1 = _gy;
         _b0 = new int[plane];
         _cells = new float[CellHistogramLength];
-        _partial = new float[Copies * CellHistogramLength];
-        _column = new int[CellsX * options.CellSize];
-        for (int x = 0; x < _column.Length; x++)
+        _cellSq = new float[CellsX * CellsY];
+        // partial histograms: Copies interleaved copies, then a dummy slot for pixels outside whole cells
+        int len = CellHistogramLength;
+        _partial = new float[(Copies * len) + options.Bins];
+        _base = new int[plane];
+        _i0 = new int[plane];
+        _i1 = new int[plane];
+        int cs = options.CellSize;
+        for (int y = 0; y < shape.Height; y++)
         {
-            _column[x] = ((x / options.CellSize) * options.Bins) + ((x % Copies) * CellHistogramLength);
-        }
-        _next = new int[options.Bins];
-        for (int b = 0; b < options.Bins; b++)
-        {
-            _next[b] = (b + 1) % options.Bins;
+            for (int x = 0; x < shape.Width; x++)
+            {
+                bool inside = x < CellsX * cs && y < CellsY * cs;
+                _base[(y * shape.Width) + x] = inside
+                    ? ((((y / cs) * CellsX) + (x / cs)) * options.Bins) + ((x % Copies) * len)
+                    : Copies * len;
+            }
         }
 
         _angleScale = options.Bins / (options.Signed ? 2f * MathF.PI : MathF.PI);
@@ -296,70 +305,165 @@ public sealed class Hog : IFeatureExtractor
         }
     }
 
+    /// <summary>
+    /// Adds every pixel's weights into its cell's histogram. A vector pass turns (pixel, bin) into flat indices
+    /// of <c>_partial</c> (interleaved copies, so neighbouring pixels never update the same float and no
+    /// store-to-load chains form); the scatter itself is a plain two-line scalar loop.
+    /// </summary>
     private void Vote(Hog source)
     {
+        int n = InputShape.PlaneLength, bins = Options.Bins, i = 0;
+        bool linear = Options.Vote == HogVote.Linear;
+        ref int b0 = ref MemoryMarshal.GetArrayDataReference(source._b0);
+        ref int baseRef = ref MemoryMarshal.GetArrayDataReference(_base);
+        ref int i0 = ref MemoryMarshal.GetArrayDataReference(_i0);
+        ref int i1 = ref MemoryMarshal.GetArrayDataReference(_i1);
+        if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256<int> vBins = Vector256.Create(bins), one = Vector256<int>.One;
+            for (; i <= n - 8; i += 8)
+            {
+                Vector256<int> b = Vector256.LoadUnsafe(ref b0, (nuint)i);
+                Vector256<int> o = Vector256.LoadUnsafe(ref baseRef, (nuint)i);
+                (o + b).StoreUnsafe(ref i0, (nuint)i);
+                Vector256<int> bn = b + one;
+                bn = Vector256.AndNot(bn, Vector256.Equals(bn, vBins)); // bins -> 0
+                (o + bn).StoreUnsafe(ref i1, (nuint)i);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            int b = Unsafe.Add(ref b0, i), o = Unsafe.Add(ref baseRef, i);
+            Unsafe.Add(ref i0, i) = o + b;
+            Unsafe.Add(ref i1, i) = o + (b + 1 == bins ? 0 : b + 1);
+        }
+
         Span<float> partial = _partial;
         partial.Clear();
-        ReadOnlySpan<int> bin = source._b0;
-        ReadOnlySpan<float> w0 = source._w0, w1 = source._w1;
-        ReadOnlySpan<int> next = _next, column = _column;
-        int bins = Options.Bins, cs = Options.CellSize, w = InputShape.Width, used = column.Length;
-        bool linear = Options.Vote == HogVote.Linear;
-        for (int y = 0; y < CellsY * cs; y++)
+        // every index is inside _partial by construction (bins < Bins, base offsets built in the constructor)
+        ref float p = ref MemoryMarshal.GetArrayDataReference(_partial);
+        ref float w0 = ref MemoryMarshal.GetArrayDataReference(source._w0);
+        ref float w1 = ref MemoryMarshal.GetArrayDataReference(source._w1);
+        if (linear)
         {
-            int rowCells = y / cs * CellsX * bins;
-            ReadOnlySpan<int> b = bin.Slice(y * w, used);
-            ReadOnlySpan<float> a0 = w0.Slice(y * w, used);
-            ReadOnlySpan<float> a1 = w1.Slice(y * w, used);
-            if (linear)
+            for (i = 0; i < n; i++)
             {
-                for (int x = 0; x < used; x++)
-                {
-                    int k = b[x];
-                    int at = rowCells + column[x];
-                    partial[at + k] += a0[x];
-                    partial[at + next[k]] += a1[x];
-                }
+                Unsafe.Add(ref p, Unsafe.Add(ref i0, i)) += Unsafe.Add(ref w0, i);
+                Unsafe.Add(ref p, Unsafe.Add(ref i1, i)) += Unsafe.Add(ref w1, i);
             }
-            else
+        }
+        else
+        {
+            for (i = 0; i < n; i++)
             {
-                for (int x = 0; x < used; x++)
-                {
-                    partial[rowCells + column[x] + b[x]] += a0[x];
-                }
+                Unsafe.Add(ref p, Unsafe.Add(ref i0, i)) += Unsafe.Add(ref w0, i);
             }
         }
 
         int len = CellHistogramLength;
-        float inv = 1f / (cs * cs);
+        float inv = 1f / (Options.CellSize * Options.CellSize);
         Span<float> cells = _cells;
         ReadOnlySpan<float> p0 = partial[..len], p1 = partial.Slice(len, len), p2 = partial.Slice(2 * len, len), p3 = partial.Slice(3 * len, len);
-        for (int i = 0; i < len; i++)
-        {
-            cells[i] = (((p0[i] + p1[i]) + (p2[i] + p3[i])) * inv);
-        }
+        TensorPrimitives.Add(p0, p1, cells);
+        TensorPrimitives.Add(cells, p2, cells);
+        TensorPrimitives.Add(cells, p3, cells);
+        TensorPrimitives.Multiply(cells, inv, cells);
     }
 
+    /// <summary>
+    /// L2-Hys per block, fused: the first norm comes from per-cell sums of squares; then one pass gathers,
+    /// scales, clips and sums squares straight into the output, and a last pass rescales.
+    /// </summary>
     private void Normalise(Span<float> features)
     {
-        ReadOnlySpan<float> cells = _cells;
-        int bins = Options.Bins, bs = Options.BlockSize, rowLen = bs * bins;
-        int blockLen = bs * rowLen;
+        int bins = Options.Bins, bs = Options.BlockSize, rowLen = bs * bins, blockLen = bs * rowLen;
+        int cellCount = CellsX * CellsY;
+        Span<float> cellSq = _cellSq;
+        for (int c = 0; c < cellCount; c++)
+        {
+            cellSq[c] = SumOfSquares(_cells.AsSpan(c * bins, bins));
+        }
+
         float clip = Options.Clip;
+        ref float cells = ref MemoryMarshal.GetArrayDataReference(_cells);
+        ref float sq = ref MemoryMarshal.GetArrayDataReference(_cellSq);
+        ref float dst0 = ref MemoryMarshal.GetReference(features);
         int o = 0;
         for (int by = 0; by < BlocksY; by++)
         {
             for (int bx = 0; bx < BlocksX; bx++)
             {
-                Span<float> block = features.Slice(o, blockLen);
+                float sum = 0f;
                 for (int r = 0; r < bs; r++)
                 {
-                    cells.Slice((((by + r) * CellsX) + bx) * bins, rowLen).CopyTo(block.Slice(r * rowLen, rowLen));
+                    ref float rowSq = ref Unsafe.Add(ref sq, ((by + r) * CellsX) + bx);
+                    for (int c = 0; c < bs; c++)
+                    {
+                        sum += Unsafe.Add(ref rowSq, c);
+                    }
                 }
 
-                L2Hys(block, clip);
+                float s1 = 1f / MathF.Sqrt(sum + Eps2);
+                float sum2 = 0f;
+                ref float dst = ref Unsafe.Add(ref dst0, o);
+                for (int r = 0; r < bs; r++)
+                {
+                    sum2 += ScaleClipCopy(ref Unsafe.Add(ref cells, (((by + r) * CellsX) + bx) * bins), ref Unsafe.Add(ref dst, r * rowLen), rowLen, s1, clip);
+                }
+
+                Scale(ref dst, blockLen, 1f / MathF.Sqrt(sum2 + Eps2));
                 o += blockLen;
             }
+        }
+    }
+
+    /// <summary>dst = min(src * scale, clip); returns the sum of squares of dst.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float ScaleClipCopy(ref float src, ref float dst, int n, float scale, float clip)
+    {
+        int i = 0;
+        float sum = 0f;
+        if (Vector256.IsHardwareAccelerated && n >= 8)
+        {
+            Vector256<float> vs = Vector256.Create(scale), vc = Vector256.Create(clip), acc = Vector256<float>.Zero;
+            for (; i <= n - 8; i += 8)
+            {
+                Vector256<float> v = Vector256.Min(Vector256.LoadUnsafe(ref src, (nuint)i) * vs, vc);
+                v.StoreUnsafe(ref dst, (nuint)i);
+                acc += v * v;
+            }
+
+            sum = Vector256.Sum(acc);
+        }
+
+        for (; i < n; i++)
+        {
+            float v = Unsafe.Add(ref src, i) * scale;
+            v = v < clip ? v : clip;
+            Unsafe.Add(ref dst, i) = v;
+            sum += v * v;
+        }
+
+        return sum;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Scale(ref float v, int n, float scale)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256<float> vs = Vector256.Create(scale);
+            for (; i <= n - 8; i += 8)
+            {
+                (Vector256.LoadUnsafe(ref v, (nuint)i) * vs).StoreUnsafe(ref v, (nuint)i);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            Unsafe.Add(ref v, i) *= scale;
         }
     }
 
@@ -367,60 +471,66 @@ public sealed class Hog : IFeatureExtractor
     internal static void L2Hys(Span<float> v, float clip)
     {
         float s = 1f / MathF.Sqrt(SumOfSquares(v) + Eps2);
-        int i = 0;
+        ScaleMin(v, s, clip);
+        s = 1f / MathF.Sqrt(SumOfSquares(v) + Eps2);
+        ScaleMin(v, s, float.PositiveInfinity);
+    }
+
+    private static void ScaleMin(Span<float> v, float scale, float clip)
+    {
+        int n = v.Length, i = 0;
+        ref float r = ref MemoryMarshal.GetReference(v);
         if (Vector256.IsHardwareAccelerated)
         {
-            ref float r = ref MemoryMarshal.GetReference(v);
-            Vector256<float> vs = Vector256.Create(s), vc = Vector256.Create(clip);
-            for (; i <= v.Length - 8; i += 8)
+            Vector256<float> vs = Vector256.Create(scale), vc = Vector256.Create(clip);
+            for (; i <= n - 8; i += 8)
             {
                 Vector256.Min(Vector256.LoadUnsafe(ref r, (nuint)i) * vs, vc).StoreUnsafe(ref r, (nuint)i);
             }
         }
 
-        for (; i < v.Length; i++)
+        if (Vector128.IsHardwareAccelerated && i <= n - 4)
         {
-            v[i] = MathF.Min(v[i] * s, clip);
+            Vector128.Min(Vector128.LoadUnsafe(ref r, (nuint)i) * Vector128.Create(scale), Vector128.Create(clip)).StoreUnsafe(ref r, (nuint)i);
+            i += 4;
         }
 
-        s = 1f / MathF.Sqrt(SumOfSquares(v) + Eps2);
-        i = 0;
-        if (Vector256.IsHardwareAccelerated)
+        for (; i < n; i++)
         {
-            ref float r = ref MemoryMarshal.GetReference(v);
-            Vector256<float> vs = Vector256.Create(s);
-            for (; i <= v.Length - 8; i += 8)
-            {
-                (Vector256.LoadUnsafe(ref r, (nuint)i) * vs).StoreUnsafe(ref r, (nuint)i);
-            }
-        }
-
-        for (; i < v.Length; i++)
-        {
-            v[i] *= s;
+            float x = Unsafe.Add(ref r, i) * scale;
+            Unsafe.Add(ref r, i) = x < clip ? x : clip;
         }
     }
 
     private static float SumOfSquares(ReadOnlySpan<float> v)
     {
-        int i = 0;
+        int n = v.Length, i = 0;
+        ref float r = ref MemoryMarshal.GetReference(v);
         float sum = 0f;
-        if (Vector256.IsHardwareAccelerated && v.Length >= 8)
+        if (Vector256.IsHardwareAccelerated && n >= 8)
         {
-            ref float r = ref MemoryMarshal.GetReference(v);
             Vector256<float> acc = Vector256<float>.Zero;
-            for (; i <= v.Length - 8; i += 8)
+            for (; i <= n - 8; i += 8)
             {
                 Vector256<float> x = Vector256.LoadUnsafe(ref r, (nuint)i);
                 acc += x * x;
             }
 
-            sum = Vector256.Sum(acc);
+            Vector128<float> a = acc.GetLower() + acc.GetUpper();
+            if (i <= n - 4)
+            {
+                Vector128<float> x = Vector128.LoadUnsafe(ref r, (nuint)i);
+                a += x * x;
+                i += 4;
+            }
+
+            sum = Vector128.Sum(a);
         }
 
-        for (; i < v.Length; i++)
+        for (; i < n; i++)
         {
-            sum += v[i] * v[i];
+            float x = Unsafe.Add(ref r, i);
+            sum += x * x;
         }
 
         return sum;
