@@ -184,8 +184,14 @@ public static class Gradients
                 }
             }
 
-            SobelAt(up, mid, dn, gx, gy, 0);
-            SobelAt(up, mid, dn, gx, gy, last);
+            // borders (replicate): x = 0 uses columns (0, 0, 1), x = last uses (last - 1, last, last)
+            float u0 = u, u1 = Unsafe.Add(ref u, 1), m0 = m, m1 = Unsafe.Add(ref m, 1), d0 = d, d1 = Unsafe.Add(ref d, 1);
+            ox = (u1 - u0) + (2f * (m1 - m0)) + (d1 - d0);
+            oy = (d0 + (2f * d0) + d1) - (u0 + (2f * u0) + u1);
+            float ua = Unsafe.Add(ref u, last - 1), ub = Unsafe.Add(ref u, last), ma = Unsafe.Add(ref m, last - 1), mb = Unsafe.Add(ref m, last);
+            float da = Unsafe.Add(ref d, last - 1), db = Unsafe.Add(ref d, last);
+            Unsafe.Add(ref ox, last) = (ub - ua) + (2f * (mb - ma)) + (db - da);
+            Unsafe.Add(ref oy, last) = (da + (2f * db) + db) - (ua + (2f * ub) + ub);
             return;
         }
 
@@ -231,8 +237,10 @@ public static class Gradients
                 }
             }
 
-            CentralAt(up, mid, dn, gx, gy, 0);
-            CentralAt(up, mid, dn, gx, gy, last);
+            ox = Unsafe.Add(ref m, 1) - m;
+            oy = d - u;
+            Unsafe.Add(ref ox, last) = Unsafe.Add(ref m, last) - Unsafe.Add(ref m, last - 1);
+            Unsafe.Add(ref oy, last) = Unsafe.Add(ref d, last) - Unsafe.Add(ref u, last);
             return;
         }
 

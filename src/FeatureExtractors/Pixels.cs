@@ -76,6 +76,23 @@ public sealed class Pixels : IFeatureExtractor
         for (int c = 0; c < InputShape.Channels; c++)
         {
             ReadOnlySpan<float> p = image.Slice(c * InputShape.PlaneLength, InputShape.PlaneLength);
+            if (b == 2)
+            {
+                for (int oy = 0; oy < oh; oy++)
+                {
+                    ReadOnlySpan<float> r0 = p.Slice(2 * oy * w, 2 * ow), r1 = p.Slice(((2 * oy) + 1) * w, 2 * ow);
+                    Span<float> dst = features.Slice(o, ow);
+                    for (int ox = 0; ox < dst.Length; ox++)
+                    {
+                        dst[ox] = ((r0[2 * ox] + r0[(2 * ox) + 1]) + (r1[2 * ox] + r1[(2 * ox) + 1])) * 0.25f;
+                    }
+
+                    o += ow;
+                }
+
+                continue;
+            }
+
             for (int oy = 0; oy < oh; oy++)
             {
                 Span<float> dst = features.Slice(o, ow);
