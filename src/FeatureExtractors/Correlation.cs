@@ -1,5 +1,7 @@
 using System.Buffers;
-using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace FeatureExtractors;
 
@@ -230,7 +232,7 @@ public static class Correlation
                         float kv = k[(ky * kw) + kx];
                         if (kv != 0f)
                         {
-                            TensorPrimitives.MultiplyAdd(srcRow.Slice(kx, ow), kv, dst, dst);
+                            Axpy(srcRow.Slice(kx, ow), kv, dst);
                         }
                     }
                 }
@@ -275,7 +277,7 @@ public static class Correlation
                 {
                     if (row[kx] != 0f)
                     {
-                        TensorPrimitives.MultiplyAdd(srcRow.Slice(kx, tw), row[kx], dst, dst);
+                        Axpy(srcRow.Slice(kx, tw), row[kx], dst);
                     }
                 }
             }
@@ -290,7 +292,7 @@ public static class Correlation
                     {
                         if (column[ky] != 0f)
                         {
-                            TensorPrimitives.MultiplyAdd(tmp.Slice((y + ky) * tw, ow), column[ky], dst, dst);
+                            Axpy(tmp.Slice((y + ky) * tw, ow), column[ky], dst);
                         }
                     }
                 }
@@ -312,6 +314,33 @@ public static class Correlation
         finally
         {
             ArrayPool<float>.Shared.Return(tmpArray);
+        }
+    }
+
+    /// <summary>y += a * x (same lengths), inlined: the rows here are short, so a library call would dominate.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Axpy(ReadOnlySpan<float> x, float a, Span<float> y)
+    {
+        int n = y.Length, i = 0;
+        if (x.Length < n)
+        {
+            throw new ArgumentException("source row is too short");
+        }
+
+        ref float rx = ref MemoryMarshal.GetReference(x);
+        ref float ry = ref MemoryMarshal.GetReference(y);
+        if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256<float> va = Vector256.Create(a);
+            for (; i <= n - 8; i += 8)
+            {
+                (Vector256.LoadUnsafe(ref ry, (nuint)i) + (Vector256.LoadUnsafe(ref rx, (nuint)i) * va)).StoreUnsafe(ref ry, (nuint)i);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            Unsafe.Add(ref ry, i) += Unsafe.Add(ref rx, i) * a;
         }
     }
 

@@ -80,3 +80,107 @@ public class OtherExtractorTests
         Assert.Equal(img, r);
     }
 }
+
+public class StatisticsReferenceTests
+{
+    private static int Bin(float v, int bins) => v <= 0f ? 0 : Math.Min((int)(v * bins), bins - 1);
+
+    [Theory]
+    [InlineData(13, 11)] // vector body + scalar tail
+    [InlineData(64, 64)]
+    public void Colour_statistics_match_a_naive_reference(int w, int h)
+    {
+        var shape = new ImageShape(w, h, 3);
+        float[] img = TestImages.Random(w + h, shape.Length);
+        for (int i = 0; i < 40; i++)
+        {
+            img[(i * 7) % shape.PlaneLength] = img[shape.PlaneLength + ((i * 7) % shape.PlaneLength)] = img[(2 * shape.PlaneLength) + ((i * 7) % shape.PlaneLength)] = 0.3f; // some grey pixels
+        }
+
+        var o = new ColourStatisticsOptions { HistogramBins = 5, HueBins = 6, SaturationBins = 3 };
+        IFeatureExtractor e = o.CreateExtractor(shape);
+        var f = new float[e.OutputLength];
+        e.Extract(img, f);
+
+        int n = shape.PlaneLength, at = 0;
+        var expected = new List<double>();
+        for (int c = 0; c < 3; c++)
+        {
+            double[] p = img.Skip(c * n).Take(n).Select(v => (double)v).ToArray();
+            double mean = p.Average();
+            expected.Add(mean);
+            expected.Add(Math.Sqrt(p.Select(v => (v - mean) * (v - mean)).Average()));
+            var hist = new double[5];
+            foreach (double v in p)
+            {
+                hist[Bin((float)v, 5)] += 1.0 / n;
+            }
+
+            expected.AddRange(hist);
+        }
+
+        var hue = new double[6];
+        var sat = new double[3];
+        for (int i = 0; i < n; i++)
+        {
+            double r = img[i], g = img[n + i], b = img[(2 * n) + i];
+            double max = Math.Max(r, Math.Max(g, b)), min = Math.Min(r, Math.Min(g, b)), chroma = max - min;
+            double s = max > 0 ? chroma / max : 0;
+            sat[Bin((float)s, 3)] += 1.0 / n;
+            if (chroma > 0)
+            {
+                double hh = max == r ? (g - b) / chroma : max == g ? 2 + ((b - r) / chroma) : 4 + ((r - g) / chroma);
+                if (hh < 0)
+                {
+                    hh += 6;
+                }
+
+                hue[Math.Min((int)hh, 5)] += s / n;
+            }
+        }
+
+        expected.AddRange(hue);
+        expected.AddRange(sat);
+        Assert.Equal(expected.Count, f.Length);
+        for (at = 0; at < f.Length; at++)
+        {
+            Assert.True(Math.Abs(expected[at] - f[at]) < 1e-4, $"feature {at}: {f[at]} vs {expected[at]}");
+        }
+    }
+
+    [Fact]
+    public void Edge_density_matches_a_naive_reference_on_colour()
+    {
+        var shape = new ImageShape(30, 21, 3);
+        float[] img = TestImages.Random(5, shape.Length);
+        var o = new EdgeDensityOptions { GridX = 4, GridY = 3, Threshold = 1.2f };
+        IFeatureExtractor e = o.CreateExtractor(shape);
+        var f = new float[e.OutputLength];
+        e.Extract(img, f);
+
+        var gx = new float[shape.PlaneLength];
+        var gy = new float[shape.PlaneLength];
+        Gradients.Compute(img, shape, gx, gy, GradientOperator.Sobel);
+        for (int cy = 0; cy < 3; cy++)
+        {
+            for (int cx = 0; cx < 4; cx++)
+            {
+                int x0 = cx * 30 / 4, x1 = (cx + 1) * 30 / 4, y0 = cy * 21 / 3, y1 = (cy + 1) * 21 / 3;
+                double count = 0, sum = 0;
+                for (int y = y0; y < y1; y++)
+                {
+                    for (int x = x0; x < x1; x++)
+                    {
+                        double m = Math.Sqrt((gx[(y * 30) + x] * gx[(y * 30) + x]) + (gy[(y * 30) + x] * gy[(y * 30) + x]));
+                        sum += m;
+                        count += m > 1.2 ? 1 : 0;
+                    }
+                }
+
+                double area = (x1 - x0) * (y1 - y0);
+                Assert.Equal(count / area, f[(cy * 4) + cx], 1e-5);
+                Assert.Equal(sum / area, f[12 + (cy * 4) + cx], 1e-4);
+            }
+        }
+    }
+}
