@@ -1,6 +1,11 @@
 using BenchmarkDotNet.Running;
 using FeatureExtractors.Benchmarks;
 
+if (args.Contains("--accuracy"))
+{
+    return Accuracy.Run(args);
+}
+
 if (args.Contains("--throughput"))
 {
     return Throughput.Run(args);

@@ -37,6 +37,12 @@ public static class FeatureSetPresets
     /// at a quarter of the cost of the 784 raw pixels.</item>
     /// <item><c>intensity</c> (10): mean, standard deviation and an 8-bin histogram of the values.</item>
     /// </list>
+    /// Measured with the benchmarks' <c>--accuracy</c> mode (standardised features, multinomial logistic
+    /// regression by SGD, Fashion-MNIST test set): raw 784 pixels 0.838; HOG 4x4 as scikit-image 0.881;
+    /// hog4 with linear vote 0.888; hog4 + hog7 0.893; this set 0.904. Alternatives that did not pay: the 784
+    /// raw pixels instead of 196 (0.905, +588 features), signed 18-bin hog4 (0.906, +1296 features), a third
+    /// HOG scale at 14 px, 12 bins, Sobel instead of [-1,0,1], a 4x4 edge-density grid (all 0.903-0.905,
+    /// within SGD noise). The two HOG scales share one gradient/vote pass inside the <see cref="FeatureSet"/>.
     /// </summary>
     public static FeatureSetDefinition Grey28V1 { get; } = new(
         Grey28V1Name,
