@@ -117,6 +117,32 @@ public static class Gradients
     /// <summary>Gradient of one plane (replicate borders).</summary>
     internal static void ComputePlane(ReadOnlySpan<float> plane, int w, int h, Span<float> gx, Span<float> gy, GradientOperator op)
     {
+        if (Vector256.IsHardwareAccelerated && w >= 10 && plane.Length >= w * h && gx.Length >= w * h && gy.Length >= w * h)
+        {
+            // lengths checked once above: rows are addressed by ref without per-row slicing
+            ref float src = ref MemoryMarshal.GetReference(plane);
+            ref float ox = ref MemoryMarshal.GetReference(gx);
+            ref float oy = ref MemoryMarshal.GetReference(gy);
+            if (op == GradientOperator.Sobel)
+            {
+                for (int y = 0; y < h; y++)
+                {
+                    SobelRowVector(ref Unsafe.Add(ref src, Math.Max(y - 1, 0) * w), ref Unsafe.Add(ref src, y * w), ref Unsafe.Add(ref src, Math.Min(y + 1, h - 1) * w),
+                        ref Unsafe.Add(ref ox, y * w), ref Unsafe.Add(ref oy, y * w), w);
+                }
+            }
+            else
+            {
+                for (int y = 0; y < h; y++)
+                {
+                    CentralRowVector(ref Unsafe.Add(ref src, Math.Max(y - 1, 0) * w), ref Unsafe.Add(ref src, y * w), ref Unsafe.Add(ref src, Math.Min(y + 1, h - 1) * w),
+                        ref Unsafe.Add(ref ox, y * w), ref Unsafe.Add(ref oy, y * w), w);
+                }
+            }
+
+            return;
+        }
+
         for (int y = 0; y < h; y++)
         {
             Row(plane, w, h, y, gx.Slice(y * w, w), gy.Slice(y * w, w), op);
@@ -154,44 +180,10 @@ public static class Gradients
     private static void SobelRow(ReadOnlySpan<float> up, ReadOnlySpan<float> mid, ReadOnlySpan<float> dn, Span<float> gx, Span<float> gy)
     {
         int w = mid.Length;
-        ref float u = ref MemoryMarshal.GetReference(up);
-        ref float m = ref MemoryMarshal.GetReference(mid);
-        ref float d = ref MemoryMarshal.GetReference(dn);
-        ref float ox = ref MemoryMarshal.GetReference(gx);
-        ref float oy = ref MemoryMarshal.GetReference(gy);
-        const int N = 8;
-        int last = w - 1;
-        if (Vector256.IsHardwareAccelerated && w >= N + 2)
+        if (Vector256.IsHardwareAccelerated && w >= 10)
         {
-            Vector256<float> two = Vector256.Create(2f);
-            // interior x in [1, w-2]; the final vector overlaps the previous one (same values rewritten)
-            for (int x = 1; ; x += N)
-            {
-                if (x > last - N)
-                {
-                    x = last - N;
-                }
-
-                nuint l = (nuint)(x - 1), c = (nuint)x, r = (nuint)(x + 1);
-                Vector256<float> ul = Vector256.LoadUnsafe(ref u, l), uc = Vector256.LoadUnsafe(ref u, c), ur = Vector256.LoadUnsafe(ref u, r);
-                Vector256<float> ml = Vector256.LoadUnsafe(ref m, l), mr = Vector256.LoadUnsafe(ref m, r);
-                Vector256<float> dl = Vector256.LoadUnsafe(ref d, l), dc = Vector256.LoadUnsafe(ref d, c), dr = Vector256.LoadUnsafe(ref d, r);
-                ((ur - ul) + (two * (mr - ml)) + (dr - dl)).StoreUnsafe(ref ox, c);
-                ((dl + (two * dc) + dr) - (ul + (two * uc) + ur)).StoreUnsafe(ref oy, c);
-                if (x == last - N)
-                {
-                    break;
-                }
-            }
-
-            // borders (replicate): x = 0 uses columns (0, 0, 1), x = last uses (last - 1, last, last)
-            float u0 = u, u1 = Unsafe.Add(ref u, 1), m0 = m, m1 = Unsafe.Add(ref m, 1), d0 = d, d1 = Unsafe.Add(ref d, 1);
-            ox = (u1 - u0) + (2f * (m1 - m0)) + (d1 - d0);
-            oy = (d0 + (2f * d0) + d1) - (u0 + (2f * u0) + u1);
-            float ua = Unsafe.Add(ref u, last - 1), ub = Unsafe.Add(ref u, last), ma = Unsafe.Add(ref m, last - 1), mb = Unsafe.Add(ref m, last);
-            float da = Unsafe.Add(ref d, last - 1), db = Unsafe.Add(ref d, last);
-            Unsafe.Add(ref ox, last) = (ub - ua) + (2f * (mb - ma)) + (db - da);
-            Unsafe.Add(ref oy, last) = (da + (2f * db) + db) - (ua + (2f * ub) + ub);
+            SobelRowVector(ref MemoryMarshal.GetReference(up), ref MemoryMarshal.GetReference(mid), ref MemoryMarshal.GetReference(dn),
+                ref MemoryMarshal.GetReference(gx), ref MemoryMarshal.GetReference(gy), w);
             return;
         }
 
@@ -199,6 +191,75 @@ public static class Gradients
         {
             SobelAt(up, mid, dn, gx, gy, x);
         }
+    }
+
+    /// <summary>One row of fused Sobel, w &gt;= 10, vector hardware present; callers guarantee the row lengths.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SobelRowVector(ref float u, ref float m, ref float d, ref float ox, ref float oy, int w)
+    {
+        const int N = 8;
+        int last = w - 1;
+        if (Vector512.IsHardwareAccelerated && w >= 18)
+        {
+            Vector512<float> two = Vector512.Create(2f);
+            for (int x = 1; ; x += 16)
+            {
+                if (x > last - 16)
+                {
+                    x = last - 16;
+                }
+
+                nuint l = (nuint)(x - 1), c = (nuint)x, r = (nuint)(x + 1);
+                Vector512<float> ul = Vector512.LoadUnsafe(ref u, l), uc = Vector512.LoadUnsafe(ref u, c), ur = Vector512.LoadUnsafe(ref u, r);
+                Vector512<float> ml = Vector512.LoadUnsafe(ref m, l), mr = Vector512.LoadUnsafe(ref m, r);
+                Vector512<float> dl = Vector512.LoadUnsafe(ref d, l), dc = Vector512.LoadUnsafe(ref d, c), dr = Vector512.LoadUnsafe(ref d, r);
+                ((ur - ul) + (two * (mr - ml)) + (dr - dl)).StoreUnsafe(ref ox, c);
+                ((dl + (two * dc) + dr) - (ul + (two * uc) + ur)).StoreUnsafe(ref oy, c);
+                if (x == last - 16)
+                {
+                    break;
+                }
+            }
+
+            SobelEdges(ref u, ref m, ref d, ref ox, ref oy, last);
+            return;
+        }
+
+        Vector256<float> two8 = Vector256.Create(2f);
+        // interior x in [1, w-2]; the final vector overlaps the previous one (same values rewritten)
+        for (int x = 1; ; x += N)
+        {
+            if (x > last - N)
+            {
+                x = last - N;
+            }
+
+            nuint l = (nuint)(x - 1), c = (nuint)x, r = (nuint)(x + 1);
+            Vector256<float> ul = Vector256.LoadUnsafe(ref u, l), uc = Vector256.LoadUnsafe(ref u, c), ur = Vector256.LoadUnsafe(ref u, r);
+            Vector256<float> ml = Vector256.LoadUnsafe(ref m, l), mr = Vector256.LoadUnsafe(ref m, r);
+            Vector256<float> dl = Vector256.LoadUnsafe(ref d, l), dc = Vector256.LoadUnsafe(ref d, c), dr = Vector256.LoadUnsafe(ref d, r);
+            ((ur - ul) + (two8 * (mr - ml)) + (dr - dl)).StoreUnsafe(ref ox, c);
+            ((dl + (two8 * dc) + dr) - (ul + (two8 * uc) + ur)).StoreUnsafe(ref oy, c);
+            if (x == last - N)
+            {
+                break;
+            }
+        }
+
+        SobelEdges(ref u, ref m, ref d, ref ox, ref oy, last);
+    }
+
+    /// <summary>Borders (replicate): x = 0 uses columns (0, 0, 1), x = last uses (last - 1, last, last). Needs last &gt;= 1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SobelEdges(ref float u, ref float m, ref float d, ref float ox, ref float oy, int last)
+    {
+        float u0 = u, u1 = Unsafe.Add(ref u, 1), m0 = m, m1 = Unsafe.Add(ref m, 1), d0 = d, d1 = Unsafe.Add(ref d, 1);
+        ox = (u1 - u0) + (2f * (m1 - m0)) + (d1 - d0);
+        oy = (d0 + (2f * d0) + d1) - (u0 + (2f * u0) + u1);
+        float ua = Unsafe.Add(ref u, last - 1), ub = Unsafe.Add(ref u, last), ma = Unsafe.Add(ref m, last - 1), mb = Unsafe.Add(ref m, last);
+        float da = Unsafe.Add(ref d, last - 1), db = Unsafe.Add(ref d, last);
+        Unsafe.Add(ref ox, last) = (ub - ua) + (2f * (mb - ma)) + (db - da);
+        Unsafe.Add(ref oy, last) = (da + (2f * db) + db) - (ua + (2f * ub) + ub);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -212,35 +273,10 @@ public static class Gradients
     private static void CentralRow(ReadOnlySpan<float> up, ReadOnlySpan<float> mid, ReadOnlySpan<float> dn, Span<float> gx, Span<float> gy)
     {
         int w = mid.Length;
-        ref float u = ref MemoryMarshal.GetReference(up);
-        ref float m = ref MemoryMarshal.GetReference(mid);
-        ref float d = ref MemoryMarshal.GetReference(dn);
-        ref float ox = ref MemoryMarshal.GetReference(gx);
-        ref float oy = ref MemoryMarshal.GetReference(gy);
-        const int N = 8;
-        int last = w - 1;
-        if (Vector256.IsHardwareAccelerated && w >= N + 2)
+        if (Vector256.IsHardwareAccelerated && w >= 10)
         {
-            for (int x = 1; ; x += N)
-            {
-                if (x > last - N)
-                {
-                    x = last - N;
-                }
-
-                nuint c = (nuint)x;
-                (Vector256.LoadUnsafe(ref m, c + 1) - Vector256.LoadUnsafe(ref m, c - 1)).StoreUnsafe(ref ox, c);
-                (Vector256.LoadUnsafe(ref d, c) - Vector256.LoadUnsafe(ref u, c)).StoreUnsafe(ref oy, c);
-                if (x == last - N)
-                {
-                    break;
-                }
-            }
-
-            ox = Unsafe.Add(ref m, 1) - m;
-            oy = d - u;
-            Unsafe.Add(ref ox, last) = Unsafe.Add(ref m, last) - Unsafe.Add(ref m, last - 1);
-            Unsafe.Add(ref oy, last) = Unsafe.Add(ref d, last) - Unsafe.Add(ref u, last);
+            CentralRowVector(ref MemoryMarshal.GetReference(up), ref MemoryMarshal.GetReference(mid), ref MemoryMarshal.GetReference(dn),
+                ref MemoryMarshal.GetReference(gx), ref MemoryMarshal.GetReference(gy), w);
             return;
         }
 
@@ -248,6 +284,45 @@ public static class Gradients
         {
             CentralAt(up, mid, dn, gx, gy, x);
         }
+    }
+
+    /// <summary>One row of central differences, w &gt;= 10, vector hardware present; callers guarantee the row lengths.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CentralRowVector(ref float u, ref float m, ref float d, ref float ox, ref float oy, int w)
+    {
+        const int N = 8;
+        int last = w - 1;
+        // gy = down - up over the whole row (replicated rows at the top and bottom are passed in as u / d)
+        int x = 0;
+        for (; x <= w - N; x += N)
+        {
+            (Vector256.LoadUnsafe(ref d, (nuint)x) - Vector256.LoadUnsafe(ref u, (nuint)x)).StoreUnsafe(ref oy, (nuint)x);
+        }
+
+        if (x < w)
+        {
+            nuint t = (nuint)(w - N);
+            (Vector256.LoadUnsafe(ref d, t) - Vector256.LoadUnsafe(ref u, t)).StoreUnsafe(ref oy, t);
+        }
+
+        // gx = m[x + 1] - m[x - 1] inside, one-sided at the ends (replicate)
+        for (x = 1; ; x += N)
+        {
+            if (x > last - N)
+            {
+                x = last - N;
+            }
+
+            nuint c = (nuint)x;
+            (Vector256.LoadUnsafe(ref m, c + 1) - Vector256.LoadUnsafe(ref m, c - 1)).StoreUnsafe(ref ox, c);
+            if (x == last - N)
+            {
+                break;
+            }
+        }
+
+        ox = Unsafe.Add(ref m, 1) - m;
+        Unsafe.Add(ref ox, last) = Unsafe.Add(ref m, last) - Unsafe.Add(ref m, last - 1);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
