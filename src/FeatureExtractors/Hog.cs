@@ -267,7 +267,8 @@ public sealed class Hog : IFeatureExtractor
                     q = Vector256.ConditionalSelect(Vector256.LessThan(q, Vector256<float>.Zero), q + vBins, q);
                 }
 
-                Vector256<int> b = Vector256.Min(Vector256.ConvertToInt32(q), maxBin);
+                // clamp both ways: a NaN angle (NaN or infinite pixels) must not become an out-of-range index
+                Vector256<int> b = Vector256.Max(Vector256.Min(Vector256.ConvertToInt32(q), maxBin), Vector256<int>.Zero);
                 b.StoreUnsafe(ref rb, (nuint)i);
                 if (linear)
                 {
@@ -297,7 +298,7 @@ public sealed class Hog : IFeatureExtractor
                 }
             }
 
-            int b = Math.Min((int)q, bins - 1);
+            int b = Math.Clamp((int)q, 0, bins - 1);
             _b0[i] = b;
             float w1 = linear ? mag * (q - b) : 0f;
             _w0[i] = mag - w1;

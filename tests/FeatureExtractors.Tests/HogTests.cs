@@ -214,3 +214,27 @@ public class HogTests
         Assert.All(glyph, v => Assert.Equal(0f, v));
     }
 }
+
+public class HogRobustnessTests
+{
+    [Fact]
+    public void NaN_and_infinite_pixels_do_not_break_the_worker()
+    {
+        var shape = new ImageShape(28, 28, 1);
+        Hog hog = new HogOptions { CellSize = 4 }.CreateHog(shape);
+        float[] img = TestImages.Lcg(1, 28, 28);
+        img[100] = float.NaN;
+        img[300] = float.PositiveInfinity;
+        img[301] = float.NegativeInfinity;
+        var v = new float[hog.OutputLength];
+        hog.Extract(img, v); // must not throw or write out of range
+
+        // and the worker is still correct afterwards
+        float[] clean = TestImages.Lcg(2, 28, 28);
+        var a = new float[hog.OutputLength];
+        var b = new float[hog.OutputLength];
+        hog.Extract(clean, a);
+        new HogOptions { CellSize = 4 }.CreateHog(shape).Extract(clean, b);
+        Assert.Equal(b, a);
+    }
+}
