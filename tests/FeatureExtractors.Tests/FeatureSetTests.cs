@@ -125,3 +125,32 @@ public class FeatureSetTests
         Assert.Equal(new FeatureSegment("b", 64, 16), ok.GetSegment("b"));
     }
 }
+
+public class FeatureSetSharingTests
+{
+    [Fact]
+    public void Hog_segments_equal_stand_alone_workers_whether_or_not_they_share_votes()
+    {
+        var shape = new ImageShape(28, 28, 3);
+        var parts = new (string, IFeatureExtractorOptions)[]
+        {
+            ("a", new HogOptions { CellSize = 4 }),
+            ("b", new HogOptions { CellSize = 7 }),                 // shares a's votes
+            ("c", new HogOptions { CellSize = 7, Bins = 12 }),      // different bins: computes its own
+            ("d", new HogOptions { CellSize = 14, Bins = 12 }),     // shares c's votes
+            ("e", HogOptions.ScikitImage(4, 2)),                    // different border and vote
+        };
+        var d = new FeatureSetDefinition("mixed", shape, parts);
+        IFeatureExtractor set = d.CreateExtractor();
+        float[] img = TestImages.Lcg(9, 28, 28, 3);
+        var f = new float[d.OutputLength];
+        set.Extract(img, f);
+        for (int i = 0; i < parts.Length; i++)
+        {
+            IFeatureExtractor alone = parts[i].Item2.CreateExtractor(shape);
+            var g = new float[alone.OutputLength];
+            alone.Extract(img, g);
+            Assert.Equal(g, f.AsSpan(d.Segments[i].Offset, d.Segments[i].Length).ToArray());
+        }
+    }
+}
