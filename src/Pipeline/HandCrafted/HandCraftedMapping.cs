@@ -29,8 +29,8 @@ public static class HandCraftedMapping
         ModelComponents.Register(ml);
         return featureSet switch
         {
-            FeatureSetPresets.Grey28V1 => ml.Transforms.CustomMapping(new Grey28V1Mapping().GetMapping(), Grey28V1Mapping.Contract),
-            FeatureSetPresets.Rgb64V1 => ml.Transforms.CustomMapping(new Rgb64V1Mapping().GetMapping(), Rgb64V1Mapping.Contract),
+            FeatureSetPresets.Grey28V1Name => ml.Transforms.CustomMapping(new Grey28V1Mapping().GetMapping(), Grey28V1Mapping.Contract),
+            FeatureSetPresets.Rgb64V1Name => ml.Transforms.CustomMapping(new Rgb64V1Mapping().GetMapping(), Rgb64V1Mapping.Contract),
             _ => throw new WorkbenchException($"unknown feature set '{featureSet}' (known: {string.Join(", ", FeatureSetPresets.Names)})"),
         };
     }
@@ -73,10 +73,10 @@ public sealed class Grey28V1Features
 [CustomMappingFactoryAttribute(Contract)]
 public sealed class Grey28V1Mapping : CustomMappingFactory<PixelsRow, Grey28V1Features>
 {
-    public const string Contract = HandCraftedMapping.ContractPrefix + FeatureSetPresets.Grey28V1;
+    public const string Contract = HandCraftedMapping.ContractPrefix + FeatureSetPresets.Grey28V1Name;
 
     public override Action<PixelsRow, Grey28V1Features> GetMapping() =>
-        HandCraftedMapping.CreateMapping<Grey28V1Features>(FeatureSetPresets.Grey28V1, o => o.Features, (o, f) => o.Features = f);
+        HandCraftedMapping.CreateMapping<Grey28V1Features>(FeatureSetPresets.Grey28V1Name, o => o.Features, (o, f) => o.Features = f);
 }
 
 public sealed class Rgb64V1Features
@@ -88,8 +88,8 @@ public sealed class Rgb64V1Features
 [CustomMappingFactoryAttribute(Contract)]
 public sealed class Rgb64V1Mapping : CustomMappingFactory<PixelsRow, Rgb64V1Features>
 {
-    public const string Contract = HandCraftedMapping.ContractPrefix + FeatureSetPresets.Rgb64V1;
+    public const string Contract = HandCraftedMapping.ContractPrefix + FeatureSetPresets.Rgb64V1Name;
 
     public override Action<PixelsRow, Rgb64V1Features> GetMapping() =>
-        HandCraftedMapping.CreateMapping<Rgb64V1Features>(FeatureSetPresets.Rgb64V1, o => o.Features, (o, f) => o.Features = f);
+        HandCraftedMapping.CreateMapping<Rgb64V1Features>(FeatureSetPresets.Rgb64V1Name, o => o.Features, (o, f) => o.Features = f);
 }

@@ -47,7 +47,7 @@ public static class ModelTrainer
     public static string DefaultFeatureSet(ImageDataset data)
     {
         ArgumentNullException.ThrowIfNull(data);
-        return data.NativeShape is { Width: 28, Height: 28, Channels: 1 } ? FeatureSetPresets.Grey28V1 : FeatureSetPresets.Rgb64V1;
+        return data.NativeShape is { Width: 28, Height: 28, Channels: 1 } ? FeatureSetPresets.Grey28V1Name : FeatureSetPresets.Rgb64V1Name;
     }
 
     private static TrainingResult TrainHandCrafted(MLContext ml, ImageDataset data, TrainingOptions options, TrainerKind trainer, DataWarnings warnings, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)

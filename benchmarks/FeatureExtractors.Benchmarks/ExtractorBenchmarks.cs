@@ -1,0 +1,46 @@
+using BenchmarkDotNet.Attributes;
+
+namespace FeatureExtractors.Benchmarks;
+
+/// <summary>Micro-benchmarks of the hot paths (single image per call).</summary>
+[MemoryDiagnoser]
+public class ExtractorBenchmarks
+{
+    private readonly float[] _grey28 = Images.Random(1, 28 * 28);
+    private readonly float[] _rgb64 = Images.Random(2, 64 * 64 * 3);
+    private readonly float[] _rgb224 = Images.Random(3, 224 * 224 * 3);
+    private readonly float[] _gx = new float[28 * 28];
+    private readonly float[] _gy = new float[28 * 28];
+    private readonly float[] _corrOut = new float[26 * 26];
+    private readonly IFeatureExtractor _hog28 = new HogOptions { CellSize = 4, BlockSize = 2, Bins = 9 }.CreateHog(new ImageShape(28, 28, 1));
+    private readonly IFeatureExtractor _hog224 = new HogOptions { CellSize = 8, BlockSize = 2, Bins = 9 }.CreateHog(new ImageShape(224, 224, 3));
+    private readonly IFeatureExtractor _grey28v1 = FeatureSetPresets.Grey28V1.CreateExtractor();
+    private readonly IFeatureExtractor _rgb64v1 = FeatureSetPresets.Rgb64V1.CreateExtractor();
+    private readonly float[] _hog28Out, _hog224Out, _grey28v1Out, _rgb64v1Out;
+
+    public ExtractorBenchmarks()
+    {
+        _hog28Out = new float[_hog28.OutputLength];
+        _hog224Out = new float[_hog224.OutputLength];
+        _grey28v1Out = new float[_grey28v1.OutputLength];
+        _rgb64v1Out = new float[_rgb64v1.OutputLength];
+    }
+
+    [Benchmark(Description = "Corr2d valid 28x28 * Sobel 3x3 (2-D path)")]
+    public void Corr2d28() => Correlation.Corr2d(_grey28, 28, 28, Kernels.SobelX, _corrOut);
+
+    [Benchmark(Description = "Sobel dx+dy fused 28x28")]
+    public void Sobel28() => Gradients.Sobel(_grey28, 28, 28, _gx, _gy);
+
+    [Benchmark(Description = "HOG 28x28 (cell 4, block 2, 9 bins)")]
+    public void Hog28() => _hog28.Extract(_grey28, _hog28Out);
+
+    [Benchmark(Description = "grey28-v1 full")]
+    public void Grey28V1() => _grey28v1.Extract(_grey28, _grey28v1Out);
+
+    [Benchmark(Description = "rgb64-v1 full")]
+    public void Rgb64V1() => _rgb64v1.Extract(_rgb64, _rgb64v1Out);
+
+    [Benchmark(Description = "HOG 224x224 RGB (cell 8, block 2, 9 bins)")]
+    public void Hog224Rgb() => _hog224.Extract(_rgb224, _hog224Out);
+}

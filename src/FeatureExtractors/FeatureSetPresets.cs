@@ -1,0 +1,96 @@
+using System.Collections.ObjectModel;
+
+namespace FeatureExtractors;
+
+/// <summary>
+/// Named, versioned feature sets with a fixed input shape, so a saved model knows its vector length at
+/// compile time. A preset's name never changes meaning: a different recipe gets a new version suffix.
+/// </summary>
+public static class FeatureSetPresets
+{
+    /// <summary>Name of the 28x28 grey preset.</summary>
+    public const string Grey28V1Name = "grey28-v1";
+
+    /// <summary>Name of the 64x64 colour preset.</summary>
+    public const string Rgb64V1Name = "rgb64-v1";
+
+    /// <summary>
+    /// Output length of <c>grey28-v1</c>: hog4 1296 + hog7 324 + pixels 196 + intensity 10.
+    /// </summary>
+    public const int Grey28V1Length = 1826;
+
+    /// <summary>
+    /// Output length of <c>rgb64-v1</c>: hog8 1764 + edges 32 + colour 42.
+    /// </summary>
+    public const int Rgb64V1Length = 1838;
+
+    /// <summary>
+    /// <c>grey28-v1</c>: input 28x28x1 (MNIST, Fashion-MNIST). Segments, in order:
+    /// <list type="bullet">
+    /// <item><c>hog4</c> (1296): HOG, 4x4-pixel cells (7x7 cells), 2x2-cell blocks (6x6 blocks), 9 unsigned bins,
+    /// [-1,0,1] gradient, replicate border, linear orientation vote, L2-Hys 0.2. Fine shape detail; on its own
+    /// (with scikit-image's settings) a linear SVM reaches about 0.889 on Fashion-MNIST.</item>
+    /// <item><c>hog7</c> (324): the same at 7x7-pixel cells (4x4 cells, 3x3 blocks): a coarse second scale
+    /// that tolerates small shifts and sees the silhouette.</item>
+    /// <item><c>pixels</c> (196): the image averaged over 2x2 squares (14x14). Brings back intensity and fill,
+    /// which HOG's per-block normalisation discards (e.g. a dark shirt against a pale one, print vs plain),
+    /// at a quarter of the cost of the 784 raw pixels.</item>
+    /// <item><c>intensity</c> (10): mean, standard deviation and an 8-bin histogram of the values.</item>
+    /// </list>
+    /// Measured with the benchmarks' <c>--accuracy</c> mode (standardised features, multinomial logistic
+    /// regression by SGD, Fashion-MNIST test set): raw 784 pixels 0.838; HOG 4x4 as scikit-image 0.881;
+    /// hog4 with linear vote 0.888; hog4 + hog7 0.893; this set 0.904. Alternatives that did not pay: the 784
+    /// raw pixels instead of 196 (0.905, +588 features), signed 18-bin hog4 (0.906, +1296 features), a third
+    /// HOG scale at 14 px, 12 bins, Sobel instead of [-1,0,1], a 4x4 edge-density grid (all 0.903-0.905,
+    /// within SGD noise). The two HOG scales share one gradient/vote pass inside the <see cref="FeatureSet"/>.
+    /// </summary>
+    public static FeatureSetDefinition Grey28V1 { get; } = new(
+        Grey28V1Name,
+        new ImageShape(28, 28, 1),
+        [
+            ("hog4", new HogOptions { CellSize = 4, BlockSize = 2, Bins = 9 }),
+            ("hog7", new HogOptions { CellSize = 7, BlockSize = 2, Bins = 9 }),
+            ("pixels", new PixelsOptions { BlockSize = 2 }),
+            ("intensity", ColourStatisticsOptions.Intensity(8)),
+        ]);
+
+    /// <summary>
+    /// <c>rgb64-v1</c>: input 64x64x3 colour photos. Segments, in order:
+    /// <list type="bullet">
+    /// <item><c>hog8</c> (1764): HOG, 8x8-pixel cells (8x8 cells), 2x2-cell blocks (7x7 blocks), 9 unsigned bins,
+    /// [-1,0,1] gradient of the strongest channel, linear vote, L2-Hys 0.2 (the Dalal-Triggs recipe).</item>
+    /// <item><c>edges</c> (32): 4x4 grid of Sobel edge density (magnitude &gt; 0.5) then mean magnitude.</item>
+    /// <item><c>colour</c> (42): per channel mean, std and 8-bin histogram (30), 8-bin saturation-weighted hue
+    /// histogram, 4-bin saturation histogram.</item>
+    /// </list>
+    /// </summary>
+    public static FeatureSetDefinition Rgb64V1 { get; } = new(
+        Rgb64V1Name,
+        new ImageShape(64, 64, 3),
+        [
+            ("hog8", new HogOptions { CellSize = 8, BlockSize = 2, Bins = 9 }),
+            ("edges", new EdgeDensityOptions { GridX = 4, GridY = 4, Threshold = 0.5f }),
+            ("colour", new ColourStatisticsOptions { HistogramBins = 8, HueBins = 8, SaturationBins = 4 }),
+        ]);
+
+    private static readonly FeatureSetDefinition[] All = [Grey28V1, Rgb64V1];
+
+    /// <summary>All preset names.</summary>
+    public static IReadOnlyList<string> Names { get; } = new ReadOnlyCollection<string>(All.Select(d => d.Name).ToArray());
+
+    /// <summary>The preset called <paramref name="name"/> (case-sensitive).</summary>
+    /// <exception cref="ArgumentException">unknown name; the message lists the valid ones.</exception>
+    public static FeatureSetDefinition Get(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        foreach (FeatureSetDefinition d in All)
+        {
+            if (d.Name == name)
+            {
+                return d;
+            }
+        }
+
+        throw new ArgumentException($"unknown feature set '{name}'; valid names: {string.Join(", ", Names)}", nameof(name));
+    }
+}

@@ -1,0 +1,92 @@
+namespace FeatureExtractors.Tests;
+
+/// <summary>Deterministic test images; the same recipes live in tools/gen_skimage_hog.py.</summary>
+internal static class TestImages
+{
+    /// <summary>LCG x = (1103515245 x + 12345) mod 2^31, value (x &gt;&gt; 8) / 2^23, planar order.</summary>
+    public static float[] Lcg(int seed, int w, int h, int c = 1)
+    {
+        var a = new float[w * h * c];
+        long x = seed;
+        for (int i = 0; i < a.Length; i++)
+        {
+            x = ((1103515245L * x) + 12345L) % (1L << 31);
+            a[i] = (x >> 8) / (float)(1 << 23);
+        }
+
+        return a;
+    }
+
+    public static float[] Ramp(int w, int h)
+    {
+        var a = new float[w * h];
+        for (int y = 0; y < h; y++)
+        {
+            for (int x = 0; x < w; x++)
+            {
+                a[(y * w) + x] = (float)((x + (2 * y)) / 96.0);
+            }
+        }
+
+        return a;
+    }
+
+    public static float[] Disk(int w, int h)
+    {
+        var a = new float[w * h];
+        for (int y = 0; y < h; y++)
+        {
+            for (int x = 0; x < w; x++)
+            {
+                int dx = (2 * x) - (w - 1), dy = (2 * y) - (h - 1);
+                a[(y * w) + x] = (dx * dx) + (dy * dy) <= 4 * 8 * 8 ? 1f : 0f;
+            }
+        }
+
+        return a;
+    }
+
+    public static float[] Checker(int w, int h, int s)
+    {
+        var a = new float[w * h];
+        for (int y = 0; y < h; y++)
+        {
+            for (int x = 0; x < w; x++)
+            {
+                a[(y * w) + x] = ((x / s) + (y / s)) % 2;
+            }
+        }
+
+        return a;
+    }
+
+    public static float[] Get(string name, int w, int h, int c) => name switch
+    {
+        "Ramp28" => Ramp(w, h),
+        "Disk28" => Disk(w, h),
+        "Checker32" => Checker(w, h, 4),
+        "Random28" => Lcg(12345, w, h),
+        "Random32Cell8Block3" => Lcg(777, w, h),
+        "Random30x26" => Lcg(2024, w, h),
+        "RandomRgb32" => Lcg(99, w, h, c),
+        _ => throw new ArgumentException(name),
+    };
+
+    public static float[] Random(int seed, int n)
+    {
+        var rng = new Random(seed);
+        var a = new float[n];
+        for (int i = 0; i < n; i++)
+        {
+            a[i] = (float)rng.NextDouble();
+        }
+
+        return a;
+    }
+}
+
+internal sealed record HogReference(string Name, int Width, int Height, int Channels, int Cell, int Block, int Length,
+    double Sum, double SumOfSquares, double Checksum, (int Index, float Value)[] Entries)
+{
+    public override string ToString() => Name;
+}
