@@ -22,7 +22,7 @@ internal static class Commands
                      [--feature-set NAME] [--seed N] [--test-fraction F] [--max-train-per-class N] [--max-test-per-class N]
                      [--max-bad-fraction F] [--no-eval]
           compare    [--data PATH] [--pipelines handcrafted,cnn] [--trainer NAME] --out DIR [--seed N]
-                     [--max-train-per-class N] [--max-test-per-class N]
+                     [--max-train-per-class N] [--max-test-per-class N] [--readme README.md [--section NAME]]
           compare    --models a.zip,b.zip [--data PATH] --out DIR
           evaluate   --model model.zip [--data PATH] [--json FILE] [--max-test-per-class N]
           predict    --model model.zip [--json] [--top N] IMAGE...
@@ -126,7 +126,7 @@ internal static class Commands
 
     private static int Compare(string[] args, TextWriter output, CancellationToken cancellationToken)
     {
-        var line = CommandLine.Parse(args, [.. DataOptions, "pipelines", "trainer", "models", "out"], []);
+        var line = CommandLine.Parse(args, [.. DataOptions, "pipelines", "trainer", "models", "out", "readme", "section"], []);
         var outDir = line.Require("out");
         var warnings = NewWarnings();
         var data = LoadData(line, warnings);
@@ -149,6 +149,12 @@ internal static class Commands
         output.WriteLine();
         output.WriteLine(ReportAnalysis.TradeOff(result).Sentence);
         output.WriteLine($"wrote {files.Count} files to {Path.GetFullPath(outDir)} (report.html, report.md, report.json)");
+        if (line.Get("readme") is { } readme)
+        {
+            var section = line.Get("section") ?? "results-" + data.Name;
+            GeneratedSection.Replace(readme, section, ResultsTable.Markdown(result) + "\n" + ReportAnalysis.TradeOff(result).Sentence + "\n");
+            output.WriteLine($"updated the '{section}' section of {readme}");
+        }
         return ExitCodes.Ok;
     }
 
