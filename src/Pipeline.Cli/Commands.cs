@@ -21,7 +21,7 @@ internal static class Commands
           train      --pipeline handcrafted|cnn [--data PATH] [--out model.zip] [--trainer sdca|lbfgs|lightgbm|fasttree]
                      [--feature-set NAME] [--seed N] [--test-fraction F] [--max-train-per-class N] [--max-test-per-class N]
                      [--max-bad-fraction F] [--no-eval]
-          compare    [--data PATH] [--pipelines handcrafted,cnn] [--trainer NAME] --out DIR [--seed N]
+          compare    [--data PATH] [--pipelines handcrafted,cnn] [--trainers lbfgs,sdca,...] --out DIR [--seed N]
                      [--max-train-per-class N] [--max-test-per-class N] [--readme README.md [--section NAME]]
           compare    --models a.zip,b.zip [--data PATH] --out DIR
           evaluate   --model model.zip [--data PATH] [--json FILE] [--max-test-per-class N]
@@ -126,14 +126,14 @@ internal static class Commands
 
     private static int Compare(string[] args, TextWriter output, CancellationToken cancellationToken)
     {
-        var line = CommandLine.Parse(args, [.. DataOptions, "pipelines", "trainer", "models", "out", "readme", "section"], []);
+        var line = CommandLine.Parse(args, [.. DataOptions, "pipelines", "trainer", "trainers", "models", "out", "readme", "section"], []);
         var outDir = line.Require("out");
         var warnings = NewWarnings();
         var data = LoadData(line, warnings);
         var options = new ComparisonOptions
         {
             Pipelines = (line.Get("pipelines") ?? "handcrafted,cnn").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(ParsePipeline).Distinct().ToArray(),
-            Trainer = line.Get("trainer") is { } t ? Trainers.Parse(t) : null,
+            Trainers = (line.Get("trainers") ?? line.Get("trainer") ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Trainers.Parse).Distinct().ToArray(),
             Seed = line.GetInt("seed", 42),
             OutputFolder = outDir,
             MaxBadImageFraction = line.GetDouble("max-bad-fraction", 0.01, 0, 1),

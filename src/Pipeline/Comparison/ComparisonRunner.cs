@@ -13,8 +13,8 @@ public sealed record ComparisonOptions
 {
     public IReadOnlyList<PipelineKind> Pipelines { get; init; } = [PipelineKind.HandCrafted, PipelineKind.Cnn];
 
-    /// <summary>One trainer for every pipeline; null uses each pipeline's default.</summary>
-    public TrainerKind? Trainer { get; init; }
+    /// <summary>Trainers to run on every pipeline; empty uses each pipeline's default.</summary>
+    public IReadOnlyList<TrainerKind> Trainers { get; init; } = [];
 
     public int Seed { get; init; } = 42;
 
@@ -39,11 +39,13 @@ public static class ComparisonRunner
         ArgumentNullException.ThrowIfNull(options);
         Directory.CreateDirectory(options.OutputFolder);
         var runs = new List<PipelineRun>();
-        foreach (var pipeline in options.Pipelines)
+        var trainers = options.Trainers.Count == 0 ? [null] : options.Trainers.Select(t => (TrainerKind?)t).ToArray();
+        foreach (var (pipeline, trainer) in options.Pipelines.SelectMany(p => trainers.Select(t => (p, t))))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var trainingOptions = new TrainingOptions { Pipeline = pipeline, Trainer = options.Trainer, Seed = options.Seed, MaxBadImageFraction = options.MaxBadImageFraction };
-            var modelPath = Path.Combine(options.OutputFolder, $"{(pipeline == PipelineKind.Cnn ? "cnn" : "handcrafted")}.zip");
+            var trainingOptions = new TrainingOptions { Pipeline = pipeline, Trainer = trainer, Seed = options.Seed, MaxBadImageFraction = options.MaxBadImageFraction };
+            var name = pipeline == PipelineKind.Cnn ? "cnn" : "handcrafted";
+            var modelPath = Path.Combine(options.OutputFolder, trainers.Length == 1 ? $"{name}.zip" : $"{name}-{Trainers.Name(trainer!.Value)}.zip");
             var result = ModelTrainer.TrainAndSave(data, trainingOptions, modelPath, warnings, progress, cancellationToken);
             var test = result.Test ?? throw new DatasetException($"{data.Location}: no test images to compare on");
             var featurizeRate = result.Metadata.Training.TrainCount / Math.Max(result.Metadata.Training.FeaturizeSeconds, 1e-9);
