@@ -70,16 +70,38 @@ public sealed class ModelPackage
     }
 
     /// <summary>Reads only the metadata (fast; does not load the ML.NET model).</summary>
-    public static ModelMetadata ReadMetadata(string path)
+    public static ModelMetadata ReadMetadata(string path) => Guard(path, () =>
     {
         using var zip = OpenZip(path);
         return ReadMetadata(zip, path);
-    }
+    });
 
     /// <summary>Loads and verifies a package. Every problem becomes a <see cref="ModelFormatException"/> naming the file.</summary>
     public static ModelPackage Load(MLContext ml, string path)
     {
         ArgumentNullException.ThrowIfNull(ml);
+        return Guard(path, () => LoadVerified(ml, path));
+    }
+
+    /// <summary>ZipArchive reads lazily, so damage can surface on any access: every such failure names the file.</summary>
+    private static T Guard<T>(string path, Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new ModelFormatException($"{path}: not a readable model package (damaged zip: {ex.Message})", ex);
+        }
+        catch (EndOfStreamException ex)
+        {
+            throw new ModelFormatException($"{path}: not a readable model package (file ends early)", ex);
+        }
+    }
+
+    private static ModelPackage LoadVerified(MLContext ml, string path)
+    {
         using var zip = OpenZip(path);
         var metadata = ReadMetadata(zip, path);
         var entry = zip.GetEntry(ModelEntry) ?? throw new ModelFormatException($"{path}: not a model package (no {ModelEntry} inside)");
