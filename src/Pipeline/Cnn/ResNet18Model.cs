@@ -112,15 +112,16 @@ public static class ResNet18Model
     /// shapes of intermediate tensors dropped (ORT infers them), the final average pool made global when
     /// <paramref name="size"/> is not 224 or <paramref name="forceGlobalPool"/> is set. With
     /// <paramref name="withPreprocessing"/> the graph takes <see cref="FusedInputName"/>: 0..1 RGB planar,
-    /// and does the scaling to 0..255, the RGB to BGR swap and the mean subtraction itself.
+    /// and does the scaling to 0..255, the RGB to BGR swap and the mean subtraction itself
+    /// (<paramref name="channelOrder"/> <see cref="CnnChannelOrder.Bgr"/> skips the swap, for A/B checks).
     /// </summary>
-    public static byte[] BuildNetwork(int size, bool withPreprocessing, bool symbolicBatch = true, bool forceGlobalPool = false)
+    public static byte[] BuildNetwork(int size, bool withPreprocessing, bool symbolicBatch = true, bool forceGlobalPool = false, CnnChannelOrder channelOrder = CnnChannelOrder.Rgb)
     {
         ValidateInputSize(size);
         var path = LocateNetwork();
         try
         {
-            return RewriteNetwork(File.ReadAllBytes(path), size, withPreprocessing ? LoadMeanImage(size) : null, symbolicBatch, forceGlobalPool || size != NativeInputSize);
+            return RewriteNetwork(File.ReadAllBytes(path), size, withPreprocessing ? LoadMeanImage(size) : null, symbolicBatch, forceGlobalPool || size != NativeInputSize, channelOrder);
         }
         catch (InvalidDataException ex)
         {
@@ -128,7 +129,7 @@ public static class ResNet18Model
         }
     }
 
-    internal static byte[] RewriteNetwork(byte[] original, int size, float[]? meanBgr, bool symbolicBatch, bool globalPool)
+    internal static byte[] RewriteNetwork(byte[] original, int size, float[]? meanBgr, bool symbolicBatch, bool globalPool, CnnChannelOrder channelOrder = CnnChannelOrder.Rgb)
     {
         var model = Proto.Parse(original);
         var graphField = Single(model, 7, NetworkPath, "graph");
@@ -169,7 +170,7 @@ public static class ResNet18Model
                 Node("cnn_prep_scale", "Mul", ["cnn_prep_bgr01", "cnn_prep_255"], "cnn_prep_bgr255"),
                 Node("cnn_prep_mean", "Sub", ["cnn_prep_bgr255", "cnn_prep_mean_image"], NetworkInputName),
             ]);
-            newGraph.Add(Int64Tensor("cnn_prep_bgr_index", [3], [2, 1, 0]));
+            newGraph.Add(Int64Tensor("cnn_prep_bgr_index", [3], channelOrder == CnnChannelOrder.Rgb ? [2, 1, 0] : [0, 1, 2]));
             newGraph.Add(FloatTensor("cnn_prep_255", [], [255f]));
             newGraph.Add(FloatTensor("cnn_prep_mean_image", [1, 3, size, size], meanBgr));
         }
@@ -179,7 +180,7 @@ public static class ResNet18Model
         return Proto.Serialize(newModel);
     }
 
-    private static string Locate(string path)
+    internal static string Locate(string path)
     {
         if (!File.Exists(path))
         {
