@@ -71,11 +71,55 @@ internal static class Proto
         return fields;
     }
 
+    /// <summary>Serializes into an array of exactly the right size (the model is 64 MB: no doubling buffers).</summary>
     public static byte[] Serialize(IEnumerable<ProtoField> fields)
     {
-        var writer = new ArrayBufferWriter<byte>();
-        Write(writer, fields);
-        return writer.WrittenSpan.ToArray();
+        var list = fields as IReadOnlyList<ProtoField> ?? fields.ToList();
+        long size = 0;
+        foreach (var f in list)
+        {
+            size += VarintLength(((ulong)f.Number << 3) | (uint)f.WireType) + f.WireType switch
+            {
+                ProtoField.Varint => VarintLength(f.Value),
+                ProtoField.Fixed64 => 8,
+                ProtoField.Fixed32 => 4,
+                _ => VarintLength((ulong)f.Bytes.Length) + f.Bytes.Length,
+            };
+        }
+
+        var result = new byte[checked((int)size)];
+        var writer = new SpanWriter(result);
+        Write(writer, list);
+        if (writer.Written != result.Length)
+        {
+            throw new InvalidOperationException("protobuf size mismatch");
+        }
+
+        return result;
+    }
+
+    private static int VarintLength(ulong value)
+    {
+        int n = 1;
+        while (value >= 0x80)
+        {
+            value >>= 7;
+            n++;
+        }
+
+        return n;
+    }
+
+    /// <summary>An <see cref="IBufferWriter{T}"/> over a fixed array.</summary>
+    private sealed class SpanWriter(byte[] buffer) : IBufferWriter<byte>
+    {
+        public int Written { get; private set; }
+
+        public void Advance(int count) => Written += count;
+
+        public Memory<byte> GetMemory(int sizeHint = 0) => buffer.AsMemory(Written);
+
+        public Span<byte> GetSpan(int sizeHint = 0) => buffer.AsSpan(Written);
     }
 
     public static void Write(IBufferWriter<byte> writer, IEnumerable<ProtoField> fields)

@@ -7,20 +7,35 @@ using Microsoft.ML.OnnxRuntime;
 namespace Pipeline.Cnn;
 
 /// <summary>
-/// Settings of <see cref="ResNet18Featurizer"/>. Defaults were picked by measurement on the 2-core
-/// workbench machine at 224x224 (see <c>docs</c> on each property and the table below); other engineers were
-/// building at the same time, so the load average during the runs was 2.8-7 and single figures vary by up
-/// to 2x. Measured with a scratch program that calls <c>InferenceSession.Run</c> in a loop on pre-bound
-/// OrtValues after 3 warm-up runs, 6-8 s per configuration, images per second:
+/// Settings of <see cref="ResNet18Featurizer"/>. Defaults were picked by measurement at 224x224 on the 2-core
+/// workbench machine while other engineers were building on it (load average 3-16, so figures swing by 2x;
+/// each configuration was run 2-3 times, interleaved). Scratch program: <c>InferenceSession.Run</c> in a loop
+/// on pre-bound OrtValues, 3 warm-up runs, 6-8 s per configuration. "CPU" = images per CPU-second of the
+/// process, "best" = fastest single run; both are far less sensitive to the load than wall-clock img/s.
 /// <list type="table">
-/// <item><term>shipped two-model path (preprocess session + ResNet18 session), 1 thread</term><description>42.6 (load 2.8); the ML.NET DnnFeaturizeImage default was 12-15 per ENVIRONMENT.md</description></item>
-/// <item><term>one session, preprocessing in C#, ORT_ENABLE_BASIC, 1 thread</term><description>32.0 (load 2.8)</description></item>
-/// <item><term>same, ORT_ENABLE_EXTENDED, 1 thread</term><description>20.4 (load 3.6)</description></item>
-/// <item><term>same, ORT_ENABLE_ALL (NCHWc layout), 1 thread</term><description>44.1 (load 3.4); 34.3 / 41.5 (load 5.6-6.2)</description></item>
-/// <item><term>ORT_ENABLE_ALL, 2 intra-op threads, batch 1</term><description>79.8 (load 3.2); 13-21 (load 6)</description></item>
-/// <item><term>ORT_ENABLE_ALL, 2 sessions in parallel, 1 thread each</term><description>68.6 (load 3.1); 22-35 (load 6.7)</description></item>
-/// <item><term>ORT_ENABLE_ALL, 2 threads, batch 4 / batch 8 (symbolic batch)</term><description>18-28 / 15-19 (load 4.9-7): batching is slower</description></item>
+/// <item><term>shipped two-model path (ResNetPreprocess + ResNet18 sessions), ORT_ENABLE_ALL, 1 thread</term>
+/// <description>35-45 img/s; 42-44 img/CPU-s; best 21 ms (ENVIRONMENT.md's baseline of ~25 img/s used default settings)</description></item>
+/// <item><term>one session, preprocessing folded into C#, ORT_ENABLE_BASIC, 1 thread</term><description>32 img/s (load 2.8)</description></item>
+/// <item><term>same, ORT_ENABLE_EXTENDED, 1 thread</term><description>20 img/s (load 3.6)</description></item>
+/// <item><term>same, ORT_ENABLE_ALL (adds the NCHWc layout transform), 1 thread</term>
+/// <description>25-44 img/s; 40-44 img/CPU-s; best 21-22 ms (46-48 img/s per core)</description></item>
+/// <item><term>ORT_ENABLE_ALL, 1 session, 2 intra-op threads</term>
+/// <description>79.8 (load 3.2), 76.3 (load 4.5), 59 (load 5.9) img/s; best 10.9-12.1 ms (83-92 img/s); but 11-21 img/s at
+/// load 6-9: its two threads synchronise every layer and collapse when a core is taken. Spinning off: no better (23-32).</description></item>
+/// <item><term>ORT_ENABLE_ALL, 2 sessions run in parallel, 1 thread each</term>
+/// <description>68.6 (load 3.1), 43-51 (load 4.4-8.4), 22-35 (load 6.7) img/s; 40-42 img/CPU-s, the most efficient</description></item>
+/// <item><term>batch 4 / 8 (symbolic batch, or fixed by a free-dimension override), 2 threads</term>
+/// <description>15-28 img/s, 33 img/CPU-s: batching is slower on this CPU</description></item>
+/// <item><term>set_denormal_as_zero</term><description>no gain (37 img/CPU-s)</description></item>
+/// <item><term>end to end, <see cref="CnnFeaturizer.FeaturizeAll{T}"/> on 563 Caltech JPEGs (SkiaSharp decode + resize, 3.8 ms/image)</term>
+/// <description>2 sessions x 1 thread 45.1 / 36.0; 1 session x 2 threads 39.8 / 30.9; same without spinning 35.8 / 38.6 img/s (load 3.8-4.5)</description></item>
+/// <item><term>optimised-model cache (<see cref="OptimizedModelCacheDirectory"/>)</term>
+/// <description>session start 1.1-1.8 s with it vs 1.4-1.5 s without (first start in a process ~4.3 s either way): no real gain, off by default</description></item>
 /// </list>
+/// The defaults, one single-threaded session per core (at most 4), lose a little against one two-threaded
+/// session on an idle machine but degrade gracefully when cores are shared, use the CPU best and keep the
+/// decoder threads of <see cref="CnnFeaturizer.FeaturizeAll{T}"/> from fighting spinning intra-op threads.
+/// For the lowest single-image latency with one caller, use <c>Sessions = 1, IntraOpThreads = 2</c>.
 /// </summary>
 public sealed record ResNet18FeaturizerOptions
 {
@@ -28,13 +43,14 @@ public sealed record ResNet18FeaturizerOptions
     public CnnPreprocessing Preprocessing { get; init; } = CnnPreprocessing.Default;
 
     /// <summary>
-    /// Number of ONNX Runtime sessions (engine slots) that can run at the same time; concurrent callers
-    /// each take a free slot. One session with 2 threads was the fastest on an idle 2-core machine.
+    /// Number of ONNX Runtime sessions (engine slots) that can run at the same time; concurrent callers each
+    /// take a free slot, a single caller uses one. Default: the number of cores, at most 4 (each session holds
+    /// its own copy of the weights: measured 226 MB resident for one session, 381 MB for two, after GC).
     /// </summary>
-    public int Sessions { get; init; } = 1;
+    public int Sessions { get; init; } = Math.Clamp(Environment.ProcessorCount, 1, 4);
 
-    /// <summary>Intra-op threads per session. Default: 2 (measured 79.8 vs 44.1 img/s with 1 on an idle-ish machine).</summary>
-    public int IntraOpThreads { get; init; } = 2;
+    /// <summary>Intra-op threads per session. Default: 1 (see the table above).</summary>
+    public int IntraOpThreads { get; init; } = 1;
 
     /// <summary>Images per <c>Run</c> call. Default 1: batching measured slower on this CPU.</summary>
     public int MaxBatch { get; init; } = 1;
