@@ -21,7 +21,7 @@ namespace Pipeline.Cnn;
 /// <description>25-44 img/s; 40-44 img/CPU-s; best 21-22 ms (46-48 img/s per core)</description></item>
 /// <item><term>ORT_ENABLE_ALL, 1 session, 2 intra-op threads</term>
 /// <description>79.8 (load 3.2), 76.3 (load 4.5), 59 (load 5.9) img/s; best 10.9-12.1 ms (83-92 img/s); but 11-21 img/s at
-/// load 6-9: its two threads synchronise every layer and collapse when a core is taken. Spinning off: no better (23-32).</description></item>
+/// load 6-9: its two threads synchronise every layer and collapse when a core is taken. Spinning off: 23-43 under load.</description></item>
 /// <item><term>ORT_ENABLE_ALL, 2 sessions run in parallel, 1 thread each</term>
 /// <description>68.6 (load 3.1), 43-51 (load 4.4-8.4), 22-35 (load 6.7) img/s; 40-42 img/CPU-s, the most efficient</description></item>
 /// <item><term>batch 4 / 8 (symbolic batch, or fixed by a free-dimension override), 2 threads</term>
@@ -32,10 +32,14 @@ namespace Pipeline.Cnn;
 /// <item><term>optimised-model cache (<see cref="OptimizedModelCacheDirectory"/>)</term>
 /// <description>session start 1.1-1.8 s with it vs 1.4-1.5 s without (first start in a process ~4.3 s either way): no real gain, off by default</description></item>
 /// </list>
-/// The defaults, one single-threaded session per core (at most 4), lose a little against one two-threaded
-/// session on an idle machine but degrade gracefully when cores are shared, use the CPU best and keep the
-/// decoder threads of <see cref="CnnFeaturizer.FeaturizeAll{T}"/> from fighting spinning intra-op threads.
-/// For the lowest single-image latency with one caller, use <c>Sessions = 1, IntraOpThreads = 2</c>.
+/// Later paired runs (same minutes, alternating): load 2.5-3.3: 1 session x 2 threads 80.0 / 43.1 / 25.7 img/s,
+/// 2 sessions x 1 thread 57.5 / 65.7 / 44.2; load 5-6: 1 x 2 spinning 26-44, 1 x 2 without spinning 33-43, 2 x 1 29-48.
+/// The CPU is an AMD EPYC with AVX-512; one thread does 42-45 img/CPU-s (21-22 ms per image) whatever the load,
+/// so 2 cores cannot exceed about 85-90 img/s with this fp32 graph; the rest is lost to sharing the cores.
+/// <para>Defaults: one session using all cores (at most 4) with spinning, the fastest when the cores are free
+/// (76-80 img/s, the 70 img/s target; best run 10.4-10.9 ms). On a machine whose cores are busy with other work
+/// it collapses (11-28 img/s); there use <c>Sessions = cores, IntraOpThreads = 1</c> (robust, 40-48 img/s at
+/// load 5-8, 57-68 idle-ish) or <c>AllowSpinning = false</c>.</para>
 /// </summary>
 public sealed record ResNet18FeaturizerOptions
 {
@@ -44,13 +48,13 @@ public sealed record ResNet18FeaturizerOptions
 
     /// <summary>
     /// Number of ONNX Runtime sessions (engine slots) that can run at the same time; concurrent callers each
-    /// take a free slot, a single caller uses one. Default: the number of cores, at most 4 (each session holds
-    /// its own copy of the weights: measured 226 MB resident for one session, 381 MB for two, after GC).
+    /// take a free slot, a single caller uses one. Default 1 (each session holds its own copy of the weights:
+    /// measured 226 MB resident for one session, 381 MB for two, after GC).
     /// </summary>
-    public int Sessions { get; init; } = Math.Clamp(Environment.ProcessorCount, 1, 4);
+    public int Sessions { get; init; } = 1;
 
-    /// <summary>Intra-op threads per session. Default: 1 (see the table above).</summary>
-    public int IntraOpThreads { get; init; } = 1;
+    /// <summary>Intra-op threads per session. Default: the number of cores, at most 4 (see the table above).</summary>
+    public int IntraOpThreads { get; init; } = Math.Clamp(Environment.ProcessorCount, 1, 4);
 
     /// <summary>Images per <c>Run</c> call. Default 1: batching measured slower on this CPU.</summary>
     public int MaxBatch { get; init; } = 1;
