@@ -36,14 +36,20 @@ public enum CnnChannelOrder
 /// by the decoder.
 /// </summary>
 /// <param name="InputSize">Side of the square input, a multiple of 32 (224 native; 96 or 128 for small images).</param>
-/// <param name="ResizeMode">How images are fitted to the square.</param>
+/// <param name="ResizeMode">How images are fitted to the square (centre crop measured best, see <see cref="Default"/>).</param>
 /// <param name="ChannelOrder">Channel order fed to the network (RGB is right).</param>
 public sealed record CnnPreprocessing(
     int InputSize = ResNet18Model.NativeInputSize,
-    CnnResizeMode ResizeMode = CnnResizeMode.Stretch,
+    CnnResizeMode ResizeMode = CnnResizeMode.CenterCrop,
     CnnChannelOrder ChannelOrder = CnnChannelOrder.Rgb)
 {
-    /// <summary>224, stretch, RGB.</summary>
+    /// <summary>
+    /// 224, centre crop, RGB. Measured on caltech101-dev (10 classes, 563 train / 282 test JPEGs, SkiaSharp
+    /// high-quality resize, ML.NET LbfgsMaximumEntropy on min-max normalised features), test accuracy, full
+    /// training set / mean of 20 paired 5-shot draws: centre crop 1.000 / 0.987, pad 1.000 / 0.984, stretch
+    /// 0.996 / 0.980 (centre crop won 15 draws, lost 2); BGR instead of RGB (stretch) 0.988 / 0.954 (RGB won 18
+    /// draws, 2 ties); 128 instead of 224 (stretch) 0.976 / 0.929. For square images (Fashion-MNIST) the modes agree.
+    /// </summary>
     public static CnnPreprocessing Default { get; } = new();
 
     /// <summary>

@@ -76,7 +76,8 @@ public class CnnScoringTransformerTests : IClassFixture<EngineFixture>
         var prep = CnnPreprocessing.Default with { ChannelOrder = CnnChannelOrder.Bgr };
         var bgr = Features(CnnScoringTransformer.Create(ml, prep, "Pixels", "Features"), CnnScoringTransformer.PixelRows(ml, prep, "Pixels", [image]), "Features")[0];
         Assert.True(CnnEngineTests.MaxAbsDiff(_engine.Featurize(image), bgr) > 1e-2f);
-        Assert.Equal("resnet18-onnx-0.23.1/224/stretch/bgr", prep.Id);
-        Assert.Equal("resnet18-onnx-0.23.1/224/stretch/rgb", CnnPreprocessing.Default.Id);
+        Assert.Equal("resnet18-onnx-0.23.1/224/centercrop/bgr", prep.Id);
+        Assert.Equal("resnet18-onnx-0.23.1/224/centercrop/rgb", CnnPreprocessing.Default.Id);
+        Assert.Equal("resnet18-onnx-0.23.1/128/stretch/rgb", new CnnPreprocessing(128, CnnResizeMode.Stretch).Id);
     }
 }
