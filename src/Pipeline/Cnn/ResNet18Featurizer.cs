@@ -36,10 +36,14 @@ namespace Pipeline.Cnn;
 /// 2 sessions x 1 thread 57.5 / 65.7 / 44.2; load 5-6: 1 x 2 spinning 26-44, 1 x 2 without spinning 33-43, 2 x 1 29-48.
 /// The CPU is an AMD EPYC with AVX-512; one thread does 42-45 img/CPU-s (21-22 ms per image) whatever the load,
 /// so 2 cores cannot exceed about 85-90 img/s with this fp32 graph; the rest is lost to sharing the cores.
-/// <para>Defaults: one session using all cores (at most 4) with spinning, the fastest when the cores are free
-/// (76-80 img/s, the 70 img/s target; best run 10.4-10.9 ms). On a machine whose cores are busy with other work
-/// it collapses (11-28 img/s); there use <c>Sessions = cores, IntraOpThreads = 1</c> (robust, 40-48 img/s at
-/// load 5-8, 57-68 idle-ish) or <c>AllowSpinning = false</c>.</para>
+/// End to end, FeaturizeAll on the 563 JPEGs at load 10-11: 1 session x 2 threads spinning 20.1 / 17.2 img/s,
+/// without spinning 37.2 / 38.8, 2 sessions x 1 thread 38.0 / 37.7. Engine only, load 6.5-7.9: 1 x 2 without spinning
+/// 39.3 / 43.2, spinning 26.2 / 26.5, 2 x 1 40.2 / 42.0 img/s.
+/// <para>Defaults: one session using all cores (at most 4), spinning off. Spinning on is the fastest when the cores
+/// are free (76-80 img/s, best run 10.4-10.9 ms) but collapses to 11-28 img/s as soon as anything else runs,
+/// including our own decoder threads; spinning off matched the robust 2 x 1 configuration under load (33-43 img/s)
+/// and its best runs (12.7 ms, about 79 img/s) show it reaches the 70 img/s target when the cores are free.
+/// Set <see cref="AllowSpinning"/> for a dedicated idle machine.</para>
 /// </summary>
 public sealed record ResNet18FeaturizerOptions
 {
@@ -62,8 +66,8 @@ public sealed record ResNet18FeaturizerOptions
     /// <summary>ORT graph optimisation level. Default ORT_ENABLE_ALL (includes the NCHWc layout transform), the fastest measured.</summary>
     public GraphOptimizationLevel OptimizationLevel { get; init; } = GraphOptimizationLevel.ORT_ENABLE_ALL;
 
-    /// <summary>Let idle intra-op threads spin. Spinning helps on an idle machine and hurts when cores are shared.</summary>
-    public bool AllowSpinning { get; init; } = true;
+    /// <summary>Let idle intra-op threads spin. Default false: spinning helps a little on an idle machine and halves the speed when cores are shared.</summary>
+    public bool AllowSpinning { get; init; }
 
     /// <summary>
     /// Folder to keep the optimised model in (<c>SessionOptions.OptimizedModelFilePath</c>) so later starts skip
