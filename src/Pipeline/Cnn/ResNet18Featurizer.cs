@@ -42,7 +42,8 @@ namespace Pipeline.Cnn;
 /// <para>Defaults: one session using all cores (at most 4), spinning off. Spinning on is the fastest when the cores
 /// are free (76-80 img/s, best run 10.4-10.9 ms) but collapses to 11-28 img/s as soon as anything else runs,
 /// including our own decoder threads; spinning off matched the robust 2 x 1 configuration under load (33-43 img/s)
-/// and its best runs (12.7 ms, about 79 img/s) show it reaches the 70 img/s target when the cores are free.
+/// and its fastest single runs (12.7 ms, i.e. about 79 img/s) suggest it reaches the 70 img/s target when the
+/// cores are free; that was not measured as throughput (the machine was never idle while it was tried).
 /// Set <see cref="AllowSpinning"/> for a dedicated idle machine.</para>
 /// </summary>
 public sealed record ResNet18FeaturizerOptions
