@@ -1,0 +1,189 @@
+using System.Buffers;
+using System.Text;
+
+namespace Pipeline.Cnn;
+
+/// <summary>
+/// One field of a protobuf message as it appears on the wire: its number, wire type and either the varint
+/// / fixed value (<see cref="Value"/>) or the payload of a length-delimited field (<see cref="Bytes"/>).
+/// </summary>
+internal readonly record struct ProtoField(int Number, int WireType, ulong Value, ReadOnlyMemory<byte> Bytes)
+{
+    public const int Varint = 0;
+    public const int Fixed64 = 1;
+    public const int LengthDelimited = 2;
+    public const int Fixed32 = 5;
+
+    public string AsString() => Encoding.UTF8.GetString(Bytes.Span);
+
+    public static ProtoField OfVarint(int number, ulong value) => new(number, Varint, value, ReadOnlyMemory<byte>.Empty);
+
+    public static ProtoField OfBytes(int number, ReadOnlyMemory<byte> bytes) => new(number, LengthDelimited, 0, bytes);
+
+    public static ProtoField OfString(int number, string value) => OfBytes(number, Encoding.UTF8.GetBytes(value));
+
+    public static ProtoField OfMessage(int number, IEnumerable<ProtoField> fields) => OfBytes(number, Proto.Serialize(fields));
+}
+
+/// <summary>
+/// A minimal protobuf wire-format reader/writer, enough to edit ONNX model files (a <c>ModelProto</c>)
+/// without a protobuf package: fields are read as raw slices (no copy of the 64 MB of weights) and
+/// written back in order, so everything not edited is preserved byte for byte.
+/// </summary>
+internal static class Proto
+{
+    public static List<ProtoField> Parse(ReadOnlyMemory<byte> message)
+    {
+        var fields = new List<ProtoField>();
+        var span = message.Span;
+        int pos = 0;
+        while (pos < span.Length)
+        {
+            ulong key = ReadVarint(span, ref pos);
+            int number = checked((int)(key >> 3));
+            int wire = (int)(key & 7);
+            switch (wire)
+            {
+                case ProtoField.Varint:
+                    fields.Add(new ProtoField(number, wire, ReadVarint(span, ref pos), ReadOnlyMemory<byte>.Empty));
+                    break;
+                case ProtoField.Fixed64:
+                    Need(span, pos, 8);
+                    fields.Add(new ProtoField(number, wire, BitConverter.ToUInt64(span.Slice(pos, 8)), ReadOnlyMemory<byte>.Empty));
+                    pos += 8;
+                    break;
+                case ProtoField.LengthDelimited:
+                    int length = checked((int)ReadVarint(span, ref pos));
+                    Need(span, pos, length);
+                    fields.Add(new ProtoField(number, wire, 0, message.Slice(pos, length)));
+                    pos += length;
+                    break;
+                case ProtoField.Fixed32:
+                    Need(span, pos, 4);
+                    fields.Add(new ProtoField(number, wire, BitConverter.ToUInt32(span.Slice(pos, 4)), ReadOnlyMemory<byte>.Empty));
+                    pos += 4;
+                    break;
+                default:
+                    throw new InvalidDataException($"unsupported protobuf wire type {wire} (field {number}) at byte {pos}");
+            }
+        }
+
+        return fields;
+    }
+
+    /// <summary>Serializes into an array of exactly the right size (the model is 64 MB: no doubling buffers).</summary>
+    public static byte[] Serialize(IEnumerable<ProtoField> fields)
+    {
+        var list = fields as IReadOnlyList<ProtoField> ?? fields.ToList();
+        long size = 0;
+        foreach (var f in list)
+        {
+            size += VarintLength(((ulong)f.Number << 3) | (uint)f.WireType) + f.WireType switch
+            {
+                ProtoField.Varint => VarintLength(f.Value),
+                ProtoField.Fixed64 => 8,
+                ProtoField.Fixed32 => 4,
+                _ => VarintLength((ulong)f.Bytes.Length) + f.Bytes.Length,
+            };
+        }
+
+        var result = new byte[checked((int)size)];
+        var writer = new SpanWriter(result);
+        Write(writer, list);
+        if (writer.Written != result.Length)
+        {
+            throw new InvalidOperationException("protobuf size mismatch");
+        }
+
+        return result;
+    }
+
+    private static int VarintLength(ulong value)
+    {
+        int n = 1;
+        while (value >= 0x80)
+        {
+            value >>= 7;
+            n++;
+        }
+
+        return n;
+    }
+
+    /// <summary>An <see cref="IBufferWriter{T}"/> over a fixed array.</summary>
+    private sealed class SpanWriter(byte[] buffer) : IBufferWriter<byte>
+    {
+        public int Written { get; private set; }
+
+        public void Advance(int count) => Written += count;
+
+        public Memory<byte> GetMemory(int sizeHint = 0) => buffer.AsMemory(Written);
+
+        public Span<byte> GetSpan(int sizeHint = 0) => buffer.AsSpan(Written);
+    }
+
+    public static void Write(IBufferWriter<byte> writer, IEnumerable<ProtoField> fields)
+    {
+        foreach (var f in fields)
+        {
+            WriteVarint(writer, ((ulong)f.Number << 3) | (uint)f.WireType);
+            switch (f.WireType)
+            {
+                case ProtoField.Varint:
+                    WriteVarint(writer, f.Value);
+                    break;
+                case ProtoField.Fixed64:
+                    BitConverter.TryWriteBytes(writer.GetSpan(8), f.Value);
+                    writer.Advance(8);
+                    break;
+                case ProtoField.Fixed32:
+                    BitConverter.TryWriteBytes(writer.GetSpan(4), (uint)f.Value);
+                    writer.Advance(4);
+                    break;
+                default:
+                    WriteVarint(writer, (ulong)f.Bytes.Length);
+                    writer.Write(f.Bytes.Span);
+                    break;
+            }
+        }
+    }
+
+    private static void Need(ReadOnlySpan<byte> span, int pos, int count)
+    {
+        if (count < 0 || pos + count > span.Length)
+        {
+            throw new InvalidDataException($"truncated protobuf message: need {count} bytes at {pos} of {span.Length}");
+        }
+    }
+
+    private static ulong ReadVarint(ReadOnlySpan<byte> span, ref int pos)
+    {
+        ulong result = 0;
+        for (int shift = 0; shift < 64; shift += 7)
+        {
+            Need(span, pos, 1);
+            byte b = span[pos++];
+            result |= (ulong)(b & 0x7F) << shift;
+            if ((b & 0x80) == 0)
+            {
+                return result;
+            }
+        }
+
+        throw new InvalidDataException("malformed protobuf varint");
+    }
+
+    private static void WriteVarint(IBufferWriter<byte> writer, ulong value)
+    {
+        var span = writer.GetSpan(10);
+        int n = 0;
+        while (value >= 0x80)
+        {
+            span[n++] = (byte)(value | 0x80);
+            value >>= 7;
+        }
+
+        span[n++] = (byte)value;
+        writer.Advance(n);
+    }
+}

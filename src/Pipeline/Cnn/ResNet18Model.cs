@@ -1,0 +1,296 @@
+using System.Runtime.InteropServices;
+
+namespace Pipeline.Cnn;
+
+/// <summary>
+/// Facts about the ResNet18 ONNX files shipped by <c>Microsoft.ML.DnnImageFeaturizer.ResNet18</c> 0.23.1
+/// (a CNTK export, ONNX IR 3, opset 8), where to find them, and graph rewrites the featurizer needs.
+/// </summary>
+/// <remarks>
+/// <para>The package copies two files next to every assembly that references <c>Pipeline</c>:
+/// <c>DnnImageModels/ResNetPrepOnnx/ResNetPreprocess.onnx</c> (input <c>OriginalInput</c> [1,3,224,224] raw
+/// 0..255 RGB planar; it swaps to BGR and subtracts a constant 3x224x224 mean image) and
+/// <c>DnnImageModels/ResNet18Onnx/ResNet18.onnx</c> (input <c>Input247</c> [1,3,224,224] preprocessed BGR,
+/// output <c>Pooling395_Output_0</c> [1,512,1,1] after a fixed 7x7 average pool).</para>
+/// <para>Rewrites (see <see cref="BuildNetwork"/>): batch dimension made symbolic (<c>N</c>); for input sizes
+/// other than 224 the final 7x7 <c>AveragePool</c> becomes a <c>GlobalAveragePool</c>; optionally the
+/// preprocessing (0..1 RGB to 0..255, RGB to BGR, minus the mean image) is prepended to the graph so one
+/// model does everything (used by the ML.NET scoring transformer).</para>
+/// </remarks>
+public static class ResNet18Model
+{
+    /// <summary>Version of the NuGet package the ONNX files come from.</summary>
+    public const string PackageVersion = "0.23.1";
+
+    /// <summary>Stable network identifier for cache keys and model metadata.</summary>
+    public const string NetworkId = "resnet18-onnx-" + PackageVersion;
+
+    /// <summary>Length of the feature vector (channels of the global pooling layer).</summary>
+    public const int FeatureLength = 512;
+
+    /// <summary>The input size the network was trained at and the shipped graph is fixed to.</summary>
+    public const int NativeInputSize = 224;
+
+    /// <summary>Smallest input size the rewritten graph accepts (5 stride-2 stages; 32 gives a 1x1 final map).</summary>
+    public const int MinInputSize = 32;
+
+    /// <summary>Input tensor of <c>ResNet18.onnx</c> (preprocessed BGR, mean subtracted).</summary>
+    public const string NetworkInputName = "Input247";
+
+    /// <summary>Output tensor of <c>ResNet18.onnx</c>: the global pooling layer, [N,512,1,1].</summary>
+    public const string NetworkOutputName = "Pooling395_Output_0";
+
+    /// <summary>Input tensor of <c>ResNetPreprocess.onnx</c>: raw 0..255 RGB planar.</summary>
+    public const string PreprocessInputName = "OriginalInput";
+
+    /// <summary>Output tensor of <c>ResNetPreprocess.onnx</c>.</summary>
+    public const string PreprocessOutputName = "PreprocessedInput";
+
+    /// <summary>Input tensor of a graph built with preprocessing: 0..1 RGB planar [N,3,S,S].</summary>
+    public const string FusedInputName = "rgb01";
+
+    /// <summary>The folder the package copies the models to: <c>AppContext.BaseDirectory/DnnImageModels</c>.</summary>
+    public static string ModelDirectory => Path.Combine(AppContext.BaseDirectory, "DnnImageModels");
+
+    /// <summary>Path of <c>ResNet18.onnx</c> (may not exist; see <see cref="LocateNetwork"/>).</summary>
+    public static string NetworkPath => Path.Combine(ModelDirectory, "ResNet18Onnx", "ResNet18.onnx");
+
+    /// <summary>Path of <c>ResNetPreprocess.onnx</c> (may not exist; see <see cref="LocatePreprocess"/>).</summary>
+    public static string PreprocessPath => Path.Combine(ModelDirectory, "ResNetPrepOnnx", "ResNetPreprocess.onnx");
+
+    /// <summary>Returns <see cref="NetworkPath"/>, or throws a <see cref="WorkbenchException"/> naming the missing file.</summary>
+    public static string LocateNetwork() => Locate(NetworkPath);
+
+    /// <summary>Returns <see cref="PreprocessPath"/>, or throws a <see cref="WorkbenchException"/> naming the missing file.</summary>
+    public static string LocatePreprocess() => Locate(PreprocessPath);
+
+    /// <summary>Throws unless <paramref name="size"/> is an input size the (rewritten) network accepts: a multiple of 32, 32..1024.</summary>
+    public static void ValidateInputSize(int size)
+    {
+        if (size < MinInputSize || size > 1024 || size % 32 != 0)
+        {
+            // The CNTK export pads asymmetrically; with a size that is not a multiple of 32 a stride-2 stage
+            // produces an odd map and a residual Add fails ("Incompatible dimensions", e.g. at 112).
+            throw new WorkbenchException($"CNN input size must be a multiple of 32 between {MinInputSize} and 1024 pixels (e.g. 96, 128, 224), got {size}");
+        }
+    }
+
+    /// <summary>
+    /// The mean image the preprocessing subtracts, in the network's (BGR) channel order, planar [3,size,size],
+    /// values on the 0..255 scale. At 224 it is the constant of <c>ResNetPreprocess.onnx</c> exactly; at
+    /// other sizes it is that image resized bilinearly.
+    /// </summary>
+    public static float[] LoadMeanImage(int size)
+    {
+        ValidateInputSize(size);
+        var path = LocatePreprocess();
+        float[] mean224;
+        try
+        {
+            var model = Proto.Parse(File.ReadAllBytes(path));
+            var graph = Proto.Parse(Single(model, 7, path, "graph").Bytes);
+            var tensor = graph.Where(f => f.Number == 5).Select(f => Proto.Parse(f.Bytes))
+                .FirstOrDefault(t => t.Any(x => x.Number == 8 && x.AsString() == "MeanImage"))
+                ?? throw new WorkbenchException($"{path}: no MeanImage initializer");
+            mean224 = ReadFloatTensor(tensor);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new WorkbenchException($"{path}: not a readable ONNX model ({ex.Message})", ex);
+        }
+
+        if (mean224.Length != 3 * NativeInputSize * NativeInputSize)
+        {
+            throw new WorkbenchException($"{path}: MeanImage has {mean224.Length} values, expected 3x224x224");
+        }
+
+        return size == NativeInputSize ? mean224 : ResizePlanes(mean224, NativeInputSize, size);
+    }
+
+    /// <summary>
+    /// Builds the ResNet18 graph for input size <paramref name="size"/>: batch dimension symbolic (<c>N</c>),
+    /// shapes of intermediate tensors dropped (ORT infers them), the final average pool made global when
+    /// <paramref name="size"/> is not 224 or <paramref name="forceGlobalPool"/> is set. With
+    /// <paramref name="withPreprocessing"/> the graph takes <see cref="FusedInputName"/>: 0..1 RGB planar,
+    /// and does the scaling to 0..255, the RGB to BGR swap and the mean subtraction itself
+    /// (<paramref name="channelOrder"/> <see cref="CnnChannelOrder.Bgr"/> skips the swap, for A/B checks).
+    /// </summary>
+    public static byte[] BuildNetwork(int size, bool withPreprocessing, bool symbolicBatch = true, bool forceGlobalPool = false, CnnChannelOrder channelOrder = CnnChannelOrder.Rgb)
+    {
+        ValidateInputSize(size);
+        var path = LocateNetwork();
+        try
+        {
+            return RewriteNetwork(File.ReadAllBytes(path), size, withPreprocessing ? LoadMeanImage(size) : null, symbolicBatch, forceGlobalPool || size != NativeInputSize, channelOrder);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new WorkbenchException($"{path}: not a readable ONNX model ({ex.Message})", ex);
+        }
+    }
+
+    internal static byte[] RewriteNetwork(byte[] original, int size, float[]? meanBgr, bool symbolicBatch, bool globalPool, CnnChannelOrder channelOrder = CnnChannelOrder.Rgb)
+    {
+        var model = Proto.Parse(original);
+        var graphField = Single(model, 7, NetworkPath, "graph");
+        var graph = Proto.Parse(graphField.Bytes);
+        var newGraph = new List<ProtoField>(graph.Count + 8);
+        string inputName = meanBgr is null ? NetworkInputName : FusedInputName;
+        foreach (var f in graph)
+        {
+            switch (f.Number)
+            {
+                case 1 when globalPool && NodeOpType(f) == "AveragePool":
+                    newGraph.Add(ProtoField.OfMessage(1, Proto.Parse(f.Bytes)
+                        .Where(x => x.Number != 5)
+                        .Select(x => x.Number == 4 ? ProtoField.OfString(4, "GlobalAveragePool") : x)));
+                    break;
+                case 11:
+                    newGraph.Add(ValueInfo(11, inputName, symbolicBatch, 3, size, size));
+                    break;
+                case 12:
+                    newGraph.Add(ValueInfo(12, NetworkOutputName, symbolicBatch, FeatureLength, 1, 1));
+                    break;
+                case 13:
+                    // intermediate shapes are fixed to batch 1 and 224; ORT infers them again
+                    break;
+                default:
+                    newGraph.Add(f);
+                    break;
+            }
+        }
+
+        if (meanBgr is not null)
+        {
+            // rgb01 -Gather[2,1,0]-> bgr01 -Mul 255-> bgr255 -Sub mean-> Input247
+            int firstNode = newGraph.FindIndex(f => f.Number == 1);
+            newGraph.InsertRange(firstNode,
+            [
+                Node("cnn_prep_swap", "Gather", [FusedInputName, "cnn_prep_bgr_index"], "cnn_prep_bgr01", IntAttribute("axis", 1)),
+                Node("cnn_prep_scale", "Mul", ["cnn_prep_bgr01", "cnn_prep_255"], "cnn_prep_bgr255"),
+                Node("cnn_prep_mean", "Sub", ["cnn_prep_bgr255", "cnn_prep_mean_image"], NetworkInputName),
+            ]);
+            newGraph.Add(Int64Tensor("cnn_prep_bgr_index", [3], channelOrder == CnnChannelOrder.Rgb ? [2, 1, 0] : [0, 1, 2]));
+            newGraph.Add(FloatTensor("cnn_prep_255", [], [255f]));
+            newGraph.Add(FloatTensor("cnn_prep_mean_image", [1, 3, size, size], meanBgr));
+        }
+
+        var newModel = model.Select(f => f.Number == 7 ? ProtoField.OfMessage(7, newGraph) : f).ToList();
+        newModel.Add(ProtoField.OfString(6, $"{NetworkId} rewritten by Pipeline.Cnn: size {size}, preprocessing {meanBgr is not null}, symbolic batch {symbolicBatch}, global pool {globalPool}"));
+        return Proto.Serialize(newModel);
+    }
+
+    internal static string Locate(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new WorkbenchException(
+                $"ResNet18 model file not found: {path}. It is copied there by the NuGet package Microsoft.ML.DnnImageFeaturizer.ResNet18 {PackageVersion}; " +
+                "rebuild the project that references Pipeline, or copy the DnnImageModels folder next to the executable.");
+        }
+
+        return path;
+    }
+
+    private static ProtoField Single(List<ProtoField> fields, int number, string path, string what) =>
+        fields.FirstOrDefault(f => f.Number == number && f.WireType == ProtoField.LengthDelimited) is { Bytes.IsEmpty: false } f
+            ? f
+            : throw new InvalidDataException($"{path}: no {what}");
+
+    private static string NodeOpType(ProtoField node) =>
+        Proto.Parse(node.Bytes).FirstOrDefault(x => x.Number == 4) is { WireType: ProtoField.LengthDelimited } op ? op.AsString() : "";
+
+    private static ProtoField ValueInfo(int fieldNumber, string name, bool symbolicBatch, params int[] dims)
+    {
+        var dimFields = new List<ProtoField>
+        {
+            ProtoField.OfMessage(1, [symbolicBatch ? ProtoField.OfString(2, "N") : ProtoField.OfVarint(1, 1)]),
+        };
+        dimFields.AddRange(dims.Select(d => ProtoField.OfMessage(1, [ProtoField.OfVarint(1, (ulong)d)])));
+        var tensorType = ProtoField.OfMessage(1, [ProtoField.OfVarint(1, 1 /* FLOAT */), ProtoField.OfMessage(2, dimFields)]);
+        return ProtoField.OfMessage(fieldNumber, [ProtoField.OfString(1, name), ProtoField.OfMessage(2, [tensorType])]);
+    }
+
+    private static ProtoField Node(string name, string opType, string[] inputs, string output, params ProtoField[] attributes)
+    {
+        var fields = inputs.Select(i => ProtoField.OfString(1, i)).ToList();
+        fields.Add(ProtoField.OfString(2, output));
+        fields.Add(ProtoField.OfString(3, name));
+        fields.Add(ProtoField.OfString(4, opType));
+        fields.AddRange(attributes);
+        return ProtoField.OfMessage(1, fields);
+    }
+
+    private static ProtoField IntAttribute(string name, long value) =>
+        ProtoField.OfMessage(5, [ProtoField.OfString(1, name), ProtoField.OfVarint(3, (ulong)value), ProtoField.OfVarint(20, 2 /* INT */)]);
+
+    private static ProtoField FloatTensor(string name, long[] dims, float[] values)
+    {
+        var fields = dims.Select(d => ProtoField.OfVarint(1, (ulong)d)).ToList();
+        fields.Add(ProtoField.OfVarint(2, 1 /* FLOAT */));
+        fields.Add(ProtoField.OfString(8, name));
+        fields.Add(ProtoField.OfBytes(9, MemoryMarshal.AsBytes(values.AsSpan()).ToArray()));
+        return ProtoField.OfMessage(5, fields);
+    }
+
+    private static ProtoField Int64Tensor(string name, long[] dims, long[] values)
+    {
+        var fields = dims.Select(d => ProtoField.OfVarint(1, (ulong)d)).ToList();
+        fields.Add(ProtoField.OfVarint(2, 7 /* INT64 */));
+        fields.Add(ProtoField.OfString(8, name));
+        fields.Add(ProtoField.OfBytes(9, MemoryMarshal.AsBytes(values.AsSpan()).ToArray()));
+        return ProtoField.OfMessage(5, fields);
+    }
+
+    private static float[] ReadFloatTensor(List<ProtoField> tensor)
+    {
+        var type = tensor.FirstOrDefault(x => x.Number == 2);
+        if (type.Value != 1)
+        {
+            throw new InvalidDataException($"tensor data type {type.Value}, expected FLOAT");
+        }
+
+        if (tensor.FirstOrDefault(x => x.Number == 9) is { Bytes.IsEmpty: false } raw)
+        {
+            return MemoryMarshal.Cast<byte, float>(raw.Bytes.Span).ToArray();
+        }
+
+        var packed = tensor.Where(x => x.Number == 4 && x.WireType == ProtoField.LengthDelimited).ToList();
+        if (packed.Count > 0)
+        {
+            return packed.SelectMany(p => MemoryMarshal.Cast<byte, float>(p.Bytes.Span).ToArray()).ToArray();
+        }
+
+        return tensor.Where(x => x.Number == 4 && x.WireType == ProtoField.Fixed32).Select(x => BitConverter.UInt32BitsToSingle((uint)x.Value)).ToArray();
+    }
+
+    /// <summary>Bilinear resize (align corners false, clamped edges) of 3 square planes.</summary>
+    private static float[] ResizePlanes(float[] src, int from, int to)
+    {
+        var dst = new float[3 * to * to];
+        double scale = (double)from / to;
+        for (int c = 0; c < 3; c++)
+        {
+            var plane = src.AsSpan(c * from * from, from * from);
+            for (int y = 0; y < to; y++)
+            {
+                double sy = Math.Clamp(((y + 0.5) * scale) - 0.5, 0, from - 1);
+                int y0 = (int)sy;
+                int y1 = Math.Min(y0 + 1, from - 1);
+                double fy = sy - y0;
+                for (int x = 0; x < to; x++)
+                {
+                    double sx = Math.Clamp(((x + 0.5) * scale) - 0.5, 0, from - 1);
+                    int x0 = (int)sx;
+                    int x1 = Math.Min(x0 + 1, from - 1);
+                    double fx = sx - x0;
+                    double top = (plane[(y0 * from) + x0] * (1 - fx)) + (plane[(y0 * from) + x1] * fx);
+                    double bottom = (plane[(y1 * from) + x0] * (1 - fx)) + (plane[(y1 * from) + x1] * fx);
+                    dst[(c * to * to) + (y * to) + x] = (float)((top * (1 - fy)) + (bottom * fy));
+                }
+            }
+        }
+
+        return dst;
+    }
+}
