@@ -3,7 +3,7 @@ using System.Runtime.ExceptionServices;
 
 namespace Pipeline.Cnn;
 
-/// <summary>Progress of <see cref="CnnFeaturizer.FeaturizeAll{T}"/>.</summary>
+/// <summary>Progress of <c>CnnFeaturizer.FeaturizeAll</c>.</summary>
 /// <param name="Done">Images finished (computed or from the cache).</param>
 /// <param name="Total">Images in the call.</param>
 /// <param name="CacheHits">Images answered by the feature cache so far.</param>
@@ -39,10 +39,31 @@ public static class CnnFeaturizer
         IProgress<FeaturizeProgress>? progress,
         CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(decode);
+        return FeaturizeAll(engine, items, contentKey, (item, image) =>
+        {
+            decode(item, image);
+            return true;
+        }, cache, progress, cancellationToken);
+    }
+
+    /// <summary>
+    /// As above, but <paramref name="tryDecode"/> may refuse an item (an unreadable image): its feature row is then
+    /// filled with NaN and nothing is cached for it, so the caller can skip it and a fixed file is read again.
+    /// </summary>
+    public static float[] FeaturizeAll<T>(
+        ResNet18Featurizer engine,
+        IReadOnlyList<T> items,
+        Func<T, ReadOnlyMemory<byte>> contentKey,
+        Func<T, Span<float>, bool> tryDecode,
+        FeatureCache? cache,
+        IProgress<FeaturizeProgress>? progress,
+        CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(engine);
         ArgumentNullException.ThrowIfNull(items);
         ArgumentNullException.ThrowIfNull(contentKey);
-        ArgumentNullException.ThrowIfNull(decode);
+        ArgumentNullException.ThrowIfNull(tryDecode);
 
         int total = items.Count;
         const int dim = ResNet18Model.FeatureLength;
@@ -114,7 +135,14 @@ public static class CnnFeaturizer
                     }
 
                     image.AsSpan().Clear();
-                    decode(item, image);
+                    if (!tryDecode(item, image))
+                    {
+                        target.Fill(float.NaN);
+                        Interlocked.Increment(ref done);
+                        Report(force: false);
+                        return image;
+                    }
+
                     engine.Featurize(image, 1, target);
                     if (cache is not null && hash is not null)
                     {

@@ -3,22 +3,6 @@ using FeatureExtractors;
 
 namespace Pipeline.Cnn;
 
-/// <summary>
-/// How an image of any size is fitted to the square CNN input. Our own copy: the workbench-wide
-/// <c>FeatureExtractors.ResizeMode</c> did not exist on this branch when this was written.
-/// </summary>
-public enum CnnResizeMode
-{
-    /// <summary>Resize both axes to the input size, ignoring the aspect ratio.</summary>
-    Stretch,
-
-    /// <summary>Fit the longer side, keep the aspect ratio, fill the rest with black (letterbox).</summary>
-    Pad,
-
-    /// <summary>Fit the shorter side, keep the aspect ratio, cut the centre square.</summary>
-    CenterCrop,
-}
-
 /// <summary>Which channel order the network is fed. The input buffer is always RGB planar.</summary>
 public enum CnnChannelOrder
 {
@@ -40,7 +24,7 @@ public enum CnnChannelOrder
 /// <param name="ChannelOrder">Channel order fed to the network (RGB is right).</param>
 public sealed record CnnPreprocessing(
     int InputSize = ResNet18Model.NativeInputSize,
-    CnnResizeMode ResizeMode = CnnResizeMode.CenterCrop,
+    ResizeMode ResizeMode = ResizeMode.CenterCrop,
     CnnChannelOrder ChannelOrder = CnnChannelOrder.Rgb)
 {
     /// <summary>

@@ -27,7 +27,7 @@ namespace Pipeline.Cnn;
 /// <item><term>batch 4 / 8 (symbolic batch, or fixed by a free-dimension override), 2 threads</term>
 /// <description>15-28 img/s, 33 img/CPU-s: batching is slower on this CPU</description></item>
 /// <item><term>set_denormal_as_zero</term><description>no gain (37 img/CPU-s)</description></item>
-/// <item><term>end to end, <see cref="CnnFeaturizer.FeaturizeAll{T}"/> on 563 Caltech JPEGs (SkiaSharp decode + resize, 3.8 ms/image)</term>
+/// <item><term>end to end, <c>CnnFeaturizer.FeaturizeAll</c> on 563 Caltech JPEGs (SkiaSharp decode + resize, 3.8 ms/image)</term>
 /// <description>2 sessions x 1 thread 45.1 / 36.0; 1 session x 2 threads 39.8 / 30.9; same without spinning 35.8 / 38.6 img/s (load 3.8-4.5)</description></item>
 /// <item><term>optimised-model cache (<see cref="OptimizedModelCacheDirectory"/>)</term>
 /// <description>session start 1.1-1.8 s with it vs 1.4-1.5 s without (first start in a process ~4.3 s either way): no real gain, off by default</description></item>

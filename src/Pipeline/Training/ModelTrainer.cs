@@ -39,6 +39,7 @@ public static class ModelTrainer
         return options.Pipeline switch
         {
             PipelineKind.HandCrafted => TrainHandCrafted(ml, data, options, trainer, warnings, progress, cancellationToken),
+            PipelineKind.Cnn => CnnTraining.Train(ml, data, options, trainer, warnings, progress, cancellationToken),
             _ => throw new WorkbenchException($"pipeline {options.Pipeline} is not available in this build"),
         };
     }
@@ -68,7 +69,7 @@ public static class ModelTrainer
     }
 
     /// <summary>Fits the head on featurized rows, joins it to the featurizer and evaluates the joined chain.</summary>
-    internal static TrainingResult FitHead(MLContext ml, ImageDataset data, TrainingOptions options, TrainerKind trainer, DataWarnings warnings, ITransformer featurizer, IDataView features, DataViewSchema pixelsSchema, ModelInput input, string featureSet, string featureSetDescription, int featureLength, double featurizeSeconds, IReadOnlyDictionary<string, string> extra, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    internal static TrainingResult FitHead(MLContext ml, ImageDataset data, TrainingOptions options, TrainerKind trainer, DataWarnings warnings, ITransformer featurizer, IDataView features, DataViewSchema pixelsSchema, ModelInput input, string featureSet, string featureSetDescription, int featureLength, double featurizeSeconds, IReadOnlyDictionary<string, string> extra, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken, Func<ITransformer, ClassificationMetrics>? evaluateTest = null)
     {
         var trainCount = (int)(features.GetRowCount() ?? 0);
         var classesSeen = CountClasses(features);
@@ -91,7 +92,9 @@ public static class ModelTrainer
         ClassificationMetrics? test = null;
         if (options.EvaluateOnTest && data.Test.Count > 0)
         {
-            test = Evaluator.Evaluate(ml, model, input, data.Classes, data.Test, warnings, progress, cancellationToken);
+            test = evaluateTest is not null
+                ? evaluateTest(head)
+                : Evaluator.Evaluate(ml, model, input, data.Classes, data.Test, warnings, progress, cancellationToken);
         }
 
         var metadata = new ModelMetadata
@@ -149,7 +152,7 @@ public static class ModelTrainer
                 var values = new float[featureLength];
                 buffer.CopyTo(values);
                 // Cursors give 1-based key values; FeatureRow holds 0-based class indices like LabeledPixels.
-                rows.Add(new FeatureRow { Features = values, Label = label - 1 });
+                rows.Add(new FeatureRow { Features = values, Label = label - 1, Index = rows.Count });
                 if (progress is not null && stopwatch.Elapsed - lastReport > TimeSpan.FromMilliseconds(200))
                 {
                     lastReport = stopwatch.Elapsed;
@@ -193,5 +196,9 @@ public sealed class FeatureRow
 {
     public float[] Features { get; set; } = [];
 
+    /// <summary>Class index, 0-based.</summary>
     public uint Label { get; set; }
+
+    /// <summary>Index into the image list the row came from.</summary>
+    public int Index { get; set; }
 }

@@ -45,6 +45,15 @@ public sealed record TrainingOptions
     /// <summary>Largest fraction of images that may be unreadable before the run fails.</summary>
     public double MaxBadImageFraction { get; init; } = 0.01;
 
+    /// <summary>CNN input size, resize mode and channel order; null uses <see cref="Cnn.CnnPreprocessing.Default"/>.</summary>
+    public Cnn.CnnPreprocessing? CnnPreprocessing { get; init; }
+
+    /// <summary>Reuse CNN features computed before for the same image content (see <see cref="Cnn.FeatureCache"/>).</summary>
+    public bool UseFeatureCache { get; init; } = true;
+
+    /// <summary>Feature cache folder; null uses <see cref="Cnn.FeatureCache.DefaultDirectory"/>.</summary>
+    public string? CacheDirectory { get; init; }
+
     /// <summary>Cap on trainer iterations (null = the trainer's default); tests use small values.</summary>
     public int? MaxIterations { get; init; }
 }

@@ -78,6 +78,6 @@ public class CnnScoringTransformerTests : IClassFixture<EngineFixture>
         Assert.True(CnnEngineTests.MaxAbsDiff(_engine.Featurize(image), bgr) > 1e-2f);
         Assert.Equal("resnet18-onnx-0.23.1/224/centercrop/bgr", prep.Id);
         Assert.Equal("resnet18-onnx-0.23.1/224/centercrop/rgb", CnnPreprocessing.Default.Id);
-        Assert.Equal("resnet18-onnx-0.23.1/128/stretch/rgb", new CnnPreprocessing(128, CnnResizeMode.Stretch).Id);
+        Assert.Equal("resnet18-onnx-0.23.1/128/stretch/rgb", new CnnPreprocessing(128, FeatureExtractors.ResizeMode.Stretch).Id);
     }
 }

@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using FeatureExtractors;
+using Microsoft.ML;
+using Pipeline.Cnn;
+using Pipeline.Data;
+using Pipeline.Evaluation;
+using Pipeline.Models;
+
+namespace Pipeline.Training;
+
+/// <summary>
+/// The CNN pipeline: frozen ResNet18 features, computed once per image content through the fast engine and the
+/// feature cache, then an ML.NET head. The saved chain is the ONNX scoring transformer (network inside the zip)
+/// followed by the head, so a package predicts from pixels on its own.
+/// </summary>
+internal static class CnnTraining
+{
+    public static TrainingResult Train(MLContext ml, ImageDataset data, TrainingOptions options, TrainerKind trainer, DataWarnings warnings, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    {
+        var prep = options.CnnPreprocessing ?? CnnPreprocessing.Default;
+        prep.Validate();
+        var input = InputOf(prep);
+        using var engine = new ResNet18Featurizer(new ResNet18FeaturizerOptions { Preprocessing = prep });
+        var cache = options.UseFeatureCache ? new FeatureCache(options.CacheDirectory) : null;
+
+        var stopwatch = Stopwatch.StartNew();
+        var train = Featurize(ml, engine, cache, data.Train, data.Classes.Count, input, warnings, "featurizing (ResNet18)", progress, cancellationToken);
+        var featurizeSeconds = stopwatch.Elapsed.TotalSeconds;
+        warnings.ThrowIfOverThreshold(data.Train.Count, options.MaxBadImageFraction);
+
+        var featurizer = CnnScoringTransformer.Create(ml, prep, ImageRows.PixelsColumn, Trainers.FeaturesColumn);
+        var pixelsSchema = ImageRows.Create(ml, [], input, data.Classes.Count, warnings, cancellationToken).Schema;
+        var extra = new Dictionary<string, string>
+        {
+            ["network"] = ResNet18Model.NetworkId,
+            ["networkOutput"] = ResNet18Model.NetworkOutputName,
+            ["preprocessing"] = prep.Id,
+            ["featureCacheHits"] = (cache?.Stats.Hits ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+
+        return ModelTrainer.FitHead(ml, data, options, trainer, warnings, featurizer, train, pixelsSchema, input, prep.Id, Describe(prep), ResNet18Model.FeatureLength, featurizeSeconds, extra, progress, cancellationToken,
+            head => Evaluate(ml, engine, cache, head, data.Test, data.Classes, input, warnings, progress, cancellationToken));
+    }
+
+    /// <summary>The model input of a CNN package: planar RGB 0..1 at the network input size.</summary>
+    public static ModelInput InputOf(CnnPreprocessing prep) => new(prep.InputSize, prep.InputSize, 3, prep.ResizeMode.ToString(), 1f);
+
+    /// <summary>
+    /// Evaluates a head on CNN features of <paramref name="images"/> (engine + cache: the same features the saved
+    /// ONNX transformer computes, which a test checks, at the engine's speed).
+    /// </summary>
+    public static ClassificationMetrics Evaluate(MLContext ml, ResNet18Featurizer engine, FeatureCache? cache, ITransformer head, IReadOnlyList<LabeledImage> images, IReadOnlyList<string> classes, ModelInput input, DataWarnings warnings, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    {
+        var features = Featurize(ml, engine, cache, images, classes.Count, input, warnings, "evaluating (ResNet18)", progress, cancellationToken);
+        var (labels, scores, indices) = ModelScoring.Collect(head.Transform(features), cancellationToken);
+        return ClassificationMetrics.Compute(classes, labels, scores, indices.Select(i => images[i].Source.Name).ToList());
+    }
+
+    /// <summary>Features of every readable image as a data view (Features, Label, Index); unreadable ones are skipped with a warning.</summary>
+    public static IDataView Featurize(MLContext ml, ResNet18Featurizer engine, FeatureCache? cache, IReadOnlyList<LabeledImage> images, int classCount, ModelInput input, DataWarnings warnings, string stage, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    {
+        var mode = ImageRows.ParseResizeMode(input.ResizeMode);
+        var adapter = progress is null ? null : new Progress(stage, progress);
+        var features = CnnFeaturizer.FeaturizeAll(
+            engine,
+            images,
+            image => ContentKey(image.Source),
+            (image, buffer) =>
+            {
+                if (ImageRows.TryDecode(image.Source, input, mode, buffer, out var error))
+                {
+                    return true;
+                }
+
+                warnings.Skip(image.Source.Name, error ?? "cannot be decoded");
+                return false;
+            },
+            cache,
+            adapter,
+            cancellationToken);
+        adapter?.Finish();
+
+        const int Length = ResNet18Model.FeatureLength;
+        var rows = new List<FeatureRow>(images.Count);
+        for (var i = 0; i < images.Count; i++)
+        {
+            var row = features.AsSpan(i * Length, Length);
+            if (float.IsNaN(row[0]))
+            {
+                continue; // unreadable: already reported
+            }
+
+            rows.Add(new FeatureRow { Features = row.ToArray(), Label = (uint)images[i].Label, Index = i });
+        }
+
+        return ModelTrainer.FeatureRows(ml, rows, Length, classCount);
+    }
+
+    /// <summary>
+    /// What identifies an image's content for the cache: the encoded file bytes, or the raw pixels. A file that
+    /// cannot be read gives an empty key; its decode then fails and reports why.
+    /// </summary>
+    internal static ReadOnlyMemory<byte> ContentKey(ImageSource source)
+    {
+        if (source.Kind != ImageSourceKind.File)
+        {
+            return source.Bytes;
+        }
+
+        try
+        {
+            return File.ReadAllBytes(source.Path!);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return ReadOnlyMemory<byte>.Empty;
+        }
+    }
+
+    private static string Describe(CnnPreprocessing prep) =>
+        $"ResNet18 (ImageNet, ONNX from Microsoft.ML.DnnImageFeaturizer.ResNet18 {ResNet18Model.PackageVersion}), frozen, output {ResNet18Model.NetworkOutputName} ({ResNet18Model.FeatureLength}); input {prep.InputSize}x{prep.InputSize} RGB, resize {prep.ResizeMode}, ImageNet mean-image subtraction inside the graph";
+
+    private sealed class Progress(string stage, IProgress<TrainingProgress> target) : IProgress<FeaturizeProgress>
+    {
+        private FeaturizeProgress _last;
+
+        public void Report(FeaturizeProgress value)
+        {
+            _last = value;
+            target.Report(new TrainingProgress(stage, value.Done, value.Total, value.ImagesPerSecond));
+        }
+
+        public void Finish() => target.Report(new TrainingProgress(stage, _last.Total, _last.Total, _last.ImagesPerSecond));
+    }
+}
