@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Pipeline.Cnn;
 using Pipeline.Comparison;
 using Pipeline.Data;
 using Pipeline.Reports;
@@ -21,12 +22,14 @@ internal static class Commands
           train      --pipeline handcrafted|cnn [--data PATH] [--out model.zip] [--trainer sdca|lbfgs|lightgbm|fasttree]
                      [--feature-set NAME] [--seed N] [--test-fraction F] [--max-train-per-class N] [--max-test-per-class N]
                      [--max-bad-fraction F] [--no-eval]
+                     cnn only: [--input-size 224|192|160|128|96] [--resize stretch|pad|center-crop] [--no-cache] [--cache-dir DIR]
           compare    [--data PATH] [--pipelines handcrafted,cnn] [--trainers lbfgs,sdca,...] --out DIR [--seed N]
                      [--max-train-per-class N] [--max-test-per-class N] [--readme README.md [--section NAME]]
           compare    --models a.zip,b.zip [--data PATH] --out DIR
           evaluate   --model model.zip [--data PATH] [--json FILE] [--max-test-per-class N]
           predict    --model model.zip [--json] [--top N] IMAGE...
           features   --image IMAGE --out DIR [--feature-set NAME]
+          cache      info|clear [--cache-dir DIR]     (CNN feature cache; default $IMAGE_WORKBENCH_CACHE or ~/.cache/image-workbench/features)
           dataset    info [--data PATH]
                      subset --data PATH --out DIR --train-per-class N --test-per-class N [--seed N]
 
@@ -37,6 +40,8 @@ internal static class Commands
         """;
 
     private static readonly string[] DataOptions = ["data", "seed", "test-fraction", "max-train-per-class", "max-test-per-class", "max-bad-fraction"];
+
+    private static readonly string[] CnnOptions = ["input-size", "resize", "cache-dir"];
 
     public static int Dispatch(string[] args, TextWriter output, CancellationToken cancellationToken)
     {
@@ -49,13 +54,14 @@ internal static class Commands
             "predict" => Predict(rest, output),
             "features" => Features(rest, output),
             "dataset" => Dataset(rest, output),
+            "cache" => Cache(rest, output),
             _ => throw new UsageException($"unknown command '{args[0]}'"),
         };
     }
 
     private static int Train(string[] args, TextWriter output, CancellationToken cancellationToken)
     {
-        var line = CommandLine.Parse(args, [.. DataOptions, "pipeline", "out", "trainer", "feature-set", "max-iterations"], ["no-eval"]);
+        var line = CommandLine.Parse(args, [.. DataOptions, .. CnnOptions, "pipeline", "out", "trainer", "feature-set", "max-iterations"], ["no-eval", "no-cache"]);
         var pipeline = ParsePipeline(line.Get("pipeline") ?? "handcrafted");
         var trainer = line.Get("trainer") is { } t ? Trainers.Parse(t) : (TrainerKind?)null;
         var outPath = line.Get("out") ?? $"{(pipeline == PipelineKind.Cnn ? "cnn" : "handcrafted")}-model.zip";
@@ -70,6 +76,9 @@ internal static class Commands
             EvaluateOnTest = !line.Has("no-eval"),
             MaxBadImageFraction = line.GetDouble("max-bad-fraction", 0.01, 0, 1),
             MaxIterations = line.GetOptionalInt("max-iterations", 1, 100_000),
+            CnnPreprocessing = CnnPreprocessingFrom(line),
+            UseFeatureCache = !line.Has("no-cache"),
+            CacheDirectory = line.Get("cache-dir"),
         };
 
         var progress = new ConsoleProgress();
@@ -262,6 +271,47 @@ internal static class Commands
             default:
                 throw new UsageException($"unknown dataset subcommand '{args[0]}'");
         }
+    }
+
+    private static int Cache(string[] args, TextWriter output)
+    {
+        if (args.Length == 0 || args[0] is not ("info" or "clear"))
+        {
+            throw new UsageException("cache needs a subcommand: info or clear");
+        }
+
+        var line = CommandLine.Parse(args[1..], ["cache-dir"], []);
+        var cache = new FeatureCache(line.Get("cache-dir"));
+        if (args[0] == "clear")
+        {
+            var before = cache.Stats;
+            cache.Clear();
+            output.WriteLine($"cleared {before.Entries:N0} entries ({before.Bytes / (1024.0 * 1024):F1} MiB) from {cache.Directory}");
+        }
+        else
+        {
+            var stats = cache.Stats;
+            output.WriteLine($"{cache.Directory}: {stats.Entries:N0} entries, {stats.Bytes / (1024.0 * 1024):F1} MiB of at most {cache.MaxBytes / (1024.0 * 1024):F0} MiB");
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>The CNN input options; null when none is given (the measured default then applies).</summary>
+    private static CnnPreprocessing? CnnPreprocessingFrom(CommandLine line)
+    {
+        if (line.Get("input-size") is null && line.Get("resize") is null)
+        {
+            return null;
+        }
+
+        var mode = CnnPreprocessing.Default.ResizeMode;
+        if (line.Get("resize") is { } resize && !Enum.TryParse(resize.Replace("-", string.Empty, StringComparison.Ordinal), ignoreCase: true, out mode))
+        {
+            throw new UsageException($"--resize must be stretch, pad or center-crop, got '{resize}'");
+        }
+
+        return CnnPreprocessing.Default with { InputSize = line.GetInt("input-size", CnnPreprocessing.Default.InputSize, 32, 1024), ResizeMode = mode };
     }
 
     private static PipelineKind ParsePipeline(string name) => name.Trim().ToLowerInvariant() switch
