@@ -49,7 +49,8 @@ public static class ComparisonRunner
             var result = ModelTrainer.TrainAndSave(data, trainingOptions, modelPath, warnings, progress, cancellationToken);
             var test = result.Test ?? throw new DatasetException($"{data.Location}: no test images to compare on");
             var featurizeRate = result.Metadata.Training.TrainCount / Math.Max(result.Metadata.Training.FeaturizeSeconds, 1e-9);
-            runs.Add(Measure(modelPath, test, featurizeRate, result.Metadata.Training.TrainSeconds, data.Test, options, progress, cancellationToken));
+            var cacheHits = result.Metadata.Extra.TryGetValue("featureCacheHits", out var hits) ? int.Parse(hits, System.Globalization.CultureInfo.InvariantCulture) : 0;
+            runs.Add(Measure(modelPath, test, featurizeRate, result.Metadata.Training.TrainSeconds, data.Test, options, progress, cancellationToken) with { FeatureCacheHits = cacheHits });
         }
 
         return new ComparisonResult(Summary(data), runs, command, MachineDescription(), DateTimeOffset.UtcNow, options.Seed);

@@ -18,6 +18,7 @@ public sealed record DatasetSummary(string Name, string Location, IReadOnlyList<
 /// <param name="ModelBytes">Size of the saved model package.</param>
 /// <param name="PeakWorkingSetBytes">Peak working set of the process after this pipeline ran.</param>
 /// <param name="ModelPath">Where the package was written (or read from).</param>
+/// <param name="FeatureCacheHits">Training images whose CNN features came from the feature cache (their featurization was not timed again).</param>
 public sealed record PipelineRun(
     string Pipeline,
     string Trainer,
@@ -30,7 +31,8 @@ public sealed record PipelineRun(
     double BatchImagesPerSecond,
     long ModelBytes,
     long PeakWorkingSetBytes,
-    string ModelPath);
+    string ModelPath,
+    int FeatureCacheHits = 0);
 
 /// <summary>Everything one <c>compare</c> run measured, ready for the report writers.</summary>
 /// <param name="Dataset">What was compared on.</param>

@@ -52,6 +52,7 @@ public static class ReportJson
             }
 
             o["featurizeImagesPerSecond"] = Number(run.FeaturizeImagesPerSecond);
+            o["featureCacheHits"] = run.FeatureCacheHits;
             o["trainSeconds"] = Number(run.TrainSeconds);
             o["predictMillisecondsP50"] = Number(run.PredictMillisecondsP50);
             o["predictMillisecondsP95"] = Number(run.PredictMillisecondsP95);

@@ -23,7 +23,7 @@ public static class ResultsTable
                 .Append(" | ").Append(ReportFormat.Ratio(run.Metrics.Accuracy))
                 .Append(" | ").Append(ReportFormat.Ratio(run.Metrics.MacroF1))
                 .Append(" | ").Append(ReportFormat.Number(run.Metrics.LogLoss, "0.000"))
-                .Append(" | ").Append(ReportFormat.Rate(ReportAnalysis.Cost(run.FeaturizeImagesPerSecond)))
+                .Append(" | ").Append(ReportFormat.Rate(ReportAnalysis.Cost(run.FeaturizeImagesPerSecond))).Append(run.FeatureCacheHits > 0 ? " (cached)" : string.Empty)
                 .Append(" | ").Append(ReportFormat.Number(ReportAnalysis.Cost(run.TrainSeconds), "0.0"))
                 .Append(" | ").Append(ReportFormat.Milliseconds(p50).Replace(" ms", "", StringComparison.Ordinal))
                 .Append(" | ").Append(ReportFormat.Megabytes(ReportAnalysis.Cost(run.ModelBytes)))
