@@ -68,7 +68,7 @@ internal sealed class ConsoleProgress : IProgress<TrainingProgress>
         var filled = (int)Math.Round(Math.Clamp(p.Fraction, 0, 1) * BarWidth);
         var bar = new string('#', filled) + new string('.', BarWidth - filled);
         var rate = p.ItemsPerSecond > 0 ? $" {p.ItemsPerSecond:N0} img/s" : string.Empty;
-        var left = p.Remaining is { } r ? $" {r:mm\\:ss} left" : string.Empty;
+        var left = p.Remaining is { } r ? (r.TotalHours >= 1 ? $" {(int)r.TotalHours}:{r:mm\\:ss} left" : $" {r:mm\\:ss} left") : string.Empty;
         return $"{p.Stage} [{bar}] {p.Fraction,4:P0} {p.Done:N0}/{p.Total:N0}{rate}{left}";
     }
 }

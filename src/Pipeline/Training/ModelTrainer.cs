@@ -80,7 +80,7 @@ public static class ModelTrainer
 
         progress?.Report(new TrainingProgress($"training {Trainers.Name(trainer)}", 0, 1, 0));
         var stopwatch = Stopwatch.StartNew();
-        var head = Trainers.CreateHead(ml, trainer, options.MaxIterations).Fit(features);
+        var head = Trainers.CreateHead(ml, trainer, options.MaxIterations, trainCount).Fit(features);
         var trainSeconds = stopwatch.Elapsed.TotalSeconds;
         cancellationToken.ThrowIfCancellationRequested();
         progress?.Report(new TrainingProgress($"training {Trainers.Name(trainer)}", 1, 1, 0));
