@@ -23,7 +23,7 @@ public static class BenchJson
 
     public static IReadOnlyList<string> DatasetKeys { get; } = ["name", "location", "classCount", "trainCount", "testCount"];
 
-    public static IReadOnlyList<string> SettingsKeys { get; } = ["seed", "featureCache", "featurizeSamples", "latencySamples", "minSecondsPerRate", "maxIterations"];
+    public static IReadOnlyList<string> SettingsKeys { get; } = ["seed", "featureCache", "featurizeSamples", "latencySamples", "warmUpSeconds", "minSecondsPerRate", "maxIterations"];
 
     public static IReadOnlyList<string> ResultKeys { get; } =
     [
@@ -101,6 +101,7 @@ public static class BenchJson
                 ["featureCache"] = false,
                 ["featurizeSamples"] = o.FeaturizeSamples,
                 ["latencySamples"] = o.LatencySamples,
+                ["warmUpSeconds"] = o.WarmUpSeconds,
                 ["minSecondsPerRate"] = o.MinSecondsPerRate,
                 ["maxIterations"] = o.MaxIterations,
             },

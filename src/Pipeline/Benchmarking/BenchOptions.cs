@@ -22,6 +22,16 @@ public sealed record BenchOptions
     /// </summary>
     public double MinSecondsPerRate { get; init; } = 2.0;
 
+    /// <summary>
+    /// Warm-up before each rate and before the latency timing, seconds (at least a few calls): .NET's tiered JIT
+    /// runs new code unoptimised at first and promotes hot methods only after a quiet period with no new methods.
+    /// Measured on the 2-core workbench at load 12-15 (hand-crafted, grey28-v1): after 5 warm-up calls (what
+    /// <c>compare</c> does) p50 latency 0.10-0.12 ms; after 1 s still 0.095-0.117 ms; after 4 s 0.018-0.027 ms,
+    /// like <c>DOTNET_TieredCompilation=0</c> (0.023-0.026 ms) or <c>DOTNET_TC_CallCountingDelayMs=0</c> (0.022 ms).
+    /// Default 2 s, meant for a quiet machine; not measured there.
+    /// </summary>
+    public double WarmUpSeconds { get; init; } = 2.0;
+
     public double MaxBadImageFraction { get; init; } = 0.01;
 
     /// <summary>Trainer iteration cap (null = the trainer's default, as <c>train</c> and <c>compare</c> use).</summary>

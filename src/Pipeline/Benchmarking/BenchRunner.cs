@@ -71,10 +71,12 @@ public static class BenchRunner
 
     /// <summary>
     /// Images per second of <paramref name="count"/> work items on <paramref name="threads"/> threads: one worker
-    /// per thread is created and warmed up (up to 3 items) before the clock starts; threads pull item indices from a
-    /// shared counter; whole passes over the items repeat until <paramref name="minSeconds"/> have passed (at least one).
+    /// per thread is created and warmed up before the clock starts (the first one for at least 3 items and
+    /// <paramref name="warmUpSeconds"/>, cycling through the items, so the tiered JIT has optimised the hot code;
+    /// the others for up to 3 items); threads pull item indices from a shared counter; whole passes over the items
+    /// repeat until <paramref name="minSeconds"/> have passed (at least one).
     /// </summary>
-    internal static double ImagesPerSecond(int count, int threads, Func<Action<int>> createWorker, double minSeconds, CancellationToken cancellationToken)
+    internal static double ImagesPerSecond(int count, int threads, Func<Action<int>> createWorker, double warmUpSeconds, double minSeconds, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(createWorker);
         if (count <= 0)
@@ -84,12 +86,14 @@ public static class BenchRunner
 
         threads = Math.Max(1, threads);
         var workers = new Action<int>[threads];
+        var warmWatch = Stopwatch.StartNew();
         for (var t = 0; t < threads; t++)
         {
             workers[t] = createWorker();
-            for (var i = 0; i < Math.Min(count, 3); i++)
+            for (var i = 0; i < 3 || (t == 0 && warmWatch.Elapsed.TotalSeconds < warmUpSeconds); i++)
             {
-                workers[t](i);
+                cancellationToken.ThrowIfCancellationRequested();
+                workers[t](i % count);
             }
         }
 
@@ -147,7 +151,7 @@ public static class BenchRunner
         using var classifier = ImageClassifier.Load(modelPath);
         var loadSeconds = loadWatch.Elapsed.TotalSeconds;
         var images = data.Test.Count > 0 ? data.Test : data.Train;
-        var timings = ComparisonRunner.MeasurePredictions(classifier, ComparisonRunner.Sample(images, options.LatencySamples), progress, cancellationToken);
+        var timings = ComparisonRunner.MeasurePredictions(classifier, ComparisonRunner.Sample(images, options.LatencySamples), TimeSpan.FromSeconds(options.WarmUpSeconds), progress, cancellationToken);
 
         using var process = Process.GetCurrentProcess();
         process.Refresh();
@@ -189,11 +193,11 @@ public static class BenchRunner
         var label = "hand-crafted featurization";
         return new FeaturizeRates(
             decoded.Count,
-            Timed($"{label} (1 thread)", () => ImagesPerSecond(decoded.Count, 1, Extract, options.MinSecondsPerRate, cancellationToken), progress),
-            Timed($"{label} ({cores} threads)", () => ImagesPerSecond(decoded.Count, cores, Extract, options.MinSecondsPerRate, cancellationToken), progress),
+            Timed($"{label} (1 thread)", () => ImagesPerSecond(decoded.Count, 1, Extract, options.WarmUpSeconds, options.MinSecondsPerRate, cancellationToken), progress),
+            Timed($"{label} ({cores} threads)", () => ImagesPerSecond(decoded.Count, cores, Extract, options.WarmUpSeconds, options.MinSecondsPerRate, cancellationToken), progress),
             cores,
-            Timed($"{label} with decoding (1 thread)", () => ImagesPerSecond(sample.Count, 1, DecodeAndExtract, options.MinSecondsPerRate, cancellationToken), progress),
-            Timed($"{label} with decoding ({cores} threads)", () => ImagesPerSecond(sample.Count, cores, DecodeAndExtract, options.MinSecondsPerRate, cancellationToken), progress));
+            Timed($"{label} with decoding (1 thread)", () => ImagesPerSecond(sample.Count, 1, DecodeAndExtract, options.WarmUpSeconds, options.MinSecondsPerRate, cancellationToken), progress),
+            Timed($"{label} with decoding ({cores} threads)", () => ImagesPerSecond(sample.Count, cores, DecodeAndExtract, options.WarmUpSeconds, options.MinSecondsPerRate, cancellationToken), progress));
     }
 
     /// <summary>
@@ -234,16 +238,16 @@ public static class BenchRunner
         int threads;
         using (var single = new ResNet18Featurizer(new ResNet18FeaturizerOptions { Preprocessing = prep, Sessions = 1, IntraOpThreads = 1 }))
         {
-            oneThread = Timed("CNN featurization (1 thread)", () => ImagesPerSecond(decoded.Count, 1, Featurize(single), options.MinSecondsPerRate, cancellationToken), progress);
-            decodeOneThread = Timed("CNN featurization with decoding (1 thread)", () => ImagesPerSecond(sample.Count, 1, DecodeAndFeaturize(single), options.MinSecondsPerRate, cancellationToken), progress);
+            oneThread = Timed("CNN featurization (1 thread)", () => ImagesPerSecond(decoded.Count, 1, Featurize(single), options.WarmUpSeconds, options.MinSecondsPerRate, cancellationToken), progress);
+            decodeOneThread = Timed("CNN featurization with decoding (1 thread)", () => ImagesPerSecond(sample.Count, 1, DecodeAndFeaturize(single), options.WarmUpSeconds, options.MinSecondsPerRate, cancellationToken), progress);
         }
 
         using (var engine = new ResNet18Featurizer(new ResNet18FeaturizerOptions { Preprocessing = prep }))
         {
             threads = engine.Options.Sessions * engine.Options.IntraOpThreads;
-            allThreads = Timed($"CNN featurization ({threads} threads)", () => ImagesPerSecond(decoded.Count, engine.Options.Sessions, Featurize(engine), options.MinSecondsPerRate, cancellationToken), progress);
+            allThreads = Timed($"CNN featurization ({threads} threads)", () => ImagesPerSecond(decoded.Count, engine.Options.Sessions, Featurize(engine), options.WarmUpSeconds, options.MinSecondsPerRate, cancellationToken), progress);
             var callers = Math.Max(cores, engine.Options.Sessions + 1);
-            decodeAllThreads = Timed($"CNN featurization with decoding ({callers} callers)", () => ImagesPerSecond(sample.Count, callers, DecodeAndFeaturize(engine), options.MinSecondsPerRate, cancellationToken), progress);
+            decodeAllThreads = Timed($"CNN featurization with decoding ({callers} callers)", () => ImagesPerSecond(sample.Count, callers, DecodeAndFeaturize(engine), options.WarmUpSeconds, options.MinSecondsPerRate, cancellationToken), progress);
         }
 
         return new FeaturizeRates(decoded.Count, oneThread, allThreads, threads, decodeOneThread, decodeAllThreads);

@@ -81,7 +81,7 @@ public static class ComparisonRunner
     private static PipelineRun Measure(string modelPath, ClassificationMetrics metrics, double featurizeRate, double trainSeconds, IReadOnlyList<LabeledImage> testImages, ComparisonOptions options, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         using var classifier = ImageClassifier.Load(modelPath);
-        var timings = MeasurePredictions(classifier, Sample(testImages, options.LatencySamples), progress, cancellationToken);
+        var timings = MeasurePredictions(classifier, Sample(testImages, options.LatencySamples), TimeSpan.Zero, progress, cancellationToken);
         using var process = Process.GetCurrentProcess();
         process.Refresh();
         var m = classifier.Metadata;
@@ -101,21 +101,25 @@ public static class ComparisonRunner
     }
 
     /// <summary>
-    /// The prediction costs of a loaded classifier on <paramref name="samples"/>: 5 warm-up calls, then each image
+    /// The prediction costs of a loaded classifier on <paramref name="samples"/>: warm-up calls (at least 5, cycling
+    /// through the samples until <paramref name="minWarmUp"/> has passed: .NET's tiered JIT needs a few hundred ms
+    /// of calls before the hot code is fully optimised, so a short warm-up overstates fast models' latency), then each image
     /// predicted once on the calling thread through <see cref="ImageClassifier.Predict(ImageSource)"/> (decode
     /// included) for the latency percentiles and the managed bytes allocated per prediction on that thread; then
     /// the same images on every core (<see cref="Parallel.ForEach{TSource}(IEnumerable{TSource}, ParallelOptions, Action{TSource})"/>)
     /// for the batch throughput. Undecodable images are left out of every figure.
     /// </summary>
-    internal static PredictionTimings MeasurePredictions(ImageClassifier classifier, IReadOnlyList<LabeledImage> samples, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    internal static PredictionTimings MeasurePredictions(ImageClassifier classifier, IReadOnlyList<LabeledImage> samples, TimeSpan minWarmUp, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(classifier);
         ArgumentNullException.ThrowIfNull(samples);
         var stage = $"timing {classifier.Metadata.PipelineKind} predictions";
         progress?.Report(new TrainingProgress(stage, 0, samples.Count, 0));
-        foreach (var warm in samples.Take(5))
+        var warmWatch = Stopwatch.StartNew();
+        for (var i = 0; samples.Count > 0 && (i < 5 || warmWatch.Elapsed < minWarmUp); i++)
         {
-            TryPredict(classifier, warm);
+            cancellationToken.ThrowIfCancellationRequested();
+            TryPredict(classifier, samples[i % samples.Count]);
         }
 
         var latencies = new List<double>(samples.Count);
