@@ -177,6 +177,12 @@ internal static class Commands
         var outPath = line.Require("out");
         var warnings = NewWarnings();
         var data = LoadData(line, warnings);
+        var section = line.Get("section") ?? "performance-" + data.Name;
+        if (line.Get("readme") is { } readmeToCheck)
+        {
+            BenchMarkdown.CheckSection(readmeToCheck, section); // fail now, not after a long run
+        }
+
         var options = new BenchOptions
         {
             Pipelines = (line.Get("pipelines") ?? "handcrafted,cnn").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(ParsePipeline).Distinct().ToArray(),
@@ -192,7 +198,6 @@ internal static class Commands
         output.WriteLine($"wrote {Path.GetFullPath(outPath)}");
         if (line.Get("readme") is { } readme)
         {
-            var section = line.Get("section") ?? "performance-" + data.Name;
             GeneratedSection.Replace(readme, section, BenchMarkdown.Table(result));
             output.WriteLine($"updated the '{section}' section of {readme}");
         }

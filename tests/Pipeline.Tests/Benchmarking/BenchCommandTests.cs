@@ -132,6 +132,30 @@ public sealed partial class BenchCommandTests(TinyBenchFixture bench) : IClassFi
     }
 
     [Fact]
+    public void A_missing_readme_block_or_a_cancelled_run_fails_early_and_writes_nothing()
+    {
+        var folder = Directory.CreateTempSubdirectory("bench-fail-").FullName;
+        try
+        {
+            var json = Path.Combine(folder, "bench.json");
+            var readme = Path.Combine(folder, "README.md");
+            File.WriteAllText(readme, "# no generated block\n");
+            string[] tiny = ["bench", "--pipelines", "handcrafted", "--max-train-per-class", "5", "--max-test-per-class", "2", "--out", json];
+            Assert.Equal(1, Program.Run([.. tiny, "--readme", readme, "--section", "performance"], new StringWriter(), CancellationToken.None));
+            Assert.Equal("# no generated block\n", File.ReadAllText(readme));
+
+            using var cancelled = new CancellationTokenSource();
+            cancelled.Cancel();
+            Assert.Equal(1, Program.Run(tiny, new StringWriter(), cancelled.Token));
+            Assert.Equal(["README.md"], Directory.GetFiles(folder).Select(Path.GetFileName));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Cpu_model_is_read_from_a_cpuinfo_file_and_null_without_one()
     {
         var file = Path.GetTempFileName();
