@@ -23,12 +23,12 @@ public sealed record BenchOptions
     public double MinSecondsPerRate { get; init; } = 2.0;
 
     /// <summary>
-    /// Warm-up before each rate and before the latency timing, seconds (at least a few calls): .NET's tiered JIT
-    /// runs new code unoptimised at first and promotes hot methods only after a quiet period with no new methods.
-    /// Measured on the 2-core workbench at load 12-15 (hand-crafted, grey28-v1): after 5 warm-up calls (what
-    /// <c>compare</c> does) p50 latency 0.10-0.12 ms; after 1 s still 0.095-0.117 ms; after 4 s 0.018-0.027 ms,
-    /// like <c>DOTNET_TieredCompilation=0</c> (0.023-0.026 ms) or <c>DOTNET_TC_CallCountingDelayMs=0</c> (0.022 ms).
-    /// Default 2 s, meant for a quiet machine; not measured there.
+    /// Minimum warm-up before each rate and before the latency timing, seconds; the warm-up then goes on until the
+    /// JIT has compiled nothing for 0.5 s, at most 4x this (<see cref="WarmUp.Run"/>). .NET's tiered JIT runs new
+    /// code unoptimised and promotes hot methods only after a quiet period. Measured on the 2-core workbench at load
+    /// 12-15 (hand-crafted, grey28-v1, fixed warm-up times): after 5 warm-up calls (what <c>compare</c> does) p50
+    /// latency 0.10-0.12 ms; after 1-2 s still 0.095-0.117 ms; after 4 s 0.018-0.027 ms, like
+    /// <c>DOTNET_TieredCompilation=0</c> (0.023-0.026 ms) or <c>DOTNET_TC_CallCountingDelayMs=0</c> (0.022 ms).
     /// </summary>
     public double WarmUpSeconds { get; init; } = 2.0;
 

@@ -71,9 +71,9 @@ public static class BenchRunner
 
     /// <summary>
     /// Images per second of <paramref name="count"/> work items on <paramref name="threads"/> threads: one worker
-    /// per thread is created and warmed up before the clock starts (the first one for at least 3 items and
-    /// <paramref name="warmUpSeconds"/>, cycling through the items, so the tiered JIT has optimised the hot code;
-    /// the others for up to 3 items); threads pull item indices from a shared counter; whole passes over the items
+    /// per thread is created and warmed up before the clock starts (the first one with <see cref="WarmUp.Run"/>:
+    /// at least 3 items and <paramref name="warmUpSeconds"/>, then until the JIT is quiet, at most 4x that, cycling
+    /// through the items; the others for up to 3 items); threads pull item indices from a shared counter; whole passes over the items
     /// repeat until <paramref name="minSeconds"/> have passed (at least one).
     /// </summary>
     internal static double ImagesPerSecond(int count, int threads, Func<Action<int>> createWorker, double warmUpSeconds, double minSeconds, CancellationToken cancellationToken)
@@ -86,15 +86,11 @@ public static class BenchRunner
 
         threads = Math.Max(1, threads);
         var workers = new Action<int>[threads];
-        var warmWatch = Stopwatch.StartNew();
         for (var t = 0; t < threads; t++)
         {
-            workers[t] = createWorker();
-            for (var i = 0; i < 3 || (t == 0 && warmWatch.Elapsed.TotalSeconds < warmUpSeconds); i++)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                workers[t](i % count);
-            }
+            var worker = workers[t] = createWorker();
+            var min = TimeSpan.FromSeconds(t == 0 ? warmUpSeconds : 0);
+            WarmUp.Run(i => worker(i % count), Math.Min(count, 3), min, 4 * min, cancellationToken);
         }
 
         long images = 0;

@@ -102,8 +102,8 @@ public static class ComparisonRunner
 
     /// <summary>
     /// The prediction costs of a loaded classifier on <paramref name="samples"/>: warm-up calls (at least 5, cycling
-    /// through the samples until <paramref name="minWarmUp"/> has passed: .NET's tiered JIT needs a few hundred ms
-    /// of calls before the hot code is fully optimised, so a short warm-up overstates fast models' latency), then each image
+    /// through the samples; with a positive <paramref name="minWarmUp"/>, see <see cref="Benchmarking.WarmUp.Run"/>:
+    /// .NET's tiered JIT optimises hot code only after a while, so a short warm-up overstates fast models' latency), then each image
     /// predicted once on the calling thread through <see cref="ImageClassifier.Predict(ImageSource)"/> (decode
     /// included) for the latency percentiles and the managed bytes allocated per prediction on that thread; then
     /// the same images on every core (<see cref="Parallel.ForEach{TSource}(IEnumerable{TSource}, ParallelOptions, Action{TSource})"/>)
@@ -115,11 +115,9 @@ public static class ComparisonRunner
         ArgumentNullException.ThrowIfNull(samples);
         var stage = $"timing {classifier.Metadata.PipelineKind} predictions";
         progress?.Report(new TrainingProgress(stage, 0, samples.Count, 0));
-        var warmWatch = Stopwatch.StartNew();
-        for (var i = 0; samples.Count > 0 && (i < 5 || warmWatch.Elapsed < minWarmUp); i++)
+        if (samples.Count > 0)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            TryPredict(classifier, samples[i % samples.Count]);
+            Benchmarking.WarmUp.Run(i => TryPredict(classifier, samples[i % samples.Count]), 5, minWarmUp, 4 * minWarmUp, cancellationToken);
         }
 
         var latencies = new List<double>(samples.Count);

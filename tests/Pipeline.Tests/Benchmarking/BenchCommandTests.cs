@@ -186,6 +186,19 @@ public sealed partial class BenchCommandTests(TinyBenchFixture bench) : IClassFi
         Assert.ThrowsAny<OperationCanceledException>(() => BenchRunner.ImagesPerSecond(10, 1, () => _ => { }, 0, 10, cancelled.Token));
     }
 
+    [Fact]
+    public void Warm_up_without_a_minimum_time_makes_exactly_the_minimum_calls_and_with_one_stops_within_the_maximum()
+    {
+        var seen = new List<int>();
+        Assert.Equal(5, Pipeline.Benchmarking.WarmUp.Run(seen.Add, 5, TimeSpan.Zero, TimeSpan.Zero, CancellationToken.None));
+        Assert.Equal([0, 1, 2, 3, 4], seen);
+
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var calls = Pipeline.Benchmarking.WarmUp.Run(_ => Thread.Sleep(1), 3, TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(200), CancellationToken.None);
+        Assert.True(calls >= 3);
+        Assert.InRange(watch.Elapsed.TotalMilliseconds, 50, 5_000);
+    }
+
     private static void AssertKeys(IReadOnlyList<string> expected, JsonObject actual)
     {
         Assert.Equal(expected.OrderBy(k => k, StringComparer.Ordinal), actual.Select(p => p.Key).OrderBy(k => k, StringComparer.Ordinal));
