@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Pipeline.Benchmarking;
 using Pipeline.Cnn;
 using Pipeline.Comparison;
 using Pipeline.Data;
@@ -26,6 +27,8 @@ internal static class Commands
           compare    [--data PATH] [--pipelines handcrafted,cnn] [--trainers lbfgs,sdca,...] --out DIR [--seed N]
                      [--max-train-per-class N] [--max-test-per-class N] [--readme README.md [--section NAME]]
           compare    --models a.zip,b.zip [--data PATH] --out DIR
+          bench      [--data PATH] [--pipelines handcrafted,cnn] --out bench.json [--max-train-per-class N] [--max-test-per-class N]
+                     [--readme README.md [--section NAME]]   (speed, memory, model size on this machine; CNN cache off)
           evaluate   --model model.zip [--data PATH] [--json FILE] [--max-test-per-class N]
           predict    --model model.zip [--json] [--top N] IMAGE...
           features   --image IMAGE --out DIR [--feature-set NAME]
@@ -51,6 +54,7 @@ internal static class Commands
             "train" => Train(rest, output, cancellationToken),
             "evaluate" => Evaluate(rest, output, cancellationToken),
             "compare" => Compare(rest, output, cancellationToken),
+            "bench" => Bench(rest, output, cancellationToken),
             "predict" => Predict(rest, output),
             "features" => Features(rest, output),
             "dataset" => Dataset(rest, output),
@@ -164,6 +168,40 @@ internal static class Commands
             GeneratedSection.Replace(readme, section, ResultsTable.Markdown(result) + "\n" + ReportAnalysis.TradeOff(result).Sentence + "\n");
             output.WriteLine($"updated the '{section}' section of {readme}");
         }
+        return ExitCodes.Ok;
+    }
+
+    private static int Bench(string[] args, TextWriter output, CancellationToken cancellationToken)
+    {
+        var line = CommandLine.Parse(args, [.. DataOptions, "pipelines", "out", "readme", "section"], []);
+        var outPath = line.Require("out");
+        var warnings = NewWarnings();
+        var data = LoadData(line, warnings);
+        var section = line.Get("section") ?? "performance-" + data.Name;
+        if (line.Get("readme") is { } readmeToCheck)
+        {
+            BenchMarkdown.CheckSection(readmeToCheck, section); // fail now, not after a long run
+        }
+
+        var options = new BenchOptions
+        {
+            Pipelines = (line.Get("pipelines") ?? "handcrafted,cnn").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(ParsePipeline).Distinct().ToArray(),
+            Seed = line.GetInt("seed", 42),
+            MaxBadImageFraction = line.GetDouble("max-bad-fraction", 0.01, 0, 1),
+        };
+        var command = "pipeline bench " + string.Join(' ', args.Select(a => a.Contains(' ', StringComparison.Ordinal) ? $"\"{a}\"" : a));
+        var progress = new ConsoleProgress();
+        var result = BenchRunner.Run(data, options, command, warnings, progress, cancellationToken);
+        progress.EndLine();
+        BenchJson.Write(result, outPath);
+        output.Write(BenchMarkdown.Table(result));
+        output.WriteLine($"wrote {Path.GetFullPath(outPath)}");
+        if (line.Get("readme") is { } readme)
+        {
+            GeneratedSection.Replace(readme, section, BenchMarkdown.Table(result));
+            output.WriteLine($"updated the '{section}' section of {readme}");
+        }
+
         return ExitCodes.Ok;
     }
 

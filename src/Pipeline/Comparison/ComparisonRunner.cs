@@ -82,14 +82,47 @@ public static class ComparisonRunner
     private static PipelineRun Measure(string modelPath, ClassificationMetrics metrics, double featurizeRate, double trainSeconds, IReadOnlyList<LabeledImage> testImages, ComparisonOptions options, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         using var classifier = ImageClassifier.Load(modelPath);
-        var samples = Sample(testImages, options.LatencySamples);
-        progress?.Report(new TrainingProgress($"timing {classifier.Metadata.PipelineKind} predictions", 0, samples.Count, 0));
-        foreach (var warm in samples.Take(5))
+        var timings = MeasurePredictions(classifier, Sample(testImages, options.LatencySamples), TimeSpan.Zero, progress, cancellationToken);
+        using var process = Process.GetCurrentProcess();
+        process.Refresh();
+        var m = classifier.Metadata;
+        return new PipelineRun(
+            m.PipelineKind,
+            m.Trainer,
+            m.FeatureSet,
+            metrics,
+            featurizeRate,
+            trainSeconds,
+            timings.MillisecondsP50,
+            timings.MillisecondsP95,
+            timings.BatchImagesPerSecond,
+            new FileInfo(modelPath).Length,
+            process.PeakWorkingSet64,
+            Path.GetFullPath(modelPath));
+    }
+
+    /// <summary>
+    /// The prediction costs of a loaded classifier on <paramref name="samples"/>: warm-up calls (at least 5, cycling
+    /// through the samples; with a positive <paramref name="minWarmUp"/>, see <see cref="Benchmarking.WarmUp.Run"/>:
+    /// .NET's tiered JIT optimises hot code only after a while, so a short warm-up overstates fast models' latency), then each image
+    /// predicted once on the calling thread through <see cref="ImageClassifier.Predict(ImageSource)"/> (decode
+    /// included) for the latency percentiles and the managed bytes allocated per prediction on that thread; then
+    /// the same images on every core (<see cref="Parallel.ForEach{TSource}(IEnumerable{TSource}, ParallelOptions, Action{TSource})"/>)
+    /// for the batch throughput. Undecodable images are left out of every figure.
+    /// </summary>
+    internal static PredictionTimings MeasurePredictions(ImageClassifier classifier, IReadOnlyList<LabeledImage> samples, TimeSpan minWarmUp, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(classifier);
+        ArgumentNullException.ThrowIfNull(samples);
+        var stage = $"timing {classifier.Metadata.PipelineKind} predictions";
+        progress?.Report(new TrainingProgress(stage, 0, samples.Count, 0));
+        if (samples.Count > 0)
         {
-            TryPredict(classifier, warm);
+            Benchmarking.WarmUp.Run(i => TryPredict(classifier, samples[i % samples.Count]), 5, minWarmUp, 4 * minWarmUp, cancellationToken);
         }
 
         var latencies = new List<double>(samples.Count);
+        var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
         foreach (var image in samples)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -99,6 +132,8 @@ public static class ComparisonRunner
                 latencies.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
             }
         }
+
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
 
         var batchWatch = Stopwatch.StartNew();
         var done = 0;
@@ -110,25 +145,15 @@ public static class ComparisonRunner
             }
         });
         var batchRate = done / Math.Max(batchWatch.Elapsed.TotalSeconds, 1e-9);
-        progress?.Report(new TrainingProgress($"timing {classifier.Metadata.PipelineKind} predictions", samples.Count, samples.Count, batchRate));
+        progress?.Report(new TrainingProgress(stage, samples.Count, samples.Count, batchRate));
 
         latencies.Sort();
-        using var process = Process.GetCurrentProcess();
-        process.Refresh();
-        var m = classifier.Metadata;
-        return new PipelineRun(
-            m.PipelineKind,
-            m.Trainer,
-            m.FeatureSet,
-            metrics,
-            featurizeRate,
-            trainSeconds,
+        return new PredictionTimings(
+            latencies.Count,
             Percentile(latencies, 0.50),
             Percentile(latencies, 0.95),
             batchRate,
-            new FileInfo(modelPath).Length,
-            process.PeakWorkingSet64,
-            Path.GetFullPath(modelPath));
+            latencies.Count == 0 ? double.NaN : (double)allocated / latencies.Count);
     }
 
     private static bool TryPredict(ImageClassifier classifier, LabeledImage image)
@@ -145,7 +170,7 @@ public static class ComparisonRunner
     }
 
     /// <summary>An evenly spaced, deterministic sample.</summary>
-    private static List<LabeledImage> Sample(IReadOnlyList<LabeledImage> images, int count)
+    internal static List<LabeledImage> Sample(IReadOnlyList<LabeledImage> images, int count)
     {
         if (images.Count <= count)
         {
@@ -176,3 +201,11 @@ public static class ComparisonRunner
         return $"{Environment.ProcessorCount} cores, {memory:F0} GiB, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}";
     }
 }
+
+/// <summary>What <see cref="ComparisonRunner.MeasurePredictions"/> measured.</summary>
+/// <param name="Count">Images predicted one by one (decodable ones).</param>
+/// <param name="MillisecondsP50">Median single-image latency, one thread, ms.</param>
+/// <param name="MillisecondsP95">95th percentile (nearest rank), ms.</param>
+/// <param name="BatchImagesPerSecond">The same images predicted on every core.</param>
+/// <param name="AllocatedBytesPerPrediction">Managed bytes allocated on the calling thread per single-image prediction (native ONNX Runtime memory not included).</param>
+internal sealed record PredictionTimings(int Count, double MillisecondsP50, double MillisecondsP95, double BatchImagesPerSecond, double AllocatedBytesPerPrediction);
