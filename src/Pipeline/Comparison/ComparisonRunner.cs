@@ -82,7 +82,7 @@ public static class ComparisonRunner
     private static PipelineRun Measure(string modelPath, ClassificationMetrics metrics, double featurizeRate, double trainSeconds, IReadOnlyList<LabeledImage> testImages, ComparisonOptions options, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         using var classifier = ImageClassifier.Load(modelPath);
-        var timings = MeasurePredictions(classifier, Sample(testImages, options.LatencySamples), TimeSpan.Zero, progress, cancellationToken);
+        var timings = MeasurePredictions(classifier, Sample(testImages, options.LatencySamples), TimeSpan.FromSeconds(2), progress, cancellationToken);
         using var process = Process.GetCurrentProcess();
         process.Refresh();
         var m = classifier.Metadata;
