@@ -60,7 +60,7 @@ public static class DatasetLoader
             throw new DatasetException($"{path}: no such file or folder");
         }
 
-        warnings.ThrowIfOverThreshold(raw.Listed);
+        warnings.ThrowIfOverThreshold(raw.Listed, options.MaxBadFraction);
 
         IReadOnlyList<LabeledImage> train;
         IReadOnlyList<LabeledImage> test;
