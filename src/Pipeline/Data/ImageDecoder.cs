@@ -169,6 +169,12 @@ public sealed class ImageDecoder
         int length;
         try
         {
+            // A named pipe or device reports 0 bytes, and opening a pipe blocks until a writer comes: never open what holds nothing.
+            if (new FileInfo(path) is { Exists: true, Length: 0 })
+            {
+                throw Fail(source, "empty file (0 bytes)");
+            }
+
             using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
             long size = file.Length;
             if (size > MaxFileBytes)
