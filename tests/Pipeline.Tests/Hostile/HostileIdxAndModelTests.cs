@@ -134,6 +134,17 @@ public sealed class HostileModelTests(TinyModelFixture tiny) : IClassFixture<Tin
     }
 
     [Fact]
+    public void Compare_models_with_a_damaged_one_is_one_error_line_and_writes_no_report()
+    {
+        var damaged = Copy("damaged-for-compare.zip", b => b[..(b.Length - 100)]);
+        var outDir = Path.Combine(tiny.Folder, "compare-out");
+        var compare = Cli.Run("compare", "--models", $"{tiny.ModelPath},{damaged}", "--data", tiny.Data, "--out", outDir);
+        compare.AssertOneErrorNaming(damaged);
+        Assert.False(File.Exists(Path.Combine(outDir, "report.json")));
+        Cli.AssertNoTempFiles(tiny.Folder);
+    }
+
+    [Fact]
     public void A_model_evaluated_on_a_data_set_with_other_classes_is_one_error_line()
     {
         // the tiny model knows classes a and b; the embedded data set has Fashion-MNIST's ten
@@ -210,6 +221,17 @@ public sealed class HostileIdxTests : IDisposable
         System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(4), count + 5);
         File.WriteAllBytes(labels, [.. bytes, 0, 1, 2, 3, 4]);
         AssertRefused(folder, labels);
+    }
+
+    [Fact]
+    public void A_header_claiming_two_billion_images()
+    {
+        var folder = RawCopy("huge");
+        var images = Path.Combine(folder, "train-images-idx3-ubyte");
+        var bytes = File.ReadAllBytes(images);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(4), int.MaxValue);
+        File.WriteAllBytes(images, bytes);
+        AssertRefused(folder, images);
     }
 
     [Fact]

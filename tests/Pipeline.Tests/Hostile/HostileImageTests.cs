@@ -90,6 +90,13 @@ public sealed class HostileImageTests : IDisposable
         File.CreateSymbolicLink(Path.Combine(a, "self-link.png"), Path.Combine(a, "self-link.png"));
         Directory.CreateDirectory(Path.Combine(data, "empty"));
         MakeFifo(Path.Combine(a, "named-pipe.png"));
+        using (var sparse = File.Create(Path.Combine(a, "300-megabytes.png")))
+        {
+            sparse.Write(HostileFiles.Picture(8, 8, 0, 9));
+            sparse.SetLength(300L << 20); // sparse: no disk used
+        }
+
+        Directory.CreateDirectory(Path.Combine(a, "folder-named.png"));
         var solo = Directory.CreateDirectory(Path.Combine(data, "solo")).FullName;
         File.WriteAllBytes(Path.Combine(solo, "only.png"), HostileFiles.Picture(32, 32, 1, 300));
         return data;
@@ -107,7 +114,7 @@ public sealed class HostileImageTests : IDisposable
         Assert.Empty(train.Errors);
 
         // skipped: the self-link plus every unreadable file, one warning each naming it, counted in the summary
-        var skipped = SkippedFiles().Keys.Append("self-link.png").Append("named-pipe.png").ToList();
+        var skipped = SkippedFiles().Keys.Append("self-link.png").Append("named-pipe.png").Append("300-megabytes.png").ToList();
         foreach (var name in skipped)
         {
             var lines = train.Warnings.Where(w => w.Contains(name, StringComparison.Ordinal)).ToList();
@@ -183,6 +190,52 @@ public sealed class HostileImageTests : IDisposable
         var top = rotated[..32].Average();
         var bottom = rotated[32..].Average();
         Assert.True(top < 0.2 && bottom > 0.8, $"EXIF orientation 6 not applied: top {top:F2}, bottom {bottom:F2}");
+    }
+
+    [Fact]
+    public void A_manifest_with_odd_lines_is_read_and_a_malformed_one_is_one_error_line()
+    {
+        var folder = Directory.CreateDirectory(Path.Combine(_root, "manifest")).FullName;
+        var lines = new List<string> { "\uFEFFpath,label" };
+        for (var i = 0; i < 6; i++)
+        {
+            File.WriteAllBytes(Path.Combine(folder, $"x, {i}.png"), HostileFiles.Picture(16, 16, 0, i));
+            File.WriteAllBytes(Path.Combine(folder, $"y{i}.png"), HostileFiles.Picture(16, 16, 1, 50 + i));
+            lines.Add($"\"x, {i}.png\",stripes across");
+            lines.Add($"y{i}.png,\"stripes, down\"");
+        }
+
+        lines.Add("missing file.png,stripes across");
+        lines.Add("y0.png,\"stripes, down\"");
+        lines.Add(string.Empty);
+        var manifest = Path.Combine(folder, "list.csv");
+        File.WriteAllText(manifest, string.Join("\r\n", lines), new System.Text.UTF8Encoding(false));
+        var outPath = Path.Combine(_root, "manifest.zip");
+        var train = Cli.Run("train", "--pipeline", "handcrafted", "--data", manifest, "--out", outPath, "--max-bad-fraction", "0.2");
+        Assert.True(train.ExitCode == 0, train.ToString());
+        Assert.Single(train.Warnings, w => w.Contains("missing file.png", StringComparison.Ordinal) && w.Contains("not found", StringComparison.Ordinal));
+        Assert.Single(train.Warnings, w => w.Contains("list.csv:15", StringComparison.Ordinal) && w.Contains("already listed", StringComparison.Ordinal));
+        Assert.Contains(", 1 skipped", train.Out, StringComparison.Ordinal);
+        Assert.Equal(["stripes across", "stripes, down"], ModelPackage.ReadMetadata(outPath).Classes);
+
+        var broken = Path.Combine(folder, "broken.csv");
+        File.WriteAllText(broken, "y0.png,a\ny1.png,\"b\n");
+        var bad = Cli.Run("train", "--pipeline", "handcrafted", "--data", broken, "--out", Path.Combine(_root, "broken.zip"));
+        bad.AssertOneErrorNaming(broken);
+        Assert.Contains("broken.csv:2", bad.Errors[0], StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_root, "broken.zip")));
+    }
+
+    [Fact]
+    public void Verbose_adds_the_stack_trace_and_only_then()
+    {
+        var outPath = Path.Combine(_root, "v.zip");
+        var quiet = Cli.Run("train", "--data", Path.Combine(_root, "nothing-here"), "--out", outPath);
+        quiet.AssertOneErrorNaming("nothing-here");
+        var verbose = Cli.Run("train", "--data", Path.Combine(_root, "nothing-here"), "--out", outPath, "--verbose");
+        Assert.Equal(1, verbose.ExitCode);
+        Assert.Single(verbose.Errors);
+        Assert.Contains(verbose.ErrLines, l => l.StartsWith("   at ", StringComparison.Ordinal));
     }
 
     [Fact]

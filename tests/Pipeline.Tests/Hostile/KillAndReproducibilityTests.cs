@@ -153,6 +153,11 @@ public sealed class HostileKillTests(ITestOutputHelper log) : IDisposable
         log.WriteLine($"killed: {killed}; model present after kill: {File.Exists(model)}\n{err}");
         AssertNothingHalfWritten(outDir);
 
+        // what a kill inside the final write would leave: a half temp file beside the output; the next run must not trip on it
+        Directory.CreateDirectory(outDir);
+        var halfTemp = Path.Combine(outDir, ".model.zip.99999.0123456789abcdef0123456789abcdef.tmp");
+        File.WriteAllBytes(halfTemp, File.Exists(model) ? File.ReadAllBytes(model)[..100] : [0x50, 0x4B, 0x03, 0x04]);
+
         var (code, _, err2) = ChildCli.Run(Limit, args);
         Assert.True(code == 0, err2);
         Assert.Equal(600, ModelPackage.ReadMetadata(model).Training.TrainCount); // 60 per class x 10
@@ -196,6 +201,22 @@ public sealed class HostileKillTests(ITestOutputHelper log) : IDisposable
         Assert.True(info.Code == 0, info.Err);
         log.WriteLine(info.Out);
         Assert.Equal(50, new FeatureCache(cacheDir).Stats.Entries); // 30 train + 20 test images
+
+        // the CNN package where it does not fit: a two-class data set it was not trained on
+        var data = Path.Combine(_root, "ab");
+        foreach (var (cls, name) in new[] { (0, "a"), (1, "b") })
+        {
+            var dir = Directory.CreateDirectory(Path.Combine(data, name)).FullName;
+            for (var i = 0; i < 3; i++)
+            {
+                File.WriteAllBytes(Path.Combine(dir, $"{i}.png"), HostileFiles.Picture(32, 32, cls, i));
+            }
+        }
+
+        Cli.Run("evaluate", "--model", model, "--data", data).AssertOneErrorNaming(model);
+        var outDir = Path.Combine(_root, "cmp");
+        Cli.Run("compare", "--models", model, "--data", data, "--out", outDir).AssertOneErrorNaming(model);
+        Assert.False(File.Exists(Path.Combine(outDir, "report.json")));
     }
 }
 
