@@ -119,6 +119,8 @@ public sealed class HostileImageTests : IDisposable
         {
             var lines = train.Warnings.Where(w => w.Contains(name, StringComparison.Ordinal)).ToList();
             Assert.True(lines.Count == 1, $"{name}: expected one warning\n{train}");
+            Assert.StartsWith($"warning: {Path.Combine(data, "a", name)}: ", lines[0], StringComparison.Ordinal);
+            Assert.True(name == "self-link.png" || lines[0].IndexOf(name, StringComparison.Ordinal) == lines[0].LastIndexOf(name, StringComparison.Ordinal), $"the file is named twice: {lines[0]}");
         }
 
         Assert.Contains($", {skipped.Count} skipped", train.Out, StringComparison.Ordinal);
@@ -147,6 +149,7 @@ public sealed class HostileImageTests : IDisposable
         {
             var bad = Cli.Run("predict", "--model", model, Path.Combine(a, name));
             bad.AssertOneErrorNaming(name);
+            Assert.True(bad.Errors[0].IndexOf(name, StringComparison.Ordinal) == bad.Errors[0].LastIndexOf(name, StringComparison.Ordinal), $"the file is named twice: {bad.Errors[0]}");
         }
     }
 
