@@ -169,8 +169,7 @@ public sealed class ImageDecoder
         int length;
         try
         {
-            // A named pipe or device reports 0 bytes, and opening a pipe blocks until a writer comes: never open what holds nothing.
-            if (new FileInfo(path) is { Exists: true, Length: 0 })
+            if (FileChecks.IsEmpty(path))
             {
                 throw Fail(source, "empty file (0 bytes)");
             }
