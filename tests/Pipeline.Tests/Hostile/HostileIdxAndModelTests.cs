@@ -121,6 +121,18 @@ public sealed class HostileModelTests(TinyModelFixture tiny) : IClassFixture<Tin
     }
 
     [Fact]
+    public void A_named_pipe_as_the_model_or_the_manifest_does_not_hang()
+    {
+        var pipe = Path.Combine(tiny.Folder, "pipe.zip");
+        HostileFiles.MakeFifo(pipe);
+        AssertBothCommandsRefuse(pipe);
+
+        var manifest = Path.Combine(tiny.Folder, "pipe.csv");
+        HostileFiles.MakeFifo(manifest);
+        Cli.Run("train", "--data", manifest, "--out", Path.Combine(tiny.Folder, "m.zip")).AssertOneErrorNaming(manifest);
+    }
+
+    [Fact]
     public void An_unrelated_zip_is_one_error_line()
     {
         var path = Path.Combine(tiny.Folder, "unrelated.zip");
@@ -232,6 +244,21 @@ public sealed class HostileIdxTests : IDisposable
         System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(4), int.MaxValue);
         File.WriteAllBytes(images, bytes);
         AssertRefused(folder, images);
+    }
+
+    [Fact]
+    public void Named_pipes_instead_of_an_idx_file_or_labels_txt_do_not_hang()
+    {
+        var folder = RawCopy("pipe");
+        var labels = Path.Combine(folder, "t10k-labels-idx1-ubyte");
+        File.Delete(labels);
+        HostileFiles.MakeFifo(labels);
+        AssertRefused(folder, labels);
+
+        var names = Path.Combine(RawCopy("pipe-names"), "labels.txt");
+        File.Delete(names);
+        HostileFiles.MakeFifo(names);
+        AssertRefused(Path.GetDirectoryName(names)!, names);
     }
 
     [Fact]

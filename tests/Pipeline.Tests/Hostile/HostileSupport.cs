@@ -122,6 +122,14 @@ internal static class HostileFiles
         return bitmap;
     }
 
+    /// <summary>A named pipe: opening it for reading blocks until a writer comes, so a reader that opens it hangs.</summary>
+    public static void MakeFifo(string path)
+    {
+        using var mkfifo = System.Diagnostics.Process.Start("mkfifo", [path])!;
+        mkfifo.WaitForExit();
+        Assert.Equal(0, mkfifo.ExitCode);
+    }
+
     // ------------------------------------------------------------ PNG by hand (any bit depth / colour type)
 
     /// <summary>A PNG from raw scanline bytes (filter byte 0 is added per row).</summary>
