@@ -367,6 +367,7 @@ internal static class Commands
         Seed = line.GetInt("seed", 42),
         MaxTrainPerClass = line.GetOptionalInt("max-train-per-class", 1),
         MaxTestPerClass = line.GetOptionalInt("max-test-per-class", 1),
+        MaxBadFraction = line.GetDouble("max-bad-fraction", 0.01, 0, 1),
     };
 
     private static ImageDataset LoadData(CommandLine line, DataWarnings warnings)

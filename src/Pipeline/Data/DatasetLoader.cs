@@ -60,7 +60,7 @@ public static class DatasetLoader
             throw new DatasetException($"{path}: no such file or folder");
         }
 
-        warnings.ThrowIfOverThreshold(raw.Listed);
+        warnings.ThrowIfOverThreshold(raw.Listed, options.MaxBadFraction);
 
         IReadOnlyList<LabeledImage> train;
         IReadOnlyList<LabeledImage> test;
@@ -209,6 +209,11 @@ public static class DatasetLoader
             string file = Path.Combine(folder, fileName);
             if (File.Exists(file))
             {
+                if (FileChecks.IsEmpty(file))
+                {
+                    throw new DatasetException($"{file}: empty file (0 bytes); it should list the class names, one a line");
+                }
+
                 string[] names = File.ReadAllLines(file).Select(l => l.Trim()).Where(l => l.Length > 0).ToArray();
                 if (names.Length > 256)
                 {

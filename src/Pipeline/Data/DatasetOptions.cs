@@ -8,6 +8,7 @@ public sealed record DatasetOptions
     private readonly double _testFraction = 0.2;
     private readonly int? _maxTrainPerClass;
     private readonly int? _maxTestPerClass;
+    private readonly double _maxBadFraction = 0.01;
 
     /// <summary>Share of each class put in test when the data set has no split of its own; 0 &lt; f &lt; 1. Default 0.2.</summary>
     public double TestFraction
@@ -39,6 +40,21 @@ public sealed record DatasetOptions
     {
         get => _maxTestPerClass;
         init => _maxTestPerClass = CheckPositive(value, "max test images per class");
+    }
+
+    /// <summary>Most share of listed images (broken links, files gone) allowed to be skipped while loading; 0..1. Default 0.01.</summary>
+    public double MaxBadFraction
+    {
+        get => _maxBadFraction;
+        init
+        {
+            if (double.IsNaN(value) || value < 0 || value > 1)
+            {
+                throw new WorkbenchException($"max bad fraction must be between 0 and 1, got {value.ToString(CultureInfo.InvariantCulture)}");
+            }
+
+            _maxBadFraction = value;
+        }
     }
 
     public static DatasetOptions Default { get; } = new();

@@ -33,6 +33,11 @@ internal static class IdxReader
     {
         try
         {
+            if (FileChecks.IsEmpty(path))
+            {
+                throw Fail(path, "empty file (0 bytes)");
+            }
+
             using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
             bool gzip = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase);
             long fileLength = file.Length;

@@ -12,6 +12,7 @@ namespace Pipeline.Data;
 /// of a requested <see cref="ImageShape"/>. Files and encoded bytes are decoded by ML.NET's <see cref="MLImage"/>
 /// (SkiaSharp inside) after their header has been read and checked: zero or too large dimensions are refused before
 /// any pixel memory is allocated, and a file whose end is missing is refused rather than decoded half grey.
+/// A JPEG's EXIF orientation is applied (the image is used as shown, not as stored).
 /// Raw 8-bit pixels (IDX) are converted without a codec. Then <see cref="Resampling"/> fits the image to the target.
 /// <para>Colour handling: grey is replicated into R, G and B for a 3-channel target; colour becomes luminance
 /// 0.299 R + 0.587 G + 0.114 B for a 1-channel target; alpha is dropped after compositing on black (the codec
@@ -168,6 +169,11 @@ public sealed class ImageDecoder
         int length;
         try
         {
+            if (FileChecks.IsEmpty(path))
+            {
+                throw Fail(source, "empty file (0 bytes)");
+            }
+
             using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
             long size = file.Length;
             if (size > MaxFileBytes)
@@ -205,7 +211,7 @@ public sealed class ImageDecoder
             throw Fail(source, "empty file (0 bytes)");
         }
 
-        CheckHeader(source, buffer, offset, length);
+        SKEncodedOrigin origin = CheckHeader(source, buffer, offset, length);
 
         MLImage image;
         try
@@ -220,14 +226,15 @@ public sealed class ImageDecoder
 
         using (image)
         {
-            ConvertDecoded(source, image, target, mode, destination);
+            ConvertDecoded(source, image, origin, target, mode, destination);
         }
     }
 
-    /// <summary>Reads only the header: format, width, height; refuses unknown formats, bad sizes and cut-off files.</summary>
-    private void CheckHeader(ImageSource source, byte[] buffer, int offset, int length)
+    /// <summary>Reads only the header: format, width, height, EXIF orientation; refuses unknown formats, bad sizes and cut-off files.</summary>
+    private SKEncodedOrigin CheckHeader(ImageSource source, byte[] buffer, int offset, int length)
     {
         SKEncodedImageFormat format;
+        SKEncodedOrigin origin;
         int width, height;
         using (var stream = new MemoryStream(buffer, offset, length, writable: false))
         using (SKCodec? codec = SKCodec.Create(stream, out SKCodecResult result))
@@ -240,6 +247,7 @@ public sealed class ImageDecoder
             }
 
             format = codec.EncodedFormat;
+            origin = codec.EncodedOrigin;
             width = codec.Info.Width;
             height = codec.Info.Height;
         }
@@ -259,6 +267,8 @@ public sealed class ImageDecoder
         {
             throw Fail(source, $"truncated: {cut}");
         }
+
+        return origin;
     }
 
     /// <summary>
@@ -306,7 +316,20 @@ public sealed class ImageDecoder
         }
     }
 
-    private static void ConvertDecoded(ImageSource source, MLImage image, ImageShape target, ResizeMode mode, Span<float> destination)
+    /// <summary>Where stored pixel (x, y) of a w x h image is shown under an EXIF orientation (the codec decodes as stored).</summary>
+    private static (int X, int Y) Orient(SKEncodedOrigin origin, int x, int y, int w, int h) => origin switch
+    {
+        SKEncodedOrigin.TopRight => (w - 1 - x, y),
+        SKEncodedOrigin.BottomRight => (w - 1 - x, h - 1 - y),
+        SKEncodedOrigin.BottomLeft => (x, h - 1 - y),
+        SKEncodedOrigin.LeftTop => (y, x),
+        SKEncodedOrigin.RightTop => (h - 1 - y, x),
+        SKEncodedOrigin.RightBottom => (h - 1 - y, w - 1 - x),
+        SKEncodedOrigin.LeftBottom => (y, w - 1 - x),
+        _ => (x, y),
+    };
+
+    private static void ConvertDecoded(ImageSource source, MLImage image, SKEncodedOrigin origin, ImageShape target, ResizeMode mode, Span<float> destination)
     {
         int w = image.Width;
         int h = image.Height;
@@ -325,7 +348,10 @@ public sealed class ImageDecoder
         };
 
         int rowBytes = pixels.Length / h;
-        var shape = new ImageShape(w, h, target.Channels);
+        bool upright = origin == SKEncodedOrigin.TopLeft;
+        bool swap = origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
+        int shownWidth = swap ? h : w;
+        var shape = new ImageShape(shownWidth, swap ? w : h, target.Channels);
         float[] planar = ArrayPool<float>.Shared.Rent(shape.Length);
         try
         {
@@ -338,7 +364,8 @@ public sealed class ImageDecoder
                 for (int x = 0; x < w; x++)
                 {
                     int p = 4 * x;
-                    Store(dst, plane, (y * w) + x, unit[row[p + ri]], unit[row[p + 1]], unit[row[p + bi]], target.Channels, grey: false);
+                    (int sx, int sy) = upright ? (x, y) : Orient(origin, x, y, w, h);
+                    Store(dst, plane, (sy * shownWidth) + sx, unit[row[p + ri]], unit[row[p + 1]], unit[row[p + bi]], target.Channels, grey: false);
                 }
             }
 

@@ -20,6 +20,11 @@ internal static class ManifestReader
         string[] lines;
         try
         {
+            if (FileChecks.IsEmpty(manifestPath))
+            {
+                throw new DatasetException($"{manifestPath}: empty file (0 bytes)");
+            }
+
             lines = File.ReadAllLines(manifestPath, Encoding.UTF8);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -144,6 +144,11 @@ public sealed class ModelPackage
             throw new ModelFormatException($"{path}: model file not found");
         }
 
+        if (FileChecks.IsEmpty(path))
+        {
+            throw new ModelFormatException($"{path}: not a model package (empty file, 0 bytes)");
+        }
+
         try
         {
             return new ZipArchive(File.OpenRead(path), ZipArchiveMode.Read);

@@ -47,11 +47,20 @@ public static class ImageRows
     internal static ResizeMode ParseResizeMode(string mode) =>
         Enum.TryParse<ResizeMode>(mode, ignoreCase: true, out var parsed) ? parsed : throw new WorkbenchException($"unknown resize mode '{mode}' (known: {string.Join(", ", Enum.GetNames<ResizeMode>())})");
 
-    /// <summary>Decodes one image into <paramref name="destination"/> scaled to the model's value range.</summary>
+    /// <summary>
+    /// Decodes one image into <paramref name="destination"/> scaled to the model's value range. On failure
+    /// <paramref name="error"/> is the reason alone: every caller names the image itself (warning or exception).
+    /// </summary>
     internal static bool TryDecode(ImageSource source, ModelInput input, ResizeMode mode, Span<float> destination, out string? error)
     {
         if (!ImageDecoder.Default.TryDecode(source, input.Shape, mode, destination, out error))
         {
+            string named = source.Name + ": ";
+            if (error is not null && error.StartsWith(named, StringComparison.Ordinal))
+            {
+                error = error[named.Length..];
+            }
+
             return false;
         }
 
