@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using FeatureExtractors;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 using Pipeline.Cnn;
 using Pipeline.Data;
 using Pipeline.Evaluation;
@@ -23,13 +24,14 @@ internal static class CnnTraining
         using var engine = new ResNet18Featurizer(new ResNet18FeaturizerOptions { Preprocessing = prep });
         var cache = options.UseFeatureCache ? new FeatureCache(options.CacheDirectory) : null;
 
-        var stopwatch = Stopwatch.StartNew();
-        var train = Featurize(ml, engine, cache, data.Train, data.Classes.Count, input, warnings, "featurizing (ResNet18)", progress, cancellationToken);
-        var featurizeSeconds = stopwatch.Elapsed.TotalSeconds;
-        warnings.ThrowIfOverThreshold(data.Train.Count, options.MaxBadImageFraction);
-
         var featurizer = CnnScoringTransformer.Create(ml, prep, ImageRows.PixelsColumn, Trainers.FeaturesColumn);
         var pixelsSchema = ImageRows.Create(ml, [], input, data.Classes.Count, warnings, cancellationToken).Schema;
+        var featureType = (VectorDataViewType)featurizer.GetOutputSchema(pixelsSchema)[Trainers.FeaturesColumn].Type;
+
+        var stopwatch = Stopwatch.StartNew();
+        var train = Featurize(ml, engine, cache, data.Train, data.Classes.Count, input, featureType, warnings, "featurizing (ResNet18)", progress, cancellationToken);
+        var featurizeSeconds = stopwatch.Elapsed.TotalSeconds;
+        warnings.ThrowIfOverThreshold(data.Train.Count, options.MaxBadImageFraction);
         var extra = new Dictionary<string, string>
         {
             ["network"] = ResNet18Model.NetworkId,
@@ -39,7 +41,7 @@ internal static class CnnTraining
         };
 
         return ModelTrainer.FitHead(ml, data, options, trainer, warnings, featurizer, train, pixelsSchema, input, prep.Id, Describe(prep), ResNet18Model.FeatureLength, featurizeSeconds, extra, progress, cancellationToken,
-            head => Evaluate(ml, engine, cache, head, data.Test, data.Classes, input, warnings, progress, cancellationToken));
+            head => Evaluate(ml, engine, cache, head, data.Test, data.Classes, input, featureType, warnings, progress, cancellationToken));
     }
 
     /// <summary>The model input of a CNN package: planar RGB 0..1 at the network input size.</summary>
@@ -49,15 +51,15 @@ internal static class CnnTraining
     /// Evaluates a head on CNN features of <paramref name="images"/> (engine + cache: the same features the saved
     /// ONNX transformer computes, which a test checks, at the engine's speed).
     /// </summary>
-    public static ClassificationMetrics Evaluate(MLContext ml, ResNet18Featurizer engine, FeatureCache? cache, ITransformer head, IReadOnlyList<LabeledImage> images, IReadOnlyList<string> classes, ModelInput input, DataWarnings warnings, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    public static ClassificationMetrics Evaluate(MLContext ml, ResNet18Featurizer engine, FeatureCache? cache, ITransformer head, IReadOnlyList<LabeledImage> images, IReadOnlyList<string> classes, ModelInput input, VectorDataViewType featureType, DataWarnings warnings, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
-        var features = Featurize(ml, engine, cache, images, classes.Count, input, warnings, "evaluating (ResNet18)", progress, cancellationToken);
+        var features = Featurize(ml, engine, cache, images, classes.Count, input, featureType, warnings, "evaluating (ResNet18)", progress, cancellationToken);
         var (labels, scores, indices) = ModelScoring.Collect(head.Transform(features), cancellationToken);
         return ClassificationMetrics.Compute(classes, labels, scores, indices.Select(i => images[i].Source.Name).ToList());
     }
 
     /// <summary>Features of every readable image as a data view (Features, Label, Index); unreadable ones are skipped with a warning.</summary>
-    public static IDataView Featurize(MLContext ml, ResNet18Featurizer engine, FeatureCache? cache, IReadOnlyList<LabeledImage> images, int classCount, ModelInput input, DataWarnings warnings, string stage, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    public static IDataView Featurize(MLContext ml, ResNet18Featurizer engine, FeatureCache? cache, IReadOnlyList<LabeledImage> images, int classCount, ModelInput input, VectorDataViewType featureType, DataWarnings warnings, string stage, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         var mode = ImageRows.ParseResizeMode(input.ResizeMode);
         var adapter = progress is null ? null : new Progress(stage, progress);
@@ -93,7 +95,7 @@ internal static class CnnTraining
             rows.Add(new FeatureRow { Features = row.ToArray(), Label = (uint)images[i].Label, Index = i });
         }
 
-        return ModelTrainer.FeatureRows(ml, rows, Length, classCount);
+        return ModelTrainer.FeatureRows(ml, rows, featureType, classCount);
     }
 
     /// <summary>

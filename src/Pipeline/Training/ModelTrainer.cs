@@ -166,10 +166,17 @@ public static class ModelTrainer
         return FeatureRows(ml, rows, featureLength, (int)labelType.Count);
     }
 
-    internal static IDataView FeatureRows(MLContext ml, IReadOnlyList<FeatureRow> rows, int featureLength, int classCount)
+    internal static IDataView FeatureRows(MLContext ml, IReadOnlyList<FeatureRow> rows, int featureLength, int classCount) =>
+        FeatureRows(ml, rows, new VectorDataViewType(NumberDataViewType.Single, featureLength), classCount);
+
+    /// <summary>
+    /// Featurized rows typed exactly as the saved featurizer's output column: some trainers (LightGBM) refuse a
+    /// feature column whose type differs from training, even when only the dimensions' shape does.
+    /// </summary>
+    internal static IDataView FeatureRows(MLContext ml, IReadOnlyList<FeatureRow> rows, VectorDataViewType featureType, int classCount)
     {
         var schema = SchemaDefinition.Create(typeof(FeatureRow));
-        schema[nameof(FeatureRow.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, featureLength);
+        schema[nameof(FeatureRow.Features)].ColumnType = featureType;
         schema[nameof(FeatureRow.Label)].ColumnType = new KeyDataViewType(typeof(uint), classCount);
         return ml.Data.LoadFromEnumerable(rows, schema);
     }

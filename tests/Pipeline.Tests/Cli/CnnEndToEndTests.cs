@@ -16,7 +16,7 @@ public sealed class CnnEndToEndTests : IDisposable
     {
         var modelPath = Path.Combine(_dir, "cnn.zip");
         var cacheDir = Path.Combine(_dir, "cache");
-        string[] args = ["train", "--pipeline", "cnn", "--max-train-per-class", "6", "--max-test-per-class", "3", "--cache-dir", cacheDir, "--out", modelPath];
+        string[] args = ["train", "--pipeline", "cnn", "--trainer", "lbfgs", "--max-train-per-class", "6", "--max-test-per-class", "3", "--cache-dir", cacheDir, "--out", modelPath];
         var first = new StringWriter();
         Assert.Equal(0, Program.Run(args, first, CancellationToken.None));
 
