@@ -74,15 +74,7 @@ public sealed class ColourStatistics : IFeatureExtractor
     /// <inheritdoc/>
     public void Extract(ReadOnlySpan<float> image, Span<float> features)
     {
-        if (image.Length != InputShape.Length)
-        {
-            throw new ArgumentException($"image buffer holds {image.Length} floats, a {InputShape} image needs {InputShape.Length}", nameof(image));
-        }
-
-        if (features.Length < OutputLength)
-        {
-            throw new ArgumentException($"features buffer holds {features.Length} floats, {OutputLength} are needed", nameof(features));
-        }
+        ExtractorBuffers.Check(this, image, features);
 
         int plane = InputShape.PlaneLength, bins = _o.HistogramBins, o = 0;
         float inv = 1f / plane;

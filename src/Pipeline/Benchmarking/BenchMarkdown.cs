@@ -41,23 +41,7 @@ public static class BenchMarkdown
     /// Fails before a long run, rather than after it, when <paramref name="markdownPath"/> is missing or has no
     /// generated block <paramref name="name"/> for <see cref="Reports.GeneratedSection.Replace"/> to fill.
     /// </summary>
-    public static void CheckSection(string markdownPath, string name)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(name);
-        if (!File.Exists(markdownPath))
-        {
-            throw new WorkbenchException($"{markdownPath}: file not found");
-        }
-
-        var text = File.ReadAllText(markdownPath);
-        var begin = $"<!-- generated:{name}:begin -->";
-        var end = $"<!-- generated:{name}:end -->";
-        var start = text.IndexOf(begin, StringComparison.Ordinal);
-        if (start < 0 || text.IndexOf(end, start, StringComparison.Ordinal) < 0)
-        {
-            throw new WorkbenchException($"{markdownPath}: has no '{begin}' ... '{end}' block to replace");
-        }
-    }
+    public static void CheckSection(string markdownPath, string name) => Reports.GeneratedSection.Check(markdownPath, name);
 
     private static string Invariant(FormattableString value) => value.ToString(CultureInfo.InvariantCulture);
 

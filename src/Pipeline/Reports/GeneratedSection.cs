@@ -8,8 +8,18 @@ public static class GeneratedSection
 {
     public static void Replace(string markdownPath, string name, string content)
     {
-        ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentNullException.ThrowIfNull(content);
+        var (text, start, stop, begin) = Find(markdownPath, name);
+        var updated = text[..(start + begin.Length)] + "\n" + content.TrimEnd() + "\n" + text[stop..];
+        AtomicFile.WriteAllText(markdownPath, updated);
+    }
+
+    /// <summary>Fails early (before a long run) when the file or its block is missing.</summary>
+    public static void Check(string markdownPath, string name) => Find(markdownPath, name);
+
+    private static (string Text, int Start, int Stop, string Begin) Find(string markdownPath, string name)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
         if (!File.Exists(markdownPath))
         {
             throw new WorkbenchException($"{markdownPath}: file not found");
@@ -19,13 +29,12 @@ public static class GeneratedSection
         var begin = $"<!-- generated:{name}:begin -->";
         var end = $"<!-- generated:{name}:end -->";
         var start = text.IndexOf(begin, StringComparison.Ordinal);
-        var stop = text.IndexOf(end, StringComparison.Ordinal);
-        if (start < 0 || stop < start)
+        var stop = start < 0 ? -1 : text.IndexOf(end, start, StringComparison.Ordinal);
+        if (start < 0 || stop < 0)
         {
             throw new WorkbenchException($"{markdownPath}: has no '{begin}' ... '{end}' block to replace");
         }
 
-        var updated = text[..(start + begin.Length)] + "\n" + content.TrimEnd() + "\n" + text[stop..];
-        AtomicFile.WriteAllText(markdownPath, updated);
+        return (text, start, stop, begin);
     }
 }
