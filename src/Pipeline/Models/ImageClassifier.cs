@@ -71,7 +71,7 @@ public sealed class ImageClassifier : IDisposable
         ArgumentNullException.ThrowIfNull(encodedImage);
         using var copy = new MemoryStream();
         encodedImage.CopyTo(copy);
-        return Predict(copy.ToArray(), name);
+        return Predict(new ReadOnlyMemory<byte>(copy.GetBuffer(), 0, (int)copy.Length), name); // no second copy
     }
 
     /// <summary>Predicts any image source; throws <see cref="ImageDecodeException"/> naming it when it cannot be decoded.</summary>
