@@ -24,6 +24,14 @@ public static class CnnScoringTransformer
     /// <summary>Temporary column holding the ONNX output (named as the graph output).</summary>
     private const string OnnxOutput = ResNet18Model.NetworkOutputName;
 
+    /// <summary>
+    /// The type of the features column this transformer outputs: ML.NET types an ONNX output by its full shape
+    /// (batch 1, 512 channels, 1 x 1 after global pooling). Training data must carry exactly this type, or LightGBM
+    /// refuses the saved chain; declared here so training need not build an ONNX session just to ask (a test checks
+    /// it against the real transformer).
+    /// </summary>
+    public static VectorDataViewType FeaturesType { get; } = new(NumberDataViewType.Single, 1, ResNet18Model.FeatureLength, 1, 1);
+
     /// <summary>Builds the estimator chain (pixels to features); fitting it needs no data.</summary>
     public static IEstimator<ITransformer> CreateEstimator(MLContext ml, CnnPreprocessing preprocessing, string pixelsColumn, string featuresColumn)
     {

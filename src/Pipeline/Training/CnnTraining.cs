@@ -21,13 +21,14 @@ internal static class CnnTraining
         var prep = options.CnnPreprocessing ?? CnnPreprocessing.Default;
         prep.Validate();
         var input = InputOf(prep);
-        using var engine = new ResNet18Featurizer(new ResNet18FeaturizerOptions { Preprocessing = prep });
         var cache = options.UseFeatureCache ? new FeatureCache(options.CacheDirectory) : null;
-
-        var featurizer = CnnScoringTransformer.Create(ml, prep, ImageRows.PixelsColumn, Trainers.FeaturesColumn);
         var pixelsSchema = ImageRows.Create(ml, [], input, data.Classes.Count, warnings, cancellationToken).Schema;
-        var featureType = (VectorDataViewType)featurizer.GetOutputSchema(pixelsSchema)[Trainers.FeaturesColumn].Type;
+        var featureType = CnnScoringTransformer.FeaturesType;
 
+        // Only one ONNX Runtime session at a time: the fast engine while featurizing and evaluating, then the
+        // saved chain's OnnxTransformer. Each holds the network's weights and its own buffers, and creating a
+        // session briefly needs several times the model size; with both alive, full Fashion-MNIST peaked near 2 GiB.
+        using var engine = new ResNet18Featurizer(new ResNet18FeaturizerOptions { Preprocessing = prep });
         var stopwatch = Stopwatch.StartNew();
         var train = Featurize(ml, engine, cache, data.Train, data.Classes.Count, input, featureType, warnings, "featurizing (ResNet18)", progress, cancellationToken);
         var featurizeSeconds = stopwatch.Elapsed.TotalSeconds;
@@ -40,7 +41,13 @@ internal static class CnnTraining
             ["featureCacheHits"] = (cache?.Stats.Hits ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
 
-        return ModelTrainer.FitHead(ml, data, options, trainer, warnings, featurizer, train, pixelsSchema, input, prep.Id, Describe(prep), ResNet18Model.FeatureLength, featurizeSeconds, extra, progress, cancellationToken,
+        ITransformer CreateScoringFeaturizer()
+        {
+            engine.Dispose(); // evaluation is done: free its session before the next one is made
+            return CnnScoringTransformer.Create(ml, prep, ImageRows.PixelsColumn, Trainers.FeaturesColumn);
+        }
+
+        return ModelTrainer.FitHead(ml, data, options, trainer, warnings, CreateScoringFeaturizer, train, pixelsSchema, input, prep.Id, Describe(prep), ResNet18Model.FeatureLength, featurizeSeconds, extra, progress, cancellationToken,
             head => Evaluate(ml, engine, cache, head, data.Test, data.Classes, input, featureType, warnings, progress, cancellationToken));
     }
 
@@ -82,20 +89,19 @@ internal static class CnnTraining
             cancellationToken);
         adapter?.Finish();
 
-        const int Length = ResNet18Model.FeatureLength;
-        var rows = new List<FeatureRow>(images.Count);
+        // Compact the readable rows in place: the array FeaturizeAll filled is the only copy of the features.
+        var rows = new FeatureMatrix(features, ResNet18Model.FeatureLength, images.Count);
         for (var i = 0; i < images.Count; i++)
         {
-            var row = features.AsSpan(i * Length, Length);
-            if (float.IsNaN(row[0]))
+            if (float.IsNaN(features[i * ResNet18Model.FeatureLength]))
             {
                 continue; // unreadable: already reported
             }
 
-            rows.Add(new FeatureRow { Features = row.ToArray(), Label = (uint)images[i].Label, Index = i });
+            rows.Keep(i, (uint)images[i].Label, i);
         }
 
-        return ModelTrainer.FeatureRows(ml, rows, featureType, classCount);
+        return rows.AsDataView(ml, featureType, classCount);
     }
 
     /// <summary>

@@ -65,14 +65,17 @@ public static class ModelTrainer
         var featurizeSeconds = stopwatch.Elapsed.TotalSeconds;
         warnings.ThrowIfOverThreshold(data.Train.Count, options.MaxBadImageFraction);
 
-        return FitHead(ml, data, options, trainer, warnings, featurizer, features, trainView.Schema, input, featureSetName, definition.Describe(), definition.OutputLength, featurizeSeconds, new Dictionary<string, string>(), progress, cancellationToken);
+        return FitHead(ml, data, options, trainer, warnings, () => featurizer, features, trainView.Schema, input, featureSetName, definition.Describe(), definition.OutputLength, featurizeSeconds, new Dictionary<string, string>(), progress, cancellationToken);
     }
 
-    /// <summary>Fits the head on featurized rows, joins it to the featurizer and evaluates the joined chain.</summary>
-    internal static TrainingResult FitHead(MLContext ml, ImageDataset data, TrainingOptions options, TrainerKind trainer, DataWarnings warnings, ITransformer featurizer, IDataView features, DataViewSchema pixelsSchema, ModelInput input, string featureSet, string featureSetDescription, int featureLength, double featurizeSeconds, IReadOnlyDictionary<string, string> extra, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken, Func<ITransformer, ClassificationMetrics>? evaluateTest = null)
+    /// <summary>
+    /// Fits the head on featurized rows, joins it to the featurizer and evaluates on the test split: the joined chain
+    /// by default, or the head alone through <paramref name="evaluateTest"/>, which then runs before
+    /// <paramref name="createFeaturizer"/> is called (the CNN frees its fast engine before making the saved one).
+    /// </summary>
+    internal static TrainingResult FitHead(MLContext ml, ImageDataset data, TrainingOptions options, TrainerKind trainer, DataWarnings warnings, Func<ITransformer> createFeaturizer, IDataView features, DataViewSchema pixelsSchema, ModelInput input, string featureSet, string featureSetDescription, int featureLength, double featurizeSeconds, IReadOnlyDictionary<string, string> extra, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken, Func<ITransformer, ClassificationMetrics>? evaluateTest = null)
     {
-        var trainCount = (int)(features.GetRowCount() ?? 0);
-        var classesSeen = CountClasses(features);
+        var (trainCount, classesSeen) = CountRowsAndClasses(features);
         if (classesSeen < 2)
         {
             throw new DatasetException($"{data.Location}: the training split has readable images of {classesSeen} class(es); at least two are needed");
@@ -88,13 +91,12 @@ public static class ModelTrainer
         var (trainLabels, trainScores, _) = ModelScoring.Collect(head.Transform(features), cancellationToken);
         var trainAccuracy = ClassificationMetrics.Compute(data.Classes, trainLabels, trainScores).Accuracy;
 
-        var model = featurizer.Append(head);
-        ClassificationMetrics? test = null;
-        if (options.EvaluateOnTest && data.Test.Count > 0)
+        var evaluate = options.EvaluateOnTest && data.Test.Count > 0;
+        ClassificationMetrics? test = evaluate && evaluateTest is not null ? evaluateTest(head) : null;
+        var model = createFeaturizer().Append(head);
+        if (evaluate && evaluateTest is null)
         {
-            test = evaluateTest is not null
-                ? evaluateTest(head)
-                : Evaluator.Evaluate(ml, model, input, data.Classes, data.Test, warnings, progress, cancellationToken);
+            test = Evaluator.Evaluate(ml, model, input, data.Classes, data.Test, warnings, progress, cancellationToken);
         }
 
         var metadata = new ModelMetadata
@@ -132,16 +134,20 @@ public static class ModelTrainer
     /// </summary>
     private static IDataView Materialize(MLContext ml, IDataView featurized, int featureLength, int expected, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
-        var rows = new List<FeatureRow>(expected);
+        var rows = new FeatureMatrix(featureLength, expected);
         var featuresColumn = featurized.Schema[Trainers.FeaturesColumn];
         var labelColumn = featurized.Schema[Trainers.LabelColumn];
+        var indexColumn = featurized.Schema[nameof(LabeledPixels.Index)];
         var labelType = (KeyDataViewType)labelColumn.Type;
-        using (var cursor = featurized.GetRowCursor([featuresColumn, labelColumn]))
+        using (var cursor = featurized.GetRowCursor([featuresColumn, labelColumn, indexColumn]))
         {
             var getFeatures = cursor.GetGetter<VBuffer<float>>(featuresColumn);
             var getLabel = cursor.GetGetter<uint>(labelColumn);
+            var getIndex = cursor.GetGetter<int>(indexColumn);
             VBuffer<float> buffer = default;
+            var scratch = new float[featureLength];
             uint label = 0;
+            var index = 0;
             var stopwatch = Stopwatch.StartNew();
             var lastReport = TimeSpan.Zero;
             while (cursor.MoveNext())
@@ -149,10 +155,10 @@ public static class ModelTrainer
                 cancellationToken.ThrowIfCancellationRequested();
                 getFeatures(ref buffer);
                 getLabel(ref label);
-                var values = new float[featureLength];
-                buffer.CopyTo(values);
-                // Cursors give 1-based key values; FeatureRow holds 0-based class indices like LabeledPixels.
-                rows.Add(new FeatureRow { Features = values, Label = label - 1, Index = rows.Count });
+                getIndex(ref index);
+                buffer.CopyTo(scratch);
+                // Cursors give 1-based key values; the matrix holds 0-based class indices like LabeledPixels.
+                rows.Add(scratch, label - 1, index);
                 if (progress is not null && stopwatch.Elapsed - lastReport > TimeSpan.FromMilliseconds(200))
                 {
                     lastReport = stopwatch.Elapsed;
@@ -163,27 +169,14 @@ public static class ModelTrainer
             progress?.Report(new TrainingProgress("featurizing", rows.Count, expected, rows.Count / Math.Max(stopwatch.Elapsed.TotalSeconds, 1e-9)));
         }
 
-        return FeatureRows(ml, rows, featureLength, (int)labelType.Count);
+        return rows.AsDataView(ml, new VectorDataViewType(NumberDataViewType.Single, featureLength), (int)labelType.Count);
     }
 
-    internal static IDataView FeatureRows(MLContext ml, IReadOnlyList<FeatureRow> rows, int featureLength, int classCount) =>
-        FeatureRows(ml, rows, new VectorDataViewType(NumberDataViewType.Single, featureLength), classCount);
-
-    /// <summary>
-    /// Featurized rows typed exactly as the saved featurizer's output column: some trainers (LightGBM) refuse a
-    /// feature column whose type differs from training, even when only the dimensions' shape does.
-    /// </summary>
-    internal static IDataView FeatureRows(MLContext ml, IReadOnlyList<FeatureRow> rows, VectorDataViewType featureType, int classCount)
-    {
-        var schema = SchemaDefinition.Create(typeof(FeatureRow));
-        schema[nameof(FeatureRow.Features)].ColumnType = featureType;
-        schema[nameof(FeatureRow.Label)].ColumnType = new KeyDataViewType(typeof(uint), classCount);
-        return ml.Data.LoadFromEnumerable(rows, schema);
-    }
-
-    private static int CountClasses(IDataView features)
+    /// <summary>Rows and distinct labels, counted by reading the label column (a data view's row count may be unknown).</summary>
+    private static (int Rows, int Classes) CountRowsAndClasses(IDataView features)
     {
         var seen = new HashSet<uint>();
+        var rows = 0;
         var column = features.Schema[Trainers.LabelColumn];
         using var cursor = features.GetRowCursor([column]);
         var get = cursor.GetGetter<uint>(column);
@@ -192,9 +185,10 @@ public static class ModelTrainer
         {
             get(ref label);
             seen.Add(label);
+            rows++;
         }
 
-        return seen.Count;
+        return (rows, seen.Count);
     }
 }
 

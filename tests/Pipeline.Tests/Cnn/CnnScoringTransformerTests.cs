@@ -26,6 +26,7 @@ public class CnnScoringTransformerTests : IClassFixture<EngineFixture>
         var ml = new MLContext(seed: 1);
         var transformer = CnnScoringTransformer.Create(ml, prep, "Pixels", "Features");
         var data = CnnScoringTransformer.PixelRows(ml, prep, "Pixels", images);
+        Assert.Equal(CnnScoringTransformer.FeaturesType, transformer.GetOutputSchema(data.Schema)["Features"].Type);
         var direct = Features(transformer, data, "Features");
         Assert.Equal(2, direct.Count);
         for (int i = 0; i < images.Length; i++)
