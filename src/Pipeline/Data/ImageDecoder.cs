@@ -169,6 +169,11 @@ public sealed class ImageDecoder
         int length;
         try
         {
+            if (FileChecks.WhyNotAFile(path, "an image file") is { } notAFile)
+            {
+                throw Fail(source, notAFile);
+            }
+
             if (FileChecks.IsEmpty(path))
             {
                 throw Fail(source, "empty file (0 bytes)");

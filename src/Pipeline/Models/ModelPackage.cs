@@ -139,9 +139,9 @@ public sealed class ModelPackage
 
     private static ZipArchive OpenZip(string path)
     {
-        if (!File.Exists(path))
+        if (FileChecks.WhyNotAFile(path, "a model file") is { } notAFile)
         {
-            throw new ModelFormatException($"{path}: model file not found");
+            throw new ModelFormatException($"{path}: {notAFile}");
         }
 
         if (FileChecks.IsEmpty(path))

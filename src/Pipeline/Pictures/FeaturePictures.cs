@@ -15,9 +15,9 @@ public static class FeaturePictures
     /// <summary>Writes <c>input.png</c>, <c>gx.png</c>, <c>gy.png</c>, <c>magnitude.png</c> and <c>hog.png</c> into <paramref name="outputFolder"/>.</summary>
     public static IReadOnlyList<string> Write(string imagePath, string outputFolder, string? featureSet = null)
     {
-        if (!File.Exists(imagePath))
+        if (FileChecks.WhyNotAFile(imagePath, "an image file") is { } notAFile)
         {
-            throw new ImageDecodeException($"{imagePath}: file not found");
+            throw new ImageDecodeException($"{imagePath}: {notAFile}");
         }
 
         Directory.CreateDirectory(outputFolder);

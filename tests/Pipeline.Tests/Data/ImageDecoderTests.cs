@@ -118,6 +118,8 @@ public class ImageDecoderTests
         Assert.StartsWith($"{path}: not a supported image", e.Message, StringComparison.Ordinal);
 
         Assert.Equal($"{dir.PathOf("gone.png")}: file not found", Fails(ImageSource.FromFile(dir.PathOf("gone.png"))).Message);
+        Directory.CreateDirectory(dir.PathOf("folder.png"));
+        Assert.Equal($"{dir.PathOf("folder.png")}: is a folder, not an image file", Fails(ImageSource.FromFile(dir.PathOf("folder.png"))).Message);
         Assert.StartsWith("blob: not a supported image", Fails(ImageSource.FromEncoded(noise, "blob")).Message, StringComparison.Ordinal);
     }
 

@@ -35,6 +35,8 @@ public sealed class ModelPackageTests : IDisposable
 
         var missing = Assert.Throws<ModelFormatException>(() => ModelPackage.Load(ml, Path.Combine(_dir, "nope.zip")));
         Assert.Contains("not found", missing.Message);
+        var folder = Directory.CreateDirectory(Path.Combine(_dir, "folder.zip")).FullName;
+        Assert.Equal($"{folder}: is a folder, not a model file", Assert.Throws<ModelFormatException>(() => ModelPackage.Load(ml, folder)).Message);
 
         var truncated = Path.Combine(_dir, "truncated.zip");
         var bytes = File.ReadAllBytes(good);
