@@ -143,6 +143,12 @@ internal static class Commands
         var outDir = line.Require("out");
         var warnings = NewWarnings();
         var data = LoadData(line, warnings);
+        var readmeSection = line.Get("section") ?? "results-" + data.Name;
+        if (line.Get("readme") is { } readmeToCheck)
+        {
+            GeneratedSection.Check(readmeToCheck, readmeSection); // fail now, not after a run of many minutes
+        }
+
         var options = new ComparisonOptions
         {
             Pipelines = (line.Get("pipelines") ?? "handcrafted,cnn").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(ParsePipeline).Distinct().ToArray(),
@@ -164,9 +170,8 @@ internal static class Commands
         output.WriteLine($"wrote {files.Count} files to {Path.GetFullPath(outDir)} (report.html, report.md, report.json)");
         if (line.Get("readme") is { } readme)
         {
-            var section = line.Get("section") ?? "results-" + data.Name;
-            GeneratedSection.Replace(readme, section, ResultsTable.Markdown(result) + "\n" + ReportAnalysis.TradeOff(result).Sentence + "\n");
-            output.WriteLine($"updated the '{section}' section of {readme}");
+            GeneratedSection.Replace(readme, readmeSection, ResultsTable.Markdown(result) + "\n" + ReportAnalysis.TradeOff(result).Sentence + "\n");
+            output.WriteLine($"updated the '{readmeSection}' section of {readme}");
         }
         return ExitCodes.Ok;
     }

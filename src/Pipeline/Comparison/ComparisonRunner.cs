@@ -38,6 +38,7 @@ public static class ComparisonRunner
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(options);
         Directory.CreateDirectory(options.OutputFolder);
+        var stopwatch = Stopwatch.StartNew();
         var runs = new List<PipelineRun>();
         var trainers = options.Trainers.Count == 0 ? [null] : options.Trainers.Select(t => (TrainerKind?)t).ToArray();
         foreach (var (pipeline, trainer) in options.Pipelines.SelectMany(p => trainers.Select(t => (p, t))))
@@ -60,7 +61,7 @@ public static class ComparisonRunner
             ReleaseMemory();
         }
 
-        return new ComparisonResult(Summary(data), runs, command, MachineDescription(), DateTimeOffset.UtcNow, options.Seed);
+        return Finish(data, runs, command, options, stopwatch);
     }
 
     /// <summary>Evaluates saved packages on the same test images (featurization and training figures come from their metadata).</summary>
@@ -70,6 +71,7 @@ public static class ComparisonRunner
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(options);
         var images = data.Test.Count > 0 ? data.Test : data.Train;
+        var stopwatch = Stopwatch.StartNew();
         var runs = new List<PipelineRun>();
         foreach (var path in modelPaths)
         {
@@ -79,7 +81,7 @@ public static class ComparisonRunner
             runs.Add(Measure(path, metrics, training.TrainCount / Math.Max(training.FeaturizeSeconds, 1e-9), training.TrainSeconds, images, options, progress, cancellationToken));
         }
 
-        return new ComparisonResult(Summary(data), runs, command, MachineDescription(), DateTimeOffset.UtcNow, options.Seed);
+        return Finish(data, runs, command, options, stopwatch);
     }
 
     /// <summary>
@@ -174,6 +176,13 @@ public static class ComparisonRunner
         {
             return false; // already counted as skipped during evaluation
         }
+    }
+
+    private static ComparisonResult Finish(ImageDataset data, List<PipelineRun> runs, string command, ComparisonOptions options, Stopwatch stopwatch)
+    {
+        using var process = Process.GetCurrentProcess();
+        process.Refresh();
+        return new ComparisonResult(Summary(data), runs, command, MachineDescription(), DateTimeOffset.UtcNow, options.Seed, stopwatch.Elapsed.TotalSeconds, process.PeakWorkingSet64);
     }
 
     /// <summary>

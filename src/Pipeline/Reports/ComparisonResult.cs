@@ -41,10 +41,14 @@ public sealed record PipelineRun(
 /// <param name="Machine">A one-line description of the machine (cores, memory, OS, .NET).</param>
 /// <param name="CreatedUtc">When it ran.</param>
 /// <param name="Seed">The split / training seed.</param>
+/// <param name="RunSeconds">Wall time of the whole comparison: every pipeline's featurization, training, evaluation and timing (loading the data set and writing the report not included); NaN when not measured.</param>
+/// <param name="PeakWorkingSetBytes">Peak working set of the process by the end of the comparison; 0 when not measured.</param>
 public sealed record ComparisonResult(
     DatasetSummary Dataset,
     IReadOnlyList<PipelineRun> Results,
     string Command,
     string Machine,
     DateTimeOffset CreatedUtc,
-    int Seed);
+    int Seed,
+    double RunSeconds = double.NaN,
+    long PeakWorkingSetBytes = 0);

@@ -40,7 +40,9 @@ internal static class HtmlReport
         sb.Append("<title>").Append(H(c.Title)).Append("</title>\n<style>\n").Append(Css).Append("</style>\n</head>\n<body>\n<main>\n");
         sb.Append("<h1>").Append(H(c.Title)).Append("</h1>\n");
         sb.Append("<p class=\"meta\">").Append(H(ReportText.DatasetLine(c))).Append("<br>Generated ").Append(H(ReportText.Created(c))).Append(" by <code>").Append(H(r.Command))
-            .Append("</code> on ").Append(H(r.Machine)).Append("; seed ").Append(ReportText.N(r.Seed)).Append(".</p>\n");
+            .Append("</code> on ").Append(H(r.Machine)).Append("; seed ").Append(ReportText.N(r.Seed)).Append('.');
+        var runLine = ReportText.RunLine(r);
+        sb.Append(runLine.Length > 0 ? "<br>" + H(runLine) : string.Empty).Append("</p>\n");
         sb.Append("<p class=\"verdict\" id=\"verdict\"><strong>Verdict:</strong> ").Append(H(c.TradeOff.Sentence)).Append("</p>\n");
 
         if (r.Results.Count > 0)

@@ -32,6 +32,18 @@ internal static class ReportText
         return $"{d.Name}: {d.Classes.Count.ToString(CultureInfo.InvariantCulture)} classes{classes}, {d.TrainCount.ToString(CultureInfo.InvariantCulture)} training and {d.TestCount.ToString(CultureInfo.InvariantCulture)} test images.";
     }
 
+    /// <summary>What the whole comparison cost the machine, or empty when it was not measured.</summary>
+    public static string RunLine(ComparisonResult r)
+    {
+        if (!ReportFormat.IsMeasured(r.RunSeconds))
+        {
+            return string.Empty;
+        }
+
+        var peak = r.PeakWorkingSetBytes > 0 ? $", peak working set {ReportFormat.Bytes(r.PeakWorkingSetBytes)}" : string.Empty;
+        return $"Whole comparison: {ReportFormat.Duration(r.RunSeconds)} wall time (featurizing, training, evaluating and timing every pipeline; loading the data and writing the report excluded){peak}.";
+    }
+
     public static string Created(ReportContent c) => c.Result.CreatedUtc.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
 
     public static string Counts(ReportContent c, PairComparison p) =>
@@ -75,7 +87,9 @@ internal static class MarkdownReport
         var labels = c.Labels;
         sb.Append("# ").Append(c.Title).Append("\n\n");
         sb.Append(Esc(ReportText.DatasetLine(c))).Append(" Generated ").Append(ReportText.Created(c)).Append(" by `").Append(Code(r.Command))
-            .Append("` on ").Append(Esc(r.Machine)).Append("; seed ").Append(ReportText.N(r.Seed)).Append(".\n\n");
+            .Append("` on ").Append(Esc(r.Machine)).Append("; seed ").Append(ReportText.N(r.Seed)).Append('.');
+        var runLine = ReportText.RunLine(r);
+        sb.Append(runLine.Length > 0 ? " " + Esc(runLine) : string.Empty).Append("\n\n");
         sb.Append("> **Verdict:** ").Append(Esc(c.TradeOff.Sentence)).Append("\n\n");
 
         if (r.Results.Count == 0)

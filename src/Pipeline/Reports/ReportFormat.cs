@@ -45,6 +45,25 @@ internal static class ReportFormat
         return value.ToString(format, Inv) + " s";
     }
 
+    /// <summary>A wall time: seconds below a minute, otherwise "12 min 05 s" (or "1 h 02 min").</summary>
+    public static string Duration(double seconds)
+    {
+        if (!IsMeasured(seconds) || seconds < 0)
+        {
+            return Missing;
+        }
+
+        if (seconds < 60)
+        {
+            return Seconds(seconds);
+        }
+
+        var t = TimeSpan.FromSeconds(Math.Round(seconds));
+        return t.TotalHours >= 1
+            ? ((int)t.TotalHours).ToString(Inv) + " h " + t.Minutes.ToString("00", Inv) + " min"
+            : t.Minutes.ToString(Inv) + " min " + t.Seconds.ToString("00", Inv) + " s";
+    }
+
     /// <summary>A rate (images per second) with about three significant digits.</summary>
     public static string Rate(double value)
     {

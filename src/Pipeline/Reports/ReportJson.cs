@@ -10,7 +10,8 @@ namespace Pipeline.Reports;
 /// a figure that was not measured (NaN or infinite) is <c>null</c>.
 /// <list type="bullet">
 /// <item><c>dataset</c>: <c>name</c>, <c>location</c>, <c>classes</c> (array of names, label order), <c>trainCount</c>, <c>testCount</c>.</item>
-/// <item><c>command</c> (string), <c>machine</c> (string), <c>createdUtc</c> (ISO 8601, e.g. <c>2025-01-31T12:00:00.000Z</c>), <c>seed</c> (integer).</item>
+/// <item><c>command</c> (string), <c>machine</c> (string), <c>createdUtc</c> (ISO 8601, e.g. <c>2025-01-31T12:00:00.000Z</c>), <c>seed</c> (integer),
+/// <c>runSeconds</c> (wall time of the whole comparison, data loading and report writing excluded), <c>peakWorkingSetBytes</c> (of the process, by the end).</item>
 /// <item><c>results</c>: one object per pipeline, in run order: <c>pipeline</c>, <c>trainer</c>, <c>featureSet</c>, <c>label</c> (unique display label),
 /// then the evaluation keys of <see cref="MetricsJson"/>: <c>count</c>, <c>accuracy</c>, <c>macroAccuracy</c>, <c>macroF1</c>, <c>logLoss</c>,
 /// <c>topK</c> (object "1"/"3"/"5" -> accuracy, k present only when there are more than k classes), <c>classes</c>,
@@ -101,6 +102,8 @@ public static class ReportJson
             ["machine"] = result.Machine,
             ["createdUtc"] = result.CreatedUtc.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
             ["seed"] = result.Seed,
+            ["runSeconds"] = Number(result.RunSeconds),
+            ["peakWorkingSetBytes"] = result.PeakWorkingSetBytes > 0 ? JsonValue.Create(result.PeakWorkingSetBytes) : null,
             ["results"] = results,
             ["disagreements"] = disagreements,
             ["best"] = best,

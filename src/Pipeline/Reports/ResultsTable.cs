@@ -33,7 +33,9 @@ public static class ResultsTable
         sb.Append('\n').Append("Command: `").Append(result.Command.Replace('`', '\'')).Append("` on ").Append(ReportFormat.MarkdownCell(result.Machine))
             .Append(", ").Append(result.CreatedUtc.UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture))
             .Append(", ").Append(ReportFormat.MarkdownCell(result.Dataset.Name)).Append(" (").Append(ReportText.N(result.Dataset.TrainCount)).Append(" train / ")
-            .Append(ReportText.N(result.Dataset.TestCount)).Append(" test images).\n");
+            .Append(ReportText.N(result.Dataset.TestCount)).Append(" test images).");
+        var runLine = ReportText.RunLine(result);
+        sb.Append(runLine.Length > 0 ? " " + runLine : string.Empty).Append('\n');
         return sb.ToString();
     }
 }

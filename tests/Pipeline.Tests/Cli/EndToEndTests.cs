@@ -131,6 +131,18 @@ public sealed class EndToEndTests(HandCraftedModelFixture model) : IClassFixture
     }
 
     [Fact]
+    public void Compare_with_a_missing_readme_block_fails_before_training()
+    {
+        var readme = Path.Combine(model.Folder, "README-no-block.md");
+        File.WriteAllText(readme, "# no generated block\n");
+        var outDir = Path.Combine(model.Folder, "compare-no-block");
+        var output = new StringWriter();
+        Assert.Equal(1, Program.Run(["compare", "--pipelines", "handcrafted", "--out", outDir, "--readme", readme, "--section", "results-x"], output, CancellationToken.None));
+        Assert.False(Directory.Exists(outDir), "nothing was trained or written");
+        Assert.Equal("# no generated block\n", File.ReadAllText(readme));
+    }
+
+    [Fact]
     public void Cancelled_training_leaves_no_output()
     {
         using var cancelled = new CancellationTokenSource();

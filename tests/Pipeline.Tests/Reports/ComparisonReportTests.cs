@@ -343,6 +343,31 @@ public sealed partial class ComparisonReportTests : IDisposable
         Assert.Contains("2 cores, 7.8 GB, Linux 6.1, .NET 10.0.0", table, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Whole_run_cost_is_reported_when_measured_and_left_out_when_not()
+    {
+        var measured = Result() with { RunSeconds = 302.4, PeakWorkingSetBytes = 1_468_000_000 };
+        var line = "Whole comparison: 5 min 02 s wall time";
+        Assert.Contains(line, ResultsTable.Markdown(measured), StringComparison.Ordinal);
+        Assert.Contains("peak working set 1,468 MB", ResultsTable.Markdown(measured), StringComparison.Ordinal);
+        Assert.DoesNotContain("Whole comparison", ResultsTable.Markdown(Result()), StringComparison.Ordinal);
+
+        using var json = JsonDocument.Parse(ReportJson.ToText(measured));
+        Assert.Equal(302.4, json.RootElement.GetProperty("runSeconds").GetDouble());
+        Assert.Equal(1_468_000_000, json.RootElement.GetProperty("peakWorkingSetBytes").GetInt64());
+        using var unmeasured = JsonDocument.Parse(ReportJson.ToText(Result()));
+        Assert.Equal(JsonValueKind.Null, unmeasured.RootElement.GetProperty("runSeconds").ValueKind);
+        Assert.Equal(JsonValueKind.Null, unmeasured.RootElement.GetProperty("peakWorkingSetBytes").ValueKind);
+    }
+
+    [Theory]
+    [InlineData(41.66, "41.7 s")]
+    [InlineData(60, "1 min 00 s")]
+    [InlineData(1379.6, "23 min 00 s")]
+    [InlineData(3725, "1 h 02 min")]
+    [InlineData(double.NaN, "–")]
+    public void Durations_read_as_minutes_past_a_minute(double seconds, string expected) => Assert.Equal(expected, ReportFormat.Duration(seconds));
+
     internal static bool IsPng(byte[] bytes) => bytes.Length > 8 && bytes[0] == 0x89 && bytes[1] == (byte)'P' && bytes[2] == (byte)'N' && bytes[3] == (byte)'G';
 
     internal static string RepoRoot()
