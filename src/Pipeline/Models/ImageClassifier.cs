@@ -24,7 +24,7 @@ public sealed class ImageClassifier : IDisposable
     private readonly MLContext _ml;
     private readonly ITransformer _model;
     private readonly Microsoft.ML.Data.SchemaDefinition _inputSchema;
-    private readonly ConcurrentBag<PredictionEngine<PixelsRow, ScoreRow>> _engines = [];
+    private readonly ConcurrentBag<PredictionSlot> _slots = [];
     private readonly ResizeMode _resizeMode;
     private bool _disposed;
 
@@ -79,13 +79,22 @@ public sealed class ImageClassifier : IDisposable
     {
         ArgumentNullException.ThrowIfNull(source);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var pixels = new float[Metadata.Input.Shape.Length];
-        if (!ImageRows.TryDecode(source, Metadata.Input, _resizeMode, pixels, out var error))
+        var slot = Rent();
+        try
         {
-            throw new ImageDecodeException($"{source.Name}: {error}");
-        }
+            // Decode into the slot's own buffer: a CNN input is 600 KB, and a new array per call lands on the
+            // large object heap, which is only collected in full GCs, so a busy app's memory kept climbing.
+            if (!ImageRows.TryDecode(source, Metadata.Input, _resizeMode, slot.Pixels, out var error))
+            {
+                throw new ImageDecodeException($"{source.Name}: {error}");
+            }
 
-        return PredictPixels(pixels);
+            return Score(slot, slot.Pixels);
+        }
+        finally
+        {
+            _slots.Add(slot);
+        }
     }
 
     /// <summary>Predicts many images using every core; results are in input order.</summary>
@@ -107,15 +116,14 @@ public sealed class ImageClassifier : IDisposable
             throw new ArgumentException($"expected {Metadata.Input.Shape.Length} pixels ({Metadata.Input.Shape}), got {pixels.Length}", nameof(pixels));
         }
 
-        var engine = Rent();
+        var slot = Rent();
         try
         {
-            var output = engine.Predict(new PixelsRow { Pixels = pixels });
-            return ToPrediction(output.Score);
+            return Score(slot, pixels);
         }
         finally
         {
-            _engines.Add(engine);
+            _slots.Add(slot);
         }
     }
 
@@ -127,9 +135,9 @@ public sealed class ImageClassifier : IDisposable
         }
 
         _disposed = true;
-        while (_engines.TryTake(out var engine))
+        while (_slots.TryTake(out var slot))
         {
-            engine.Dispose();
+            slot.Engine.Dispose();
         }
 
         (_model as IDisposable)?.Dispose();
@@ -153,14 +161,34 @@ public sealed class ImageClassifier : IDisposable
         return new Prediction(ordered[0].Key, ordered[0].Value, ordered);
     }
 
-    private PredictionEngine<PixelsRow, ScoreRow> Rent() =>
-        _engines.TryTake(out var engine) ? engine : _ml.Model.CreatePredictionEngine<PixelsRow, ScoreRow>(_model, inputSchemaDefinition: _inputSchema);
+    private Prediction Score(PredictionSlot slot, float[] pixels)
+    {
+        slot.Input.Pixels = pixels;
+        slot.Engine.Predict(slot.Input, ref slot.Output);
+        return ToPrediction(slot.Output.Score);
+    }
+
+    private PredictionSlot Rent() =>
+        _slots.TryTake(out var slot) ? slot : new PredictionSlot(_ml.Model.CreatePredictionEngine<PixelsRow, ScoreRow>(_model, inputSchemaDefinition: _inputSchema), Metadata.Input.Shape.Length);
 
     private void WarmUp()
     {
         // Builds one engine and runs the whole chain once (JIT, ONNX session start), so the first real call is fast.
         PredictPixels(new float[Metadata.Input.Shape.Length]);
     }
+}
+
+/// <summary>One caller's working set: an ML.NET engine (not thread-safe) with the input and output rows and pixel buffer it reuses.</summary>
+internal sealed class PredictionSlot(PredictionEngine<PixelsRow, ScoreRow> engine, int inputLength)
+{
+    public PredictionEngine<PixelsRow, ScoreRow> Engine { get; } = engine;
+
+    public float[] Pixels { get; } = new float[inputLength];
+
+    public PixelsRow Input { get; } = new();
+
+    /// <summary>A field, not a property: the engine fills it by reference, reusing the object.</summary>
+    public ScoreRow Output = new();
 }
 
 /// <summary>The model's output row as the prediction engine reads it: class probabilities in class order.</summary>
