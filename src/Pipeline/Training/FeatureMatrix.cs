@@ -23,7 +23,7 @@ internal sealed class FeatureMatrix
 
     /// <summary>
     /// A matrix over <paramref name="values"/> (taken, not copied) with room for <paramref name="capacity"/> rows;
-    /// rows are added with <see cref="Keep"/> or <see cref="Add"/>.
+    /// rows are added with <see cref="Keep"/> or <see cref="AddRow"/>.
     /// </summary>
     public FeatureMatrix(float[] values, int length, int capacity)
     {
@@ -49,22 +49,17 @@ internal sealed class FeatureMatrix
     /// <summary>Row <paramref name="row"/>'s features.</summary>
     public ReadOnlySpan<float> Row(int row) => _values.AsSpan(checked(row * Length), Length);
 
-    /// <summary>Row <paramref name="row"/>'s class index (0-based).</summary>
-    public uint Label(int row) => _labels[row];
-
-    /// <summary>Row <paramref name="row"/>'s position in the image list it came from.</summary>
-    public int Index(int row) => _indices[row];
-
-    /// <summary>Appends a row by copying <paramref name="features"/>.</summary>
-    public void Add(ReadOnlySpan<float> features, uint label, int index)
+    /// <summary>Appends a row of class <paramref name="label"/> (0-based) from image <paramref name="index"/> and returns its features to fill.</summary>
+    public Span<float> AddRow(uint label, int index)
     {
-        if (features.Length != Length)
+        if (Count == _labels.Length)
         {
-            throw new ArgumentException($"a row has {Length} features, got {features.Length}", nameof(features));
+            throw new InvalidOperationException($"the matrix is full ({Count} rows)");
         }
 
-        features.CopyTo(_values.AsSpan(Count * Length, Length));
+        var row = _values.AsSpan(Count * Length, Length);
         Append(label, index);
+        return row;
     }
 
     /// <summary>

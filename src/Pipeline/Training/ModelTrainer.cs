@@ -145,7 +145,6 @@ public static class ModelTrainer
             var getLabel = cursor.GetGetter<uint>(labelColumn);
             var getIndex = cursor.GetGetter<int>(indexColumn);
             VBuffer<float> buffer = default;
-            var scratch = new float[featureLength];
             uint label = 0;
             var index = 0;
             var stopwatch = Stopwatch.StartNew();
@@ -156,9 +155,8 @@ public static class ModelTrainer
                 getFeatures(ref buffer);
                 getLabel(ref label);
                 getIndex(ref index);
-                buffer.CopyTo(scratch);
                 // Cursors give 1-based key values; the matrix holds 0-based class indices like LabeledPixels.
-                rows.Add(scratch, label - 1, index);
+                buffer.CopyTo(rows.AddRow(label - 1, index));
                 if (progress is not null && stopwatch.Elapsed - lastReport > TimeSpan.FromMilliseconds(200))
                 {
                     lastReport = stopwatch.Elapsed;

@@ -63,17 +63,19 @@ public class FeatureMatrixTests
     }
 
     [Fact]
-    public void Add_copies_the_row_and_refuses_a_wrong_length()
+    public void AddRow_gives_the_next_row_to_fill_and_refuses_rows_past_capacity()
     {
         var matrix = new FeatureMatrix(length: 3, capacity: 2);
-        var source = new float[] { 1, 2, 3 };
-        matrix.Add(source, 1, 7);
-        source[0] = 99;
+        var slot = matrix.AddRow(1, 7);
+        Assert.Equal(3, slot.Length);
+        new float[] { 1, 2, 3 }.CopyTo(slot);
         Assert.Equal([1f, 2f, 3f], matrix.Row(0).ToArray());
-        Assert.Equal(7, matrix.Index(0));
-        Assert.Equal(1u, matrix.Label(0));
-        Assert.Throws<ArgumentException>(() => matrix.Add(new float[] { 1, 2 }, 0, 1));
+        var row = Assert.Single(Read(matrix.AsDataView(new MLContext(1), new VectorDataViewType(NumberDataViewType.Single, 3), classCount: 2)));
+        Assert.Equal(7, row.Index);
+        Assert.Equal(2u, row.Key); // class 1 as a 1-based key
         Assert.Throws<ArgumentOutOfRangeException>(() => matrix.Keep(0, 0, 0)); // slot 0 already holds row 0
+        matrix.AddRow(0, 8);
+        Assert.Throws<InvalidOperationException>(() => matrix.AddRow(0, 9));
     }
 
     [Fact]
