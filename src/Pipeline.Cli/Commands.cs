@@ -69,6 +69,7 @@ internal static class Commands
         var pipeline = ParsePipeline(line.Get("pipeline") ?? "handcrafted");
         var trainer = line.Get("trainer") is { } t ? Trainers.Parse(t) : (TrainerKind?)null;
         var outPath = line.Get("out") ?? $"{(pipeline == PipelineKind.Cnn ? "cnn" : "handcrafted")}-model.zip";
+        CheckOutputFile(outPath, line);
         var warnings = NewWarnings();
         var data = LoadData(line, warnings);
         var options = new TrainingOptions
@@ -106,6 +107,12 @@ internal static class Commands
     {
         var line = CommandLine.Parse(args, [.. DataOptions, "model", "json"], []);
         var modelPath = line.Require("model");
+        if (line.Get("json") is { } jsonToCheck)
+        {
+            CheckOutputFile(jsonToCheck, line);
+            OutputTarget.CheckNotInside(jsonToCheck, modelPath, "model");
+        }
+
         ModelPackage.ReadMetadata(modelPath); // a bad model file fails before the data is read
         var warnings = NewWarnings();
         var data = LoadData(line, warnings);
@@ -141,6 +148,14 @@ internal static class Commands
     {
         var line = CommandLine.Parse(args, [.. DataOptions, "pipelines", "trainer", "trainers", "models", "out", "readme", "section"], []);
         var outDir = line.Require("out");
+        OutputTarget.CheckNotInside(outDir, DataPath(line), "data set");
+        if (line.Get("readme") is { } readmeTarget)
+        {
+            OutputTarget.CheckFile(readmeTarget);
+        }
+
+        // Models, pictures and report are staged and moved in together at the end: a failure or Ctrl+C changes nothing.
+        using var staged = StagedFolder.Begin(outDir);
         var warnings = NewWarnings();
         var data = LoadData(line, warnings);
         var readmeSection = line.Get("section") ?? "results-" + data.Name;
@@ -155,6 +170,7 @@ internal static class Commands
             Trainers = (line.Get("trainers") ?? line.Get("trainer") ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Trainers.Parse).Distinct().ToArray(),
             Seed = line.GetInt("seed", 42),
             OutputFolder = outDir,
+            StagedOutput = staged,
             MaxBadImageFraction = line.GetDouble("max-bad-fraction", 0.01, 0, 1),
         };
         var command = "pipeline compare " + string.Join(' ', args.Select(a => a.Contains(' ', StringComparison.Ordinal) ? $"\"{a}\"" : a));
@@ -163,7 +179,8 @@ internal static class Commands
             ? ComparisonRunner.CompareModels(models.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), data, options, warnings, command, progress, cancellationToken)
             : ComparisonRunner.TrainAndCompare(data, options, warnings, command, progress, cancellationToken);
         progress.EndLine();
-        var files = ComparisonReport.Write(result, outDir, new DatasetReportImages(data));
+        var files = ComparisonReport.Write(result, staged, new DatasetReportImages(data));
+        staged.Commit();
         output.Write(ResultsTable.Markdown(result));
         output.WriteLine();
         output.WriteLine(ReportAnalysis.TradeOff(result).Sentence);
@@ -180,6 +197,13 @@ internal static class Commands
     {
         var line = CommandLine.Parse(args, [.. DataOptions, "pipelines", "out", "readme", "section"], []);
         var outPath = line.Require("out");
+        CheckOutputFile(outPath, line);
+        if (line.Get("readme") is { } readmeTarget)
+        {
+            OutputTarget.CheckFile(readmeTarget);
+            OutputTarget.CheckNotInside(outPath, readmeTarget, "--readme file");
+        }
+
         var warnings = NewWarnings();
         var data = LoadData(line, warnings);
         var section = line.Get("section") ?? "performance-" + data.Name;
@@ -303,9 +327,11 @@ internal static class Commands
             case "subset":
             {
                 var line = CommandLine.Parse(args[1..], [.. DataOptions, "out", "train-per-class", "test-per-class"], []);
+                var outDir = line.Require("out");
+                OutputTarget.CheckFolder(outDir);
+                OutputTarget.CheckNotInside(outDir, line.Require("data"), "data set");
                 var warnings = NewWarnings();
                 var data = DatasetLoader.Load(line.Require("data"), DataOptionsFrom(line), warnings);
-                var outDir = line.Require("out");
                 DatasetSubsetter.WriteIdxSubset(data, outDir, line.GetInt("train-per-class", 0, 1), line.GetInt("test-per-class", 0, 1), line.GetInt("seed", 42));
                 output.WriteLine($"wrote {Path.GetFullPath(outDir)}");
                 return ExitCodes.Ok;
@@ -375,9 +401,14 @@ internal static class Commands
         MaxBadFraction = line.GetDouble("max-bad-fraction", 0.01, 0, 1),
     };
 
-    private static ImageDataset LoadData(CommandLine line, DataWarnings warnings)
+    private static string DataPath(CommandLine line) => line.Get("data") ?? EmbeddedDataset.Locate();
+
+    private static ImageDataset LoadData(CommandLine line, DataWarnings warnings) => DatasetLoader.Load(DataPath(line), DataOptionsFrom(line), warnings);
+
+    /// <summary>Before any long work: the output file can be written (no device, link or folder there) and does not land in the data set.</summary>
+    private static void CheckOutputFile(string path, CommandLine line)
     {
-        var path = line.Get("data") ?? EmbeddedDataset.Locate();
-        return DatasetLoader.Load(path, DataOptionsFrom(line), warnings);
+        OutputTarget.CheckFile(path);
+        OutputTarget.CheckNotInside(path, DataPath(line), "data set");
     }
 }

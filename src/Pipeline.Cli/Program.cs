@@ -68,7 +68,8 @@ internal static class Failures
         switch (root)
         {
             case OperationCanceledException:
-                Console.Error.WriteLine("error: cancelled; nothing was written");
+                // True since outputs are staged: files are renamed into place only when a run completes (the CNN feature cache is not an output).
+                Console.Error.WriteLine("error: cancelled; no output was written or changed");
                 break;
             case WorkbenchException user:
                 Console.Error.WriteLine($"error: {user.Message}");

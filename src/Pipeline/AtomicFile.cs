@@ -3,22 +3,36 @@ namespace Pipeline;
 /// <summary>Writes files so that readers see either the old file or the complete new one, never half of one.</summary>
 public static class AtomicFile
 {
-    /// <summary>Writes through <paramref name="write"/> into a temp file beside <paramref name="path"/>, flushes it to disk, then renames it over <paramref name="path"/>.</summary>
+    /// <summary>
+    /// Tests only: wraps the stream of every file written on this logical call chain (an <see cref="AsyncLocal{T}"/>,
+    /// so parallel tests do not see each other's). A wrapper that throws <see cref="IOException"/> part-way is how the
+    /// tests make the disk run full at a chosen point, in CI, without root or a small file system.
+    /// </summary>
+    internal static readonly AsyncLocal<Func<string, Stream, Stream>?> TestWriteInterceptor = new();
+
+    /// <summary>
+    /// Writes through <paramref name="write"/> into a temp file beside <paramref name="path"/>, flushes it to disk, then
+    /// renames it over <paramref name="path"/>. The target is checked (<see cref="OutputTarget.CheckFile"/>) before the
+    /// write and again just before the rename: a device, a link or a folder there is refused, never replaced.
+    /// </summary>
     public static void Write(string path, Action<Stream> write)
     {
         ArgumentNullException.ThrowIfNull(write);
-        var fullPath = Path.GetFullPath(path);
+        var fullPath = OutputTarget.CheckFile(path);
         var folder = Path.GetDirectoryName(fullPath)!;
         Directory.CreateDirectory(folder);
-        var temp = Path.Combine(folder, $".{Path.GetFileName(fullPath)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        var temp = Path.Combine(folder, OutputTarget.TempName(Path.GetFileName(fullPath)));
         try
         {
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
             {
-                write(stream);
+                var target = TestWriteInterceptor.Value?.Invoke(fullPath, stream) ?? stream;
+                write(target);
+                target.Flush();
                 stream.Flush(flushToDisk: true);
             }
 
+            OutputTarget.CheckFile(path); // what was checked before the work may have changed during it
             File.Move(temp, fullPath, overwrite: true);
         }
         catch

@@ -21,6 +21,12 @@ public sealed record ComparisonOptions
     /// <summary>Folder for the trained model packages.</summary>
     public required string OutputFolder { get; init; }
 
+    /// <summary>
+    /// When set, the models are written into this staged folder (which the caller commits with the report, so a failed
+    /// run changes nothing) instead of straight into <see cref="OutputFolder"/>; the report names their final paths.
+    /// </summary>
+    public StagedFolder? StagedOutput { get; init; }
+
     /// <summary>Test images timed one by one for the latency percentiles.</summary>
     public int LatencySamples { get; init; } = 200;
 
@@ -37,7 +43,11 @@ public static class ComparisonRunner
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(options);
-        Directory.CreateDirectory(options.OutputFolder);
+        if (options.StagedOutput is null)
+        {
+            Directory.CreateDirectory(options.OutputFolder);
+        }
+
         var stopwatch = Stopwatch.StartNew();
         var runs = new List<PipelineRun>();
         var trainers = options.Trainers.Count == 0 ? [null] : options.Trainers.Select(t => (TrainerKind?)t).ToArray();
@@ -46,7 +56,9 @@ public static class ComparisonRunner
             cancellationToken.ThrowIfCancellationRequested();
             var trainingOptions = new TrainingOptions { Pipeline = pipeline, Trainer = trainer, Seed = options.Seed, MaxBadImageFraction = options.MaxBadImageFraction };
             var name = pipeline == PipelineKind.Cnn ? "cnn" : "handcrafted";
-            var modelPath = Path.Combine(options.OutputFolder, trainers.Length == 1 ? $"{name}.zip" : $"{name}-{Trainers.Name(trainer!.Value)}.zip");
+            var modelFile = trainers.Length == 1 ? $"{name}.zip" : $"{name}-{Trainers.Name(trainer!.Value)}.zip";
+            var modelPath = options.StagedOutput?.Stage(modelFile) ?? Path.Combine(options.OutputFolder, modelFile);
+            var finalModelPath = options.StagedOutput?.Final(modelFile) ?? modelPath;
             var result = ModelTrainer.TrainAndSave(data, trainingOptions, modelPath, warnings, progress, cancellationToken);
             var test = result.Test ?? throw new DatasetException($"{data.Location}: no test images to compare on");
             var training = result.Metadata.Training;
@@ -57,7 +69,7 @@ public static class ComparisonRunner
             // ONNX Runtime session) and the training data first, so the runs do not stack up in the peak.
             (result.Model as IDisposable)?.Dispose();
             ReleaseMemory();
-            runs.Add(Measure(modelPath, test, featurizeRate, training.TrainSeconds, data.Test, options, progress, cancellationToken) with { FeatureCacheHits = cacheHits });
+            runs.Add(Measure(modelPath, test, featurizeRate, training.TrainSeconds, data.Test, options, progress, cancellationToken) with { FeatureCacheHits = cacheHits, ModelPath = Path.GetFullPath(finalModelPath) });
             ReleaseMemory();
         }
 

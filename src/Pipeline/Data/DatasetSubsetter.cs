@@ -12,6 +12,8 @@ public static class DatasetSubsetter
     /// <summary>Side of the grey images written when the source is not already single-channel raw pixels.</summary>
     public const int DefaultSide = 28;
 
+    private const string LabelsFile = "labels.txt";
+
     /// <summary>
     /// Picks <paramref name="trainPerClass"/> train and <paramref name="testPerClass"/> test images of every class
     /// (all of them when a class has fewer), at random with <paramref name="seed"/>, keeping the source order, and
@@ -36,31 +38,34 @@ public static class DatasetSubsetter
         List<LabeledImage> test = DatasetSplitter.Subsample(source.Test, source.Classes, testPerClass, seed, "test");
 
         ImageShape shape = source.NativeShape is { Channels: 1 } native ? native : new ImageShape(DefaultSide, DefaultSide, 1);
-        Directory.CreateDirectory(outputFolder);
+
+        // The whole set is staged and moved in at the end: a bad image or a full disk part-way leaves the previous
+        // subset as it was, never train files of one subset beside test files of another.
+        using var staged = StagedFolder.Begin(outputFolder);
         var files = new List<string>();
         void Write(string prefix, List<LabeledImage> images)
         {
-            string imagesPath = Path.Combine(outputFolder, $"{prefix}-images-idx3-ubyte.gz");
-            string labelsPath = Path.Combine(outputFolder, $"{prefix}-labels-idx1-ubyte.gz");
-            IdxWriter.WriteImages(imagesPath, images.Select(i => ToGreyBytes(i.Source, shape)).ToList(), shape.Height, shape.Width);
-            IdxWriter.WriteLabels(labelsPath, images.Select(i => (byte)i.Label).ToArray());
-            files.Add(imagesPath);
-            files.Add(labelsPath);
+            string imagesName = $"{prefix}-images-idx3-ubyte.gz";
+            string labelsName = $"{prefix}-labels-idx1-ubyte.gz";
+            IdxWriter.WriteImages(staged.Stage(imagesName), images.Select(i => ToGreyBytes(i.Source, shape)).ToList(), shape.Height, shape.Width);
+            IdxWriter.WriteLabels(staged.Stage(labelsName), images.Select(i => (byte)i.Label).ToArray());
+            files.Add(staged.Final(imagesName));
+            files.Add(staged.Final(labelsName));
         }
 
         Write("train", train);
         Write("t10k", test);
 
-        string labelsTxt = Path.Combine(outputFolder, "labels.txt");
         var text = new StringBuilder();
         foreach (string name in source.Classes)
         {
             text.Append(name).Append('\n');
         }
 
-        File.WriteAllText(labelsTxt, text.ToString(), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
-        files.Add(labelsTxt);
-        return new IdxSubsetSummary(outputFolder, train.Count, test.Count, files);
+        AtomicFile.WriteAllText(staged.Stage(LabelsFile), text.ToString());
+        files.Add(staged.Final(LabelsFile));
+        staged.Commit();
+        return new IdxSubsetSummary(staged.Folder, train.Count, test.Count, files);
     }
 
     private static ReadOnlyMemory<byte> ToGreyBytes(ImageSource image, ImageShape shape)

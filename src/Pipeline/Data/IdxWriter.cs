@@ -16,43 +16,58 @@ public static class IdxWriter
         ArgumentOutOfRangeException.ThrowIfLessThan(rows, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(columns, 1);
         int size = rows * columns;
-        using Stream stream = Open(path);
-        Span<byte> header = stackalloc byte[16];
-        BinaryPrimitives.WriteInt32BigEndian(header, IdxReader.ImagesMagic);
-        BinaryPrimitives.WriteInt32BigEndian(header[4..], images.Count);
-        BinaryPrimitives.WriteInt32BigEndian(header[8..], rows);
-        BinaryPrimitives.WriteInt32BigEndian(header[12..], columns);
-        stream.Write(header);
         for (int i = 0; i < images.Count; i++)
         {
             if (images[i].Length != size)
             {
                 throw new ArgumentException($"image {i} has {images[i].Length} bytes, expected {rows}x{columns} = {size}", nameof(images));
             }
-
-            stream.Write(images[i].Span);
         }
+
+        Write(path, stream =>
+        {
+            Span<byte> header = stackalloc byte[16];
+            BinaryPrimitives.WriteInt32BigEndian(header, IdxReader.ImagesMagic);
+            BinaryPrimitives.WriteInt32BigEndian(header[4..], images.Count);
+            BinaryPrimitives.WriteInt32BigEndian(header[8..], rows);
+            BinaryPrimitives.WriteInt32BigEndian(header[12..], columns);
+            stream.Write(header);
+            for (int i = 0; i < images.Count; i++)
+            {
+                stream.Write(images[i].Span);
+            }
+        });
     }
 
     /// <summary>Writes one label byte per image.</summary>
     public static void WriteLabels(string path, IReadOnlyList<byte> labels)
     {
         ArgumentNullException.ThrowIfNull(labels);
-        using Stream stream = Open(path);
-        Span<byte> header = stackalloc byte[8];
-        BinaryPrimitives.WriteInt32BigEndian(header, IdxReader.LabelsMagic);
-        BinaryPrimitives.WriteInt32BigEndian(header[4..], labels.Count);
-        stream.Write(header);
         byte[] body = labels as byte[] ?? [.. labels];
-        stream.Write(body);
+        Write(path, stream =>
+        {
+            Span<byte> header = stackalloc byte[8];
+            BinaryPrimitives.WriteInt32BigEndian(header, IdxReader.LabelsMagic);
+            BinaryPrimitives.WriteInt32BigEndian(header[4..], labels.Count);
+            stream.Write(header);
+            stream.Write(body);
+        });
     }
 
-    private static Stream Open(string path)
+    /// <summary>Atomically (a full disk leaves the previous file, never a truncated .gz), through gzip when the name ends in .gz.</summary>
+    private static void Write(string path, Action<Stream> write)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
-        return path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)
-            ? new GZipStream(file, CompressionLevel.SmallestSize, leaveOpen: false)
-            : file;
+        AtomicFile.Write(path, file =>
+        {
+            if (!path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase))
+            {
+                write(file);
+                return;
+            }
+
+            using var gzip = new GZipStream(file, CompressionLevel.SmallestSize, leaveOpen: true);
+            write(gzip);
+        });
     }
 }

@@ -12,7 +12,7 @@ public static class FeaturePictures
     /// <summary>Pictures are enlarged to at least this many pixels on a side so 28x28 images stay visible.</summary>
     private const int MinDisplaySide = 224;
 
-    /// <summary>Writes <c>input.png</c>, <c>gx.png</c>, <c>gy.png</c>, <c>magnitude.png</c> and <c>hog.png</c> into <paramref name="outputFolder"/>.</summary>
+    /// <summary>Writes <c>input.png</c>, <c>gx.png</c>, <c>gy.png</c>, <c>magnitude.png</c> and <c>hog.png</c> into <paramref name="outputFolder"/>, all at once.</summary>
     public static IReadOnlyList<string> Write(string imagePath, string outputFolder, string? featureSet = null)
     {
         if (FileChecks.WhyNotAFile(imagePath, "an image file") is { } notAFile)
@@ -20,15 +20,16 @@ public static class FeaturePictures
             throw new ImageDecodeException($"{imagePath}: {notAFile}");
         }
 
-        Directory.CreateDirectory(outputFolder);
+        // all five pictures or none: they are staged and moved in together
+        using var staged = StagedFolder.Begin(outputFolder);
         var written = new List<string>();
         foreach (var (name, png) in Render(ImageSource.FromFile(imagePath), featureSet))
         {
-            var path = Path.Combine(outputFolder, name + ".png");
-            AtomicFile.WriteAllBytes(path, png);
-            written.Add(path);
+            AtomicFile.WriteAllBytes(staged.Stage(name + ".png"), png);
+            written.Add(staged.Final(name + ".png"));
         }
 
+        staged.Commit();
         return written;
     }
 

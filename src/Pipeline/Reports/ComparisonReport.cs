@@ -8,7 +8,7 @@ namespace Pipeline.Reports;
 /// <summary>
 /// Writes the comparison report: <c>report.md</c> (pictures as PNG files in <c>images/</c> beside it), <c>report.html</c> (one self-contained
 /// file: pictures inline as <c>data:</c> URIs, CSS inline, no scripts, nothing fetched from the network) and <c>report.json</c>
-/// (see <see cref="ReportJson"/>). Every file is written atomically; <c>report.json</c> is written last.
+/// (see <see cref="ReportJson"/>). The folder changes all at once (<see cref="StagedFolder"/>); <c>report.json</c> is moved in last.
 /// </summary>
 public static class ComparisonReport
 {
@@ -29,62 +29,50 @@ public static class ComparisonReport
 
     private static readonly string[] OwnedPrefixes = ["confusion-", "f1-per-class", "accuracy-vs-", "feature-", "thumb-"];
 
-    /// <summary>Writes the three report files (and the markdown's pictures) into <paramref name="outputFolder"/>, creating it.</summary>
+    /// <summary>
+    /// Writes the three report files (and the markdown's pictures) into <paramref name="outputFolder"/>, creating it; the
+    /// folder changes all at once (see <see cref="StagedFolder"/>): a failure part-way leaves the previous report whole.
+    /// </summary>
     /// <returns>The paths written: report.md, report.html, report.json, then the pictures.</returns>
     public static IReadOnlyList<string> Write(ComparisonResult result, string outputFolder, IReportImages images)
     {
-        ArgumentNullException.ThrowIfNull(result);
         ArgumentException.ThrowIfNullOrWhiteSpace(outputFolder);
+        using var staged = StagedFolder.Begin(outputFolder);
+        var written = Write(result, staged, images);
+        staged.Commit();
+        return written;
+    }
+
+    /// <summary>
+    /// Writes the report into <paramref name="staged"/> (committed by the caller, with whatever else it staged there,
+    /// such as the models). At the commit, pictures of an earlier report that this one does not show are removed.
+    /// </summary>
+    /// <returns>The final paths: report.md, report.html, report.json, then the pictures.</returns>
+    public static IReadOnlyList<string> Write(ComparisonResult result, StagedFolder staged, IReportImages images)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        ArgumentNullException.ThrowIfNull(staged);
         ArgumentNullException.ThrowIfNull(images);
         var content = ReportContent.Create(result, images);
-        var folder = Path.GetFullPath(outputFolder);
-        var imagesFolder = Path.Combine(folder, ImagesFolder);
-        Directory.CreateDirectory(imagesFolder);
-
         var pictures = new List<string>();
         foreach (var picture in content.AllPictures())
         {
-            var path = Path.Combine(folder, picture.File);
-            AtomicFile.WriteAllBytes(path, picture.Bytes);
-            pictures.Add(path);
+            AtomicFile.WriteAllBytes(staged.Stage(picture.File), picture.Bytes);
+            pictures.Add(staged.Final(picture.File));
         }
 
-        RemoveStalePictures(imagesFolder, pictures);
-        if (pictures.Count == 0)
-        {
-            TryDeleteEmpty(imagesFolder);
-        }
+        // Pictures from an earlier run that this run did not write would be orphans: removed at the commit (only names this writer makes).
+        staged.RemoveOnCommit(ImagesFolder, IsOwnedPicture);
 
-        var md = Path.Combine(folder, MarkdownFile);
-        var html = Path.Combine(folder, HtmlFile);
-        var json = Path.Combine(folder, JsonFile);
-        AtomicFile.WriteAllText(md, MarkdownReport.Render(content));
-        AtomicFile.WriteAllText(html, HtmlReport.Render(content));
-        AtomicFile.WriteAllText(json, ReportJson.ToText(result));
-        return [md, html, json, .. pictures];
+        // report.json last: it is committed last too, so a reader that finds the new one finds everything else new
+        AtomicFile.WriteAllText(staged.Stage(MarkdownFile), MarkdownReport.Render(content));
+        AtomicFile.WriteAllText(staged.Stage(HtmlFile), HtmlReport.Render(content));
+        AtomicFile.WriteAllText(staged.Stage(JsonFile), ReportJson.ToText(result));
+        return [staged.Final(MarkdownFile), staged.Final(HtmlFile), staged.Final(JsonFile), .. pictures];
     }
 
-    // Pictures from an earlier run into the same folder that this run did not write would be orphans: remove them (only names this writer makes).
-    private static void RemoveStalePictures(string imagesFolder, List<string> written)
-    {
-        var keep = new HashSet<string>(written.Select(Path.GetFullPath), StringComparer.Ordinal);
-        foreach (var file in Directory.EnumerateFiles(imagesFolder))
-        {
-            var name = Path.GetFileName(file);
-            if (!keep.Contains(Path.GetFullPath(file)) && OwnedPrefixes.Any(p => name.StartsWith(p, StringComparison.Ordinal)) && (name.EndsWith(".png", StringComparison.Ordinal) || name.EndsWith(".jpg", StringComparison.Ordinal)))
-            {
-                File.Delete(file);
-            }
-        }
-    }
-
-    private static void TryDeleteEmpty(string folder)
-    {
-        if (!Directory.EnumerateFileSystemEntries(folder).Any())
-        {
-            Directory.Delete(folder);
-        }
-    }
+    private static bool IsOwnedPicture(string name) =>
+        OwnedPrefixes.Any(p => name.StartsWith(p, StringComparison.Ordinal)) && (name.EndsWith(".png", StringComparison.Ordinal) || name.EndsWith(".jpg", StringComparison.Ordinal));
 }
 
 /// <summary>A picture of the report: where the markdown finds it, its bytes, and its MIME type.</summary>

@@ -1,0 +1,131 @@
+using System.Runtime.InteropServices;
+
+namespace Pipeline;
+
+/// <summary>What a path names, read without following a symbolic link at its last component.</summary>
+public enum FileType
+{
+    Missing,
+    Regular,
+    Directory,
+    SymbolicLink,
+    CharacterDevice,
+    BlockDevice,
+    NamedPipe,
+    Socket,
+    Unknown,
+}
+
+/// <summary>
+/// The type of a file system entry. .NET reports a device, a named pipe and an empty file alike (an existing
+/// "file" of 0 bytes), and replacing a device with a regular file is exactly what must not happen, so on Linux
+/// this asks the kernel (<c>statx</c>, whose buffer layout is the same on every architecture).
+/// </summary>
+public static class FileTypes
+{
+    private const int AtCurrentDirectory = -100;
+    private const int AtSymlinkNoFollow = 0x100;
+    private const uint StatxType = 0x1;
+    private const int StatxModeOffset = 28;
+    private const int StatxBufferSize = 256;
+    private const int NoSuchEntry = 2;
+    private const int NotADirectory = 20;
+
+    private static bool nativeUnavailable = !OperatingSystem.IsLinux();
+
+    /// <summary>The type of <paramref name="path"/> itself (a symbolic link is reported as one, not followed).</summary>
+    public static FileType Of(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (!nativeUnavailable)
+        {
+            try
+            {
+                return OfNative(path);
+            }
+            catch (Exception ex) when (ex is EntryPointNotFoundException or DllNotFoundException)
+            {
+                nativeUnavailable = true; // an old C library without statx: the managed answer below
+            }
+        }
+
+        return OfManaged(path);
+    }
+
+    /// <summary>The type of what <paramref name="path"/> leads to, symbolic links followed (a dangling link is <see cref="FileType.Missing"/>).</summary>
+    public static FileType Resolved(string path)
+    {
+        var type = Of(path);
+        if (type != FileType.SymbolicLink)
+        {
+            return type;
+        }
+
+        try
+        {
+            var target = new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true);
+            return target is null ? FileType.Missing : Of(target.FullName);
+        }
+        catch (IOException)
+        {
+            return FileType.Missing; // a loop of links leads nowhere
+        }
+    }
+
+    /// <summary>"a character device", "a folder", ...: for messages.</summary>
+    public static string Describe(FileType type) => type switch
+    {
+        FileType.Missing => "missing",
+        FileType.Regular => "a regular file",
+        FileType.Directory => "a folder",
+        FileType.SymbolicLink => "a symbolic link",
+        FileType.CharacterDevice => "a character device",
+        FileType.BlockDevice => "a block device",
+        FileType.NamedPipe => "a named pipe",
+        FileType.Socket => "a socket",
+        _ => "not a regular file",
+    };
+
+    private static FileType OfNative(string path)
+    {
+        var buffer = new byte[StatxBufferSize];
+        if (Native.statx(AtCurrentDirectory, path, AtSymlinkNoFollow, StatxType, buffer) != 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            return errno is NoSuchEntry or NotADirectory ? FileType.Missing : OfManaged(path);
+        }
+
+        var mode = BitConverter.ToUInt16(buffer, StatxModeOffset); // the kernel writes it in the machine's byte order
+        return (mode & 0xF000) switch
+        {
+            0x8000 => FileType.Regular,
+            0x4000 => FileType.Directory,
+            0xA000 => FileType.SymbolicLink,
+            0x2000 => FileType.CharacterDevice,
+            0x6000 => FileType.BlockDevice,
+            0x1000 => FileType.NamedPipe,
+            0xC000 => FileType.Socket,
+            _ => FileType.Unknown,
+        };
+    }
+
+    /// <summary>Without statx: links and folders are told apart; devices and pipes cannot be, and count as files.</summary>
+    private static FileType OfManaged(string path)
+    {
+        var info = new FileInfo(path);
+        if (info.LinkTarget is not null)
+        {
+            return FileType.SymbolicLink;
+        }
+
+        return Directory.Exists(path) ? FileType.Directory : info.Exists ? FileType.Regular : FileType.Missing;
+    }
+
+    private static class Native
+    {
+        [DllImport("libc", SetLastError = true)]
+        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+        [System.Diagnostics.CodeAnalysis.SuppressMessage("Interoperability", "SYSLIB1054", Justification = "LibraryImport needs unsafe code, which the build keeps off; a byte[] and a UTF-8 string marshal without it.")]
+        public static extern int statx(int directory, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, uint mask, [Out] byte[] buffer);
+    }
+}

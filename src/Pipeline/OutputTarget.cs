@@ -1,0 +1,170 @@
+using System.Text;
+
+namespace Pipeline;
+
+/// <summary>An output path that must not be written: a device, a link, a folder where a file goes, inside the input.</summary>
+public sealed class OutputPathException : WorkbenchException
+{
+    public OutputPathException()
+    {
+    }
+
+    public OutputPathException(string message)
+        : base(message)
+    {
+    }
+
+    public OutputPathException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>
+/// Checks on a path the user named for writing. Outputs are written beside the target and renamed over it, and a
+/// rename replaces whatever entry has that name: a device node (<c>/dev/null</c>), a symbolic link (the link,
+/// not its target), a named pipe. So the target must be absent or a regular file (a folder output: absent or a
+/// folder), never a symbolic link; the folders above it may be reached through links (as <c>/tmp</c> is on some
+/// systems) but must lead to a folder. Commands run these checks before any long work, and the writers again
+/// just before the rename.
+/// </summary>
+public static class OutputTarget
+{
+    /// <summary>Longest file name in bytes (Linux NAME_MAX, ext4 and most others).</summary>
+    public const int MaxNameBytes = 255;
+
+    /// <summary>Checks a file output; returns its full path.</summary>
+    public static string CheckFile(string path)
+    {
+        var full = FullPath(path);
+        if (Path.EndsInDirectorySeparator(path))
+        {
+            throw new OutputPathException($"{path}: ends with '{Path.DirectorySeparatorChar}', so it names a folder; name a file");
+        }
+
+        var type = FileTypes.Of(full);
+        if (type == FileType.Directory)
+        {
+            throw new OutputPathException($"{path}: is a folder; name a file to write");
+        }
+
+        RefuseUnlessAbsentOr(FileType.Regular, path, full, type);
+        CheckParent(path, full);
+        return full;
+    }
+
+    /// <summary>Checks a folder output (a trailing separator is fine); returns its full path without one.</summary>
+    public static string CheckFolder(string path)
+    {
+        var full = FullPath(path);
+        var trimmed = Path.TrimEndingDirectorySeparator(full);
+        full = trimmed.Length == 0 ? full : trimmed;
+        var type = FileTypes.Of(full);
+        if (type == FileType.Regular)
+        {
+            throw new OutputPathException($"{path}: is a file, not a folder; name a folder to write into");
+        }
+
+        RefuseUnlessAbsentOr(FileType.Directory, path, full, type);
+        CheckParent(path, full);
+        return full;
+    }
+
+    /// <summary>
+    /// Refuses an output equal to or inside <paramref name="input"/> (a data set, a model): writing there would change
+    /// the input itself (a report folder inside a folder-per-class data set becomes a class of its pictures).
+    /// </summary>
+    public static void CheckNotInside(string output, string input, string inputRole)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(output);
+        ArgumentException.ThrowIfNullOrEmpty(input);
+        var outputFull = Path.TrimEndingDirectorySeparator(Path.GetFullPath(output));
+        var inputFull = Path.TrimEndingDirectorySeparator(Path.GetFullPath(input));
+        if (string.Equals(outputFull, inputFull, StringComparison.Ordinal))
+        {
+            throw new OutputPathException($"{output}: is the {inputRole} itself; write the output somewhere else");
+        }
+
+        if (outputFull.StartsWith(inputFull + Path.DirectorySeparatorChar, StringComparison.Ordinal) && Directory.Exists(inputFull))
+        {
+            throw new OutputPathException($"{output}: is inside the {inputRole} {input}; writing there would change it; write the output somewhere else");
+        }
+    }
+
+    /// <summary>
+    /// A hidden name for a temp file or folder beside <paramref name="name"/>: <c>.NAME.PID.RANDOM.tmp</c>, with NAME cut
+    /// (at a character boundary) so the whole stays within <see cref="MaxNameBytes"/> UTF-8 bytes whatever the target's name.
+    /// </summary>
+    public static string TempName(string name, string suffix = "tmp")
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var tail = $".{Environment.ProcessId}.{Guid.NewGuid():N}.{suffix}";
+        var budget = MaxNameBytes - 1 - Encoding.UTF8.GetByteCount(tail);
+        var kept = new StringBuilder(name.Length);
+        var used = 0;
+        foreach (var rune in name.EnumerateRunes())
+        {
+            used += rune.Utf8SequenceLength;
+            if (used > budget)
+            {
+                break;
+            }
+
+            kept.Append(rune.ToString());
+        }
+
+        return "." + kept + tail;
+    }
+
+    private static string FullPath(string path)
+    {
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            throw new OutputPathException("the output path is empty");
+        }
+
+        try
+        {
+            return Path.GetFullPath(path);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new OutputPathException($"{path}: not a usable path ({ex.Message})", ex);
+        }
+    }
+
+    private static void RefuseUnlessAbsentOr(FileType allowed, string path, string full, FileType type)
+    {
+        if (type == FileType.Missing || type == allowed)
+        {
+            return;
+        }
+
+        if (type == FileType.SymbolicLink)
+        {
+            var target = new FileInfo(full).LinkTarget;
+            throw new OutputPathException($"{path}: is a symbolic link (to {target}); outputs are never written through a link or over one: name the {(allowed == FileType.Directory ? "folder" : "file")} itself");
+        }
+
+        throw new OutputPathException($"{path}: is {FileTypes.Describe(type)}, not {(allowed == FileType.Directory ? "a folder" : "a regular file")}; refusing to replace it");
+    }
+
+    /// <summary>The nearest existing folder above the target must be a folder once links are followed (a device, a file, a dangling link is not).</summary>
+    private static void CheckParent(string path, string full)
+    {
+        for (var folder = Path.GetDirectoryName(full); folder is not null; folder = Path.GetDirectoryName(folder))
+        {
+            var type = FileTypes.Resolved(folder);
+            if (type == FileType.Directory)
+            {
+                return;
+            }
+
+            if (type != FileType.Missing || FileTypes.Of(folder) == FileType.SymbolicLink)
+            {
+                var what = type == FileType.Missing ? "a symbolic link to nothing" : FileTypes.Describe(type);
+                throw new OutputPathException($"{path}: cannot be written: {folder} is {what}, not a folder");
+            }
+        }
+    }
+}
