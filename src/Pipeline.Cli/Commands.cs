@@ -408,7 +408,7 @@ internal static class Commands
     /// <summary>Before any long work: the output file can be written (no device, link or folder there) and does not land in the data set.</summary>
     private static void CheckOutputFile(string path, CommandLine line)
     {
-        OutputTarget.CheckFile(path);
+        OutputTarget.CheckFileWritable(path);
         OutputTarget.CheckNotInside(path, DataPath(line), "data set");
     }
 }

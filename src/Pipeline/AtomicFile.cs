@@ -22,9 +22,19 @@ public static class AtomicFile
         var folder = Path.GetDirectoryName(fullPath)!;
         Directory.CreateDirectory(folder);
         var temp = Path.Combine(folder, OutputTarget.TempName(Path.GetFileName(fullPath)));
+        FileStream file;
         try
         {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            throw new OutputPathException($"{path}: cannot be written: no permission to create a file in {folder}", ex);
+        }
+
+        try
+        {
+            using (var stream = file)
             {
                 var target = TestWriteInterceptor.Value?.Invoke(fullPath, stream) ?? stream;
                 write(target);

@@ -42,6 +42,12 @@ public static class OutputTarget
             throw new OutputPathException($"{path}: ends with '{Path.DirectorySeparatorChar}', so it names a folder; name a file");
         }
 
+        var nameBytes = Encoding.UTF8.GetByteCount(Path.GetFileName(full));
+        if (nameBytes > MaxNameBytes)
+        {
+            throw new OutputPathException($"{path}: the file name is {nameBytes} bytes; file systems allow at most {MaxNameBytes}");
+        }
+
         var type = FileTypes.Of(full);
         if (type == FileType.Directory)
         {
@@ -67,6 +73,50 @@ public static class OutputTarget
 
         RefuseUnlessAbsentOr(FileType.Directory, path, full, type);
         CheckParent(path, full);
+        return full;
+    }
+
+    /// <summary>
+    /// Checks that <paramref name="path"/> (inside <paramref name="root"/>) is reached through real folders only: a
+    /// sub-folder such as <c>images/</c> that is a link would carry the write outside the folder the user named.
+    /// </summary>
+    public static void CheckNoLinkBelow(string root, string path)
+    {
+        var relative = Path.GetRelativePath(root, path);
+        var folder = root;
+        var parts = relative.Split(Path.DirectorySeparatorChar);
+        for (var i = 0; i < parts.Length - 1; i++)
+        {
+            folder = Path.Combine(folder, parts[i]);
+            var type = FileTypes.Of(folder);
+            if (type is not (FileType.Directory or FileType.Missing))
+            {
+                throw new OutputPathException($"{folder}: is {FileTypes.Describe(type)}, not a folder; refusing to write {Path.GetFileName(path)} through it");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Before any long work, for a file output: the checks of <see cref="CheckFile"/>, and when its folder exists, a
+    /// probe file created and deleted there (a read-only folder is reported now, not after the run).
+    /// </summary>
+    public static string CheckFileWritable(string path)
+    {
+        var full = CheckFile(path);
+        var folder = Path.GetDirectoryName(full)!;
+        if (FileTypes.Resolved(folder) == FileType.Directory)
+        {
+            var probe = Path.Combine(folder, TempName(Path.GetFileName(full)));
+            try
+            {
+                new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose).Dispose();
+            }
+            catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
+            {
+                throw new OutputPathException($"{path}: cannot be written: cannot create a file in {folder} ({ex.Message})", ex);
+            }
+        }
+
         return full;
     }
 

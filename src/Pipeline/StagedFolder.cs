@@ -105,6 +105,7 @@ public sealed class StagedFolder : IDisposable
         foreach (var relative in writtenFiles)
         {
             // the same rule as a single file: never replace a device, a link or a folder that sits where an output goes
+            OutputTarget.CheckNoLinkBelow(Folder, Final(relative));
             OutputTarget.CheckFile(Final(relative));
         }
 

@@ -178,6 +178,42 @@ public sealed class HostileOutputTests(TinyModelFixture tiny) : IClassFixture<Ti
         Cli.Run("bench", "--data", tiny.Data, "--out", readme, "--readme", readme).AssertOneErrorNaming(readme);
     }
 
+    [Fact]
+    public void A_linked_images_subfolder_is_not_written_through_and_users_files_stay()
+    {
+        var outDir = PathOf("report");
+        var first = Cli.Run(Limit, Compare(outDir));
+        Assert.True(first.ExitCode == 0, first.ToString());
+        File.WriteAllText(Path.Combine(outDir, "images", "mine.png"), "the user's picture");
+        File.WriteAllText(Path.Combine(outDir, "notes.md"), "the user's notes");
+        var stale = Path.Combine(outDir, "images", "thumb-old-run-00000000.png");
+        File.WriteAllText(stale, "a picture of an earlier report");
+        var rerun = Cli.Run(Limit, Compare(outDir, "7"));
+        Assert.True(rerun.ExitCode == 0, rerun.ToString());
+        Assert.Equal("the user's picture", File.ReadAllText(Path.Combine(outDir, "images", "mine.png")));
+        Assert.Equal("the user's notes", File.ReadAllText(Path.Combine(outDir, "notes.md")));
+        Assert.False(File.Exists(stale)); // this tool's own orphan goes
+
+        // images/ as a link to a folder elsewhere: the pictures would land (and old ones be deleted) outside --out
+        var elsewhere = Directory.CreateDirectory(PathOf("elsewhere")).FullName;
+        File.WriteAllText(Path.Combine(elsewhere, "thumb-keep-00000000.png"), "not the report's");
+        Directory.Delete(Path.Combine(outDir, "images"), recursive: true);
+        Directory.CreateSymbolicLink(Path.Combine(outDir, "images"), elsewhere);
+        var before = Snapshot(outDir);
+        var linked = Cli.Run(Limit, Compare(outDir, "8"));
+        linked.AssertOneErrorNaming("images");
+        Assert.Equal(["thumb-keep-00000000.png"], Directory.GetFiles(elsewhere).Select(Path.GetFileName));
+        AssertUnchanged(before, outDir, linked);
+        AssertNoStaging(outDir);
+    }
+
+    [Fact]
+    public void A_file_name_over_255_bytes_is_refused_before_any_work()
+    {
+        var name = new string('n', 252) + ".zip";
+        Cli.Run("train", "--data", PathOf("no-such-data"), "--out", PathOf(name)).AssertOneErrorNaming(name);
+    }
+
     // ------------------------------------------------------------ item 16: temp names within NAME_MAX
 
     [Theory]
