@@ -57,7 +57,7 @@ internal static class Commands
             "bench" => Bench(rest, output, cancellationToken),
             "predict" => Predict(rest, output),
             "features" => Features(rest, output),
-            "dataset" => Dataset(rest, output),
+            "dataset" => Dataset(rest, output, cancellationToken),
             "cache" => Cache(rest, output),
             _ => throw new UsageException($"unknown command '{args[0]}'"),
         };
@@ -299,7 +299,7 @@ internal static class Commands
         return ExitCodes.Ok;
     }
 
-    private static int Dataset(string[] args, TextWriter output)
+    private static int Dataset(string[] args, TextWriter output, CancellationToken cancellationToken)
     {
         if (args.Length == 0)
         {
@@ -332,7 +332,7 @@ internal static class Commands
                 OutputTarget.CheckNotInside(outDir, line.Require("data"), "data set");
                 var warnings = NewWarnings();
                 var data = DatasetLoader.Load(line.Require("data"), DataOptionsFrom(line), warnings);
-                DatasetSubsetter.WriteIdxSubset(data, outDir, line.GetInt("train-per-class", 0, 1), line.GetInt("test-per-class", 0, 1), line.GetInt("seed", 42));
+                DatasetSubsetter.WriteIdxSubset(data, outDir, line.GetInt("train-per-class", 0, 1), line.GetInt("test-per-class", 0, 1), line.GetInt("seed", 42), cancellationToken);
                 output.WriteLine($"wrote {Path.GetFullPath(outDir)}");
                 return ExitCodes.Ok;
             }

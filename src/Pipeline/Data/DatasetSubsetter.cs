@@ -23,7 +23,7 @@ public static class DatasetSubsetter
     /// <see cref="DatasetOptions.MaxTrainPerClass"/>/<see cref="DatasetOptions.MaxTestPerClass"/>. Single-channel raw
     /// images (IDX sources) are copied byte for byte; other images are decoded to 28x28 grey (letterboxed).
     /// </summary>
-    public static IdxSubsetSummary WriteIdxSubset(ImageDataset source, string outputFolder, int trainPerClass, int testPerClass, int seed)
+    public static IdxSubsetSummary WriteIdxSubset(ImageDataset source, string outputFolder, int trainPerClass, int testPerClass, int seed, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentException.ThrowIfNullOrEmpty(outputFolder);
@@ -47,7 +47,7 @@ public static class DatasetSubsetter
         {
             string imagesName = $"{prefix}-images-idx3-ubyte.gz";
             string labelsName = $"{prefix}-labels-idx1-ubyte.gz";
-            IdxWriter.WriteImages(staged.Stage(imagesName), images.Select(i => ToGreyBytes(i.Source, shape)).ToList(), shape.Height, shape.Width);
+            IdxWriter.WriteImages(staged.Stage(imagesName), images.Select(i => ToGreyBytes(i.Source, shape, cancellationToken)).ToList(), shape.Height, shape.Width);
             IdxWriter.WriteLabels(staged.Stage(labelsName), images.Select(i => (byte)i.Label).ToArray());
             files.Add(staged.Final(imagesName));
             files.Add(staged.Final(labelsName));
@@ -64,12 +64,14 @@ public static class DatasetSubsetter
 
         AtomicFile.WriteAllText(staged.Stage(LabelsFile), text.ToString());
         files.Add(staged.Final(LabelsFile));
+        cancellationToken.ThrowIfCancellationRequested();
         staged.Commit();
         return new IdxSubsetSummary(staged.Folder, train.Count, test.Count, files);
     }
 
-    private static ReadOnlyMemory<byte> ToGreyBytes(ImageSource image, ImageShape shape)
+    private static ReadOnlyMemory<byte> ToGreyBytes(ImageSource image, ImageShape shape, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested(); // Ctrl+C: the staged files are dropped, the folder stays as it was
         if (image.Kind == ImageSourceKind.RawPixels && image.RawChannels == 1 && image.RawWidth == shape.Width && image.RawHeight == shape.Height)
         {
             return image.Bytes;

@@ -437,6 +437,20 @@ public sealed class HostileOutputTests(TinyModelFixture tiny) : IClassFixture<Ti
     }
 
     [Fact]
+    public void A_cancelled_dataset_subset_leaves_the_previous_subset_whole()
+    {
+        var outDir = PathOf("subset");
+        var data = DatasetLoader.Load(tiny.Data);
+        DatasetSubsetter.WriteIdxSubset(data, outDir, 3, 1, seed: 1);
+        var before = Snapshot(outDir);
+        using var cancellation = new CancellationTokenSource();
+        cancellation.Cancel();
+        Assert.ThrowsAny<OperationCanceledException>(() => DatasetSubsetter.WriteIdxSubset(data, outDir, 5, 2, seed: 2, cancellation.Token));
+        AssertUnchanged(before, outDir, new CliResult([], 0, "", ""));
+        AssertNoStaging(outDir);
+    }
+
+    [Fact]
     public void Features_writes_all_five_pictures_or_none()
     {
         var outDir = PathOf("features");
