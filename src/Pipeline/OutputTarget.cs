@@ -48,14 +48,7 @@ public static class OutputTarget
             throw new OutputPathException($"{path}: the file name is {nameBytes} bytes; file systems allow at most {MaxNameBytes}");
         }
 
-        var type = FileTypes.Of(full);
-        if (type == FileType.Directory)
-        {
-            throw new OutputPathException($"{path}: is a folder; name a file to write");
-        }
-
-        RefuseUnlessAbsentOr(FileType.Regular, path, full, type);
-        CheckParent(path, full);
+        CheckKind(path, full, FileType.Regular);
         return full;
     }
 
@@ -65,14 +58,7 @@ public static class OutputTarget
         var full = FullPath(path);
         var trimmed = Path.TrimEndingDirectorySeparator(full);
         full = trimmed.Length == 0 ? full : trimmed;
-        var type = FileTypes.Of(full);
-        if (type == FileType.Regular)
-        {
-            throw new OutputPathException($"{path}: is a file, not a folder; name a folder to write into");
-        }
-
-        RefuseUnlessAbsentOr(FileType.Directory, path, full, type);
-        CheckParent(path, full);
+        CheckKind(path, full, FileType.Directory);
         return full;
     }
 
@@ -183,20 +169,23 @@ public static class OutputTarget
         }
     }
 
-    private static void RefuseUnlessAbsentOr(FileType allowed, string path, string full, FileType type)
+    /// <summary>The target is absent or <paramref name="wanted"/> (never a link, device or pipe), and the folder above it is a folder.</summary>
+    private static void CheckKind(string path, string full, FileType wanted)
     {
-        if (type == FileType.Missing || type == allowed)
+        var type = FileTypes.Of(full);
+        if (type != FileType.Missing && type != wanted)
         {
-            return;
+            var noun = wanted == FileType.Directory ? "folder" : "file";
+            throw new OutputPathException(type switch
+            {
+                FileType.Directory => $"{path}: is a folder; name a file to write",
+                FileType.Regular => $"{path}: is a file, not a folder; name a folder to write into",
+                FileType.SymbolicLink => $"{path}: is a symbolic link (to {new FileInfo(full).LinkTarget}); outputs are never written through a link or over one: name the {noun} itself",
+                _ => $"{path}: is {FileTypes.Describe(type)}, not a {(wanted == FileType.Directory ? "folder" : "regular file")}; refusing to replace it",
+            });
         }
 
-        if (type == FileType.SymbolicLink)
-        {
-            var target = new FileInfo(full).LinkTarget;
-            throw new OutputPathException($"{path}: is a symbolic link (to {target}); outputs are never written through a link or over one: name the {(allowed == FileType.Directory ? "folder" : "file")} itself");
-        }
-
-        throw new OutputPathException($"{path}: is {FileTypes.Describe(type)}, not {(allowed == FileType.Directory ? "a folder" : "a regular file")}; refusing to replace it");
+        CheckParent(path, full);
     }
 
     /// <summary>The nearest existing folder above the target must be a folder once links are followed (a device, a file, a dangling link is not).</summary>

@@ -182,8 +182,7 @@ public sealed class HostileOutputTests(TinyModelFixture tiny) : IClassFixture<Ti
     public void A_linked_images_subfolder_is_not_written_through_and_users_files_stay()
     {
         var outDir = PathOf("report");
-        var first = Cli.Run(Limit, Compare(outDir));
-        Assert.True(first.ExitCode == 0, first.ToString());
+        RunPreviousCompare(outDir);
         File.WriteAllText(Path.Combine(outDir, "images", "mine.png"), "the user's picture");
         File.WriteAllText(Path.Combine(outDir, "notes.md"), "the user's notes");
         var stale = Path.Combine(outDir, "images", "thumb-old-run-00000000.png");
@@ -251,8 +250,7 @@ public sealed class HostileOutputTests(TinyModelFixture tiny) : IClassFixture<Ti
     public void A_compare_that_fails_at_the_end_leaves_the_previous_report_and_models_whole()
     {
         var outDir = PathOf("report");
-        var first = Cli.Run(Limit, Compare(outDir));
-        Assert.True(first.ExitCode == 0, first.ToString());
+        RunPreviousCompare(outDir);
         var before = Snapshot(outDir);
         Assert.Contains("handcrafted.zip", before.Keys);
 
@@ -270,23 +268,13 @@ public sealed class HostileOutputTests(TinyModelFixture tiny) : IClassFixture<Ti
     public void A_full_disk_during_compare_changes_nothing_in_the_output_folder()
     {
         var outDir = PathOf("report");
-        var first = Cli.Run(Limit, Compare(outDir));
-        Assert.True(first.ExitCode == 0, first.ToString());
+        RunPreviousCompare(outDir);
         File.WriteAllText(Path.Combine(outDir, "notes.txt"), "the user's own file");
         var before = Snapshot(outDir);
 
         // enough for the model and a few pictures, not for everything
         var modelBytes = new FileInfo(Path.Combine(outDir, "handcrafted.zip")).Length;
-        AtomicFile.TestWriteInterceptor.Value = DiskFullAfter(modelBytes + 20_000);
-        CliResult second;
-        try
-        {
-            second = Cli.Run(Limit, Compare(outDir, "7"));
-        }
-        finally
-        {
-            AtomicFile.TestWriteInterceptor.Value = null;
-        }
+        var second = RunWithDiskFullAfter(modelBytes + 20_000, Limit, Compare(outDir, "7"));
 
         Assert.True(second.ExitCode == 1 && second.Errors.Length == 1 && second.Errors[0].Contains("No space left", StringComparison.Ordinal), second.ToString());
         AssertUnchanged(before, outDir, second);
@@ -304,16 +292,7 @@ public sealed class HostileOutputTests(TinyModelFixture tiny) : IClassFixture<Ti
     public void A_compare_into_a_new_folder_that_fails_leaves_no_folder()
     {
         var outDir = Path.Combine(PathOf("new-parent"), "report");
-        AtomicFile.TestWriteInterceptor.Value = DiskFullAfter(1000);
-        CliResult result;
-        try
-        {
-            result = Cli.Run(Limit, Compare(outDir));
-        }
-        finally
-        {
-            AtomicFile.TestWriteInterceptor.Value = null;
-        }
+        var result = RunWithDiskFullAfter(1000, Limit, Compare(outDir));
 
         Assert.True(result.ExitCode == 1, result.ToString());
         Assert.False(Directory.Exists(PathOf("new-parent")), result.ToString());
@@ -367,8 +346,7 @@ public sealed class HostileOutputTests(TinyModelFixture tiny) : IClassFixture<Ti
     public void Ctrl_C_during_compare_after_the_model_was_trained_changes_nothing_and_says_so()
     {
         var outDir = PathOf("report");
-        var first = Cli.Run(Limit, Compare(outDir));
-        Assert.True(first.ExitCode == 0, first.ToString());
+        RunPreviousCompare(outDir);
         var before = Snapshot(outDir);
 
         var (code, err) = RunCancelledAt("timing handcrafted predictions", Compare(outDir, "7"));
@@ -385,9 +363,7 @@ public sealed class HostileOutputTests(TinyModelFixture tiny) : IClassFixture<Ti
     public void A_bad_test_image_leaves_the_previous_subset_whole()
     {
         var outDir = PathOf("subset");
-        var good = Cli.Run(Limit, "dataset", "subset", "--data", tiny.Data, "--out", outDir, "--train-per-class", "3", "--test-per-class", "1");
-        Assert.True(good.ExitCode == 0, good.ToString());
-        var before = Snapshot(outDir);
+        var before = PreviousSubset(outDir);
 
         // train/ and test/ folders, one test image that does not decode: it is read after the train files are made
         var data = PathOf("split");
@@ -416,20 +392,9 @@ public sealed class HostileOutputTests(TinyModelFixture tiny) : IClassFixture<Ti
     public void A_full_disk_during_dataset_subset_leaves_no_truncated_gz()
     {
         var outDir = PathOf("subset");
-        var good = Cli.Run(Limit, "dataset", "subset", "--data", tiny.Data, "--out", outDir, "--train-per-class", "3", "--test-per-class", "1");
-        Assert.True(good.ExitCode == 0, good.ToString());
-        var before = Snapshot(outDir);
+        var before = PreviousSubset(outDir);
 
-        AtomicFile.TestWriteInterceptor.Value = DiskFullAfter(1500);
-        CliResult result;
-        try
-        {
-            result = Cli.Run(Limit, "dataset", "subset", "--data", tiny.Data, "--out", outDir, "--train-per-class", "5", "--test-per-class", "2", "--seed", "9");
-        }
-        finally
-        {
-            AtomicFile.TestWriteInterceptor.Value = null;
-        }
+        var result = RunWithDiskFullAfter(1500, Limit, "dataset", "subset", "--data", tiny.Data, "--out", outDir, "--train-per-class", "5", "--test-per-class", "2", "--seed", "9");
 
         Assert.True(result.ExitCode == 1 && result.Errors.Length == 1, result.ToString());
         AssertUnchanged(before, outDir, result);
@@ -454,16 +419,7 @@ public sealed class HostileOutputTests(TinyModelFixture tiny) : IClassFixture<Ti
     public void Features_writes_all_five_pictures_or_none()
     {
         var outDir = PathOf("features");
-        AtomicFile.TestWriteInterceptor.Value = DiskFullAfter(2000);
-        CliResult result;
-        try
-        {
-            result = Cli.Run("features", "--image", tiny.Image, "--out", outDir);
-        }
-        finally
-        {
-            AtomicFile.TestWriteInterceptor.Value = null;
-        }
+        var result = RunWithDiskFullAfter(2000, Limit, "features", "--image", tiny.Image, "--out", outDir);
 
         Assert.True(result.ExitCode == 1, result.ToString());
         Assert.False(Directory.Exists(outDir), result.ToString());
@@ -471,6 +427,35 @@ public sealed class HostileOutputTests(TinyModelFixture tiny) : IClassFixture<Ti
         result = Cli.Run("features", "--image", tiny.Image, "--out", outDir + "/");
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal(["gx.png", "gy.png", "hog.png", "input.png", "magnitude.png"], Directory.GetFileSystemEntries(outDir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>The run before the hostile one: a complete report in <paramref name="outDir"/>.</summary>
+    private void RunPreviousCompare(string outDir)
+    {
+        var first = Cli.Run(Limit, Compare(outDir));
+        Assert.True(first.ExitCode == 0, first.ToString());
+    }
+
+    /// <summary>A complete subset in <paramref name="outDir"/>, as a snapshot.</summary>
+    private SortedDictionary<string, string> PreviousSubset(string outDir)
+    {
+        var good = Cli.Run(Limit, "dataset", "subset", "--data", tiny.Data, "--out", outDir, "--train-per-class", "3", "--test-per-class", "1");
+        Assert.True(good.ExitCode == 0, good.ToString());
+        return Snapshot(outDir);
+    }
+
+    /// <summary>Runs the CLI with a disk that is full once <paramref name="budget"/> bytes of output have been written.</summary>
+    private static CliResult RunWithDiskFullAfter(long budget, TimeSpan limit, params string[] args)
+    {
+        AtomicFile.TestWriteInterceptor.Value = DiskFullAfter(budget);
+        try
+        {
+            return Cli.Run(limit, args);
+        }
+        finally
+        {
+            AtomicFile.TestWriteInterceptor.Value = null;
+        }
     }
 
     private static void AssertNoStaging(string folder)
