@@ -72,6 +72,38 @@ public static class FileTypes
         }
     }
 
+    /// <summary>
+    /// <paramref name="path"/> with every symbolic link on the way resolved (what <c>realpath</c> gives; parts that do
+    /// not exist yet are kept as written). Two paths name the same place exactly when these are equal.
+    /// </summary>
+    public static string Canonical(string path)
+    {
+        const int MaxLinks = 40; // as Linux: more is a loop
+        var pending = new Stack<string>(Path.GetFullPath(path).Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries).Reverse());
+        var current = Path.GetPathRoot(Path.GetFullPath(path)) ?? "/";
+        var root = current;
+        var links = 0;
+        while (pending.TryPop(out var part))
+        {
+            var next = Path.Combine(current, part);
+            if (links < MaxLinks && Of(next) == FileType.SymbolicLink && new FileInfo(next).LinkTarget is { } target)
+            {
+                links++;
+                foreach (var resolvedPart in Path.GetFullPath(target, current).Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries).Reverse())
+                {
+                    pending.Push(resolvedPart);
+                }
+
+                current = root;
+                continue;
+            }
+
+            current = next;
+        }
+
+        return current;
+    }
+
     /// <summary>"a character device", "a folder", ...: for messages.</summary>
     public static string Describe(FileType type) => type switch
     {

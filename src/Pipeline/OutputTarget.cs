@@ -114,8 +114,9 @@ public static class OutputTarget
     {
         ArgumentException.ThrowIfNullOrEmpty(output);
         ArgumentException.ThrowIfNullOrEmpty(input);
-        var outputFull = Path.TrimEndingDirectorySeparator(Path.GetFullPath(output));
-        var inputFull = Path.TrimEndingDirectorySeparator(Path.GetFullPath(input));
+        // through links too: --data link-to-D with --out D/report is still inside the data set
+        var outputFull = Path.TrimEndingDirectorySeparator(FileTypes.Canonical(output));
+        var inputFull = Path.TrimEndingDirectorySeparator(FileTypes.Canonical(input));
         if (string.Equals(outputFull, inputFull, StringComparison.Ordinal))
         {
             throw new OutputPathException($"{output}: is the {inputRole} itself; write the output somewhere else");

@@ -163,6 +163,13 @@ public sealed class HostileOutputTests(TinyModelFixture tiny) : IClassFixture<Ti
 
         Cli.Run("dataset", "subset", "--data", tiny.Data, "--out", tiny.Data, "--train-per-class", "2", "--test-per-class", "1").AssertOneErrorNaming(Path.GetFileName(tiny.Data));
 
+        // the same through a link to the data set
+        var dataLink = PathOf("data-link");
+        Directory.CreateSymbolicLink(dataLink, tiny.Data);
+        Cli.Run("compare", "--pipelines", "handcrafted", "--data", dataLink, "--out", inside).AssertOneErrorNaming("report");
+        Assert.False(Directory.Exists(inside));
+        Cli.Run("train", "--data", dataLink, "--out", Path.Combine(tiny.Data, "a", "model.zip")).AssertOneErrorNaming("model.zip");
+
         var modelBytes = File.ReadAllBytes(tiny.ModelPath);
         Cli.Run("evaluate", "--model", tiny.ModelPath, "--data", tiny.Data, "--json", tiny.ModelPath).AssertOneErrorNaming(tiny.ModelPath);
         Assert.Equal(modelBytes, File.ReadAllBytes(tiny.ModelPath));
