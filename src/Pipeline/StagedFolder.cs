@@ -225,7 +225,7 @@ public sealed class StagedFolder : IDisposable
                 foreach (var file in Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories))
                 {
                     var final = Path.Combine(folder, Path.GetRelativePath(dir, file));
-                    if (FileTypes.Of(final) == FileType.Missing)
+                    if (FileTypes.Of(final) == FileType.Missing && !HasLinkBelow(folder, final))
                     {
                         Directory.CreateDirectory(Path.GetDirectoryName(final)!);
                         File.Move(file, final);
@@ -238,6 +238,19 @@ public sealed class StagedFolder : IDisposable
             {
                 TryDeleteTree(dir);
             }
+        }
+    }
+
+    private static bool HasLinkBelow(string folder, string path)
+    {
+        try
+        {
+            OutputTarget.CheckNoLinkBelow(folder, path);
+            return false;
+        }
+        catch (OutputPathException)
+        {
+            return true; // a folder on the way became a link since: never put a file back through it
         }
     }
 
