@@ -291,7 +291,9 @@ public sealed class HostileOutputTests(TinyModelFixture tiny) : IClassFixture<Ti
         var third = Cli.Run(Limit, Compare(outDir, "7"));
         Assert.True(third.ExitCode == 0, third.ToString());
         Assert.Equal("the user's own file", File.ReadAllText(Path.Combine(outDir, "notes.txt")));
-        Assert.Contains("\"seed\": 7", File.ReadAllText(Path.Combine(outDir, "report.json")), StringComparison.Ordinal);
+        var report = File.ReadAllText(Path.Combine(outDir, "report.json"));
+        Assert.Contains("\"seed\": 7", report, StringComparison.Ordinal);
+        Assert.Contains($"\"modelPath\": \"{Path.Combine(outDir, "handcrafted.zip")}\"", report, StringComparison.Ordinal); // where the model is, not where it was staged
         AssertNoStaging(outDir);
     }
 
