@@ -45,6 +45,9 @@ public static class CnnScoringTransformer
             throw new ArgumentException($"column names {OnnxInput} and {OnnxOutput} are reserved for the CNN transformer");
         }
 
+        // ML.NET writes the network to a temp file when the estimator is fitted and re-reads it when the model is saved:
+        // keep it in this process's own folder, which goes when the process does.
+        OnnxTempFolder.UseForFitting(ml);
         var model = ResNet18Model.BuildNetwork(preprocessing.InputSize, withPreprocessing: true, symbolicBatch: false, channelOrder: preprocessing.ChannelOrder);
         return ml.Transforms.CopyColumns(OnnxInput, pixelsColumn)
             .Append(ml.Transforms.ApplyOnnxModel(OnnxOutput, OnnxInput, new MemoryStream(model, writable: false)))
