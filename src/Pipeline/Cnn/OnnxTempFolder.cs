@@ -48,7 +48,7 @@ internal static class OnnxTempFolder
     }
 
     /// <summary>Deletes <c>pipeline-onnx-PID-*</c> folders whose process is gone (killed before its exit handler ran).</summary>
-    private static void DeleteFoldersOfEndedProcesses(string root)
+    internal static void DeleteFoldersOfEndedProcesses(string root)
     {
         string[] folders;
         try

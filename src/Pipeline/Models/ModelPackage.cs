@@ -269,7 +269,8 @@ public sealed class ModelPackage
         ModelMetadata? metadata;
         try
         {
-            metadata = JsonSerializer.Deserialize<ModelMetadata>(json.Span, JsonOptions);
+            // a UTF-8 byte order mark (an editor's save) is allowed, as the stream reader allowed it
+            metadata = JsonSerializer.Deserialize<ModelMetadata>(json.Span.StartsWith("\uFEFF"u8) ? json.Span[3..] : json.Span, JsonOptions);
         }
         catch (Exception ex) when (ex is JsonException or NotSupportedException or ArgumentException)
         {
