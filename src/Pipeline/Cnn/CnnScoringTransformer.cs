@@ -62,7 +62,15 @@ public static class CnnScoringTransformer
     public static ITransformer Create(MLContext ml, CnnPreprocessing preprocessing, string pixelsColumn, string featuresColumn)
     {
         var estimator = CreateEstimator(ml, preprocessing, pixelsColumn, featuresColumn);
-        return estimator.Fit(EmptyPixels(ml, preprocessing, pixelsColumn));
+        try
+        {
+            return estimator.Fit(EmptyPixels(ml, preprocessing, pixelsColumn));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // a full or read-only temp folder: ML.NET must write the network there for ONNX Runtime
+            throw new WorkbenchException($"cannot write the CNN network to the temp folder {ml.TempFilePath} ({ex.Message}); free some space or set TMPDIR to a writable folder", ex);
+        }
     }
 
     /// <summary>An empty data view with the pixels column, to fit against.</summary>

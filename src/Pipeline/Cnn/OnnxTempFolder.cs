@@ -23,7 +23,17 @@ internal static class OnnxTempFolder
     private static readonly Lazy<string> ProcessFolder = new(CreateProcessFolder, LazyThreadSafetyMode.ExecutionAndPublication);
 
     /// <summary>Networks fitted with <paramref name="ml"/> are written to this process's folder (kept until the process exits).</summary>
-    public static void UseForFitting(MLContext ml) => ml.TempFilePath = ProcessFolder.Value;
+    public static void UseForFitting(MLContext ml)
+    {
+        try
+        {
+            ml.TempFilePath = ProcessFolder.Value;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new WorkbenchException($"cannot create a folder for the CNN network in the temp folder {Path.GetTempPath()} ({ex.Message}); set TMPDIR to a writable folder", ex);
+        }
+    }
 
     /// <summary>Points <paramref name="ml"/> at a fresh folder for one load; disposing restores it and deletes the folder.</summary>
     public static LoadScope ForLoad(MLContext ml) => new(ml);

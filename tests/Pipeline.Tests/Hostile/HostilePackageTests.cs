@@ -236,6 +236,43 @@ public sealed class HostilePackageTests(TinyModelFixture tiny) : IClassFixture<T
     }
 
     [Fact]
+    public void An_unwritable_temp_folder_is_one_error_line_naming_the_package()
+    {
+        // TMPDIR a regular file: every folder ML.NET wants under it fails, like a full disk, but portably
+        var notAFolder = Path.Combine(tiny.Folder, "tmpdir-is-a-file");
+        File.WriteAllText(notAFolder, "x");
+        var (code, _, err) = RunWithTempFolder(notAFolder, "predict", "--model", tiny.ModelPath, tiny.Image);
+        var errors = err.Split('\n').Where(l => l.StartsWith("error:", StringComparison.Ordinal)).ToArray();
+        Assert.True(code == 1 && errors.Length == 1, err);
+        Assert.Contains(tiny.ModelPath, errors[0], StringComparison.Ordinal);
+        Assert.Contains("temp folder", errors[0], StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", err, StringComparison.Ordinal);
+    }
+
+    /// <summary>The real CLI in a child process with <c>TMPDIR</c> set (the in-process runner shares this process's temp folder).</summary>
+    private static (int Code, string Out, string Err) RunWithTempFolder(string tempFolder, params string[] args)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(Path.Combine(Cli.RepoRoot(), "src", "Pipeline.Cli", "bin", "Release", "net10.0", "pipeline.dll"));
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.Environment["TMPDIR"] = tempFolder;
+        using var process = System.Diagnostics.Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromSeconds(60)))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"pipeline {string.Join(' ', args)} did not finish within 60 s");
+        }
+
+        return (process.ExitCode, output.Result, error.Result);
+    }
+
+    [Fact]
     public void Temp_folders_of_ended_processes_are_deleted_and_live_ones_kept()
     {
         var root = Directory.CreateTempSubdirectory("onnx-sweep-").FullName;
