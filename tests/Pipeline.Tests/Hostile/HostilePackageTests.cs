@@ -369,19 +369,10 @@ internal static class PackageCrafting
     /// </summary>
     public static void Rewrite(string source, string target, Func<string, byte[], byte[]?> edit, bool recomputeChecksums = true, params (string Name, byte[] Bytes)[] add)
     {
-        var entries = new List<(string Name, byte[] Bytes)>();
+        List<(string Name, byte[] Bytes)> entries;
         using (var zip = ZipFile.OpenRead(source))
         {
-            foreach (var entry in zip.Entries)
-            {
-                using var stream = entry.Open();
-                using var copy = new MemoryStream();
-                stream.CopyTo(copy);
-                if (edit(entry.FullName, copy.ToArray()) is { } edited)
-                {
-                    entries.Add((entry.FullName, edited));
-                }
-            }
+            entries = EditedEntries(zip, edit);
         }
 
         if (recomputeChecksums)
@@ -396,22 +387,25 @@ internal static class PackageCrafting
     /// <summary>A zip of <paramref name="zipBytes"/>'s entries through <paramref name="edit"/>, plus <paramref name="add"/>.</summary>
     public static byte[] RewriteZip(byte[] zipBytes, Func<string, byte[], byte[]?> edit, params (string Name, byte[] Bytes)[] add)
     {
+        using var zip = new ZipArchive(new MemoryStream(zipBytes), ZipArchiveMode.Read);
+        return RewriteZip(EditedEntries(zip, edit), add);
+    }
+
+    private static List<(string Name, byte[] Bytes)> EditedEntries(ZipArchive zip, Func<string, byte[], byte[]?> edit)
+    {
         var entries = new List<(string Name, byte[] Bytes)>();
-        using (var zip = new ZipArchive(new MemoryStream(zipBytes), ZipArchiveMode.Read))
+        foreach (var entry in zip.Entries)
         {
-            foreach (var entry in zip.Entries)
+            using var stream = entry.Open();
+            using var copy = new MemoryStream();
+            stream.CopyTo(copy);
+            if (edit(entry.FullName, copy.ToArray()) is { } edited)
             {
-                using var stream = entry.Open();
-                using var copy = new MemoryStream();
-                stream.CopyTo(copy);
-                if (edit(entry.FullName, copy.ToArray()) is { } edited)
-                {
-                    entries.Add((entry.FullName, edited));
-                }
+                entries.Add((entry.FullName, edited));
             }
         }
 
-        return RewriteZip(entries, add);
+        return entries;
     }
 
     public static byte[] Entry(string package, string name)
