@@ -206,6 +206,17 @@ public sealed class HostilePackageTests(TinyModelFixture tiny) : IClassFixture<T
         var model = Proto.Serialize([ProtoField.OfMessage(7, [node])]);
         Assert.Contains("'elsewhere.bin'", OnnxSelfContainedCheck.FindProblem(model), StringComparison.Ordinal);
         Assert.Null(OnnxSelfContainedCheck.FindProblem(TinyOnnxPackage.Network(externalLocation: null)));
+
+        // a tensor declaring 2^40 x 2^40 elements, and graphs nested until the stack would end
+        var huge = ProtoField.OfMessage(5, [ProtoField.OfVarint(1, 1UL << 40), ProtoField.OfVarint(1, 1UL << 40), ProtoField.OfString(8, "huge")]);
+        Assert.Contains("impossible shape", OnnxSelfContainedCheck.FindProblem(Proto.Serialize([ProtoField.OfMessage(7, [huge])])), StringComparison.Ordinal);
+        var nested = ProtoField.OfString(2, "leaf");
+        for (var i = 0; i < 100; i++)
+        {
+            nested = ProtoField.OfMessage(1, [ProtoField.OfMessage(5, [ProtoField.OfMessage(6, [nested])])]); // node > attribute > graph
+        }
+
+        Assert.Contains("nests more than", OnnxSelfContainedCheck.FindProblem(Proto.Serialize([ProtoField.OfMessage(7, [nested])])), StringComparison.Ordinal);
     }
 
     [Fact]
