@@ -45,6 +45,9 @@ public static class CnnScoringTransformer
             throw new ArgumentException($"column names {OnnxInput} and {OnnxOutput} are reserved for the CNN transformer");
         }
 
+        // ML.NET writes the network to a temp file when the estimator is fitted and re-reads it when the model is saved:
+        // keep it in this process's own folder, which goes when the process does.
+        OnnxTempFolder.UseForFitting(ml);
         var model = ResNet18Model.BuildNetwork(preprocessing.InputSize, withPreprocessing: true, symbolicBatch: false, channelOrder: preprocessing.ChannelOrder);
         return ml.Transforms.CopyColumns(OnnxInput, pixelsColumn)
             .Append(ml.Transforms.ApplyOnnxModel(OnnxOutput, OnnxInput, new MemoryStream(model, writable: false)))
@@ -59,7 +62,15 @@ public static class CnnScoringTransformer
     public static ITransformer Create(MLContext ml, CnnPreprocessing preprocessing, string pixelsColumn, string featuresColumn)
     {
         var estimator = CreateEstimator(ml, preprocessing, pixelsColumn, featuresColumn);
-        return estimator.Fit(EmptyPixels(ml, preprocessing, pixelsColumn));
+        try
+        {
+            return estimator.Fit(EmptyPixels(ml, preprocessing, pixelsColumn));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // a full or read-only temp folder: ML.NET must write the network there for ONNX Runtime
+            throw new WorkbenchException($"cannot write the CNN network to the temp folder {ml.TempFilePath} ({ex.Message}); free some space or set TMPDIR to a writable folder", ex);
+        }
     }
 
     /// <summary>An empty data view with the pixels column, to fit against.</summary>

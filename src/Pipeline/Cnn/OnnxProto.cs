@@ -71,6 +71,19 @@ internal static class Proto
         return fields;
     }
 
+    /// <summary>A packed repeated varint field (e.g. a tensor's dims) as its values.</summary>
+    public static List<ulong> ParsePackedVarints(ReadOnlySpan<byte> packed)
+    {
+        var values = new List<ulong>();
+        int pos = 0;
+        while (pos < packed.Length)
+        {
+            values.Add(ReadVarint(packed, ref pos));
+        }
+
+        return values;
+    }
+
     /// <summary>Serializes into an array of exactly the right size (the model is 64 MB: no doubling buffers).</summary>
     public static byte[] Serialize(IEnumerable<ProtoField> fields)
     {
@@ -185,5 +198,134 @@ internal static class Proto
 
         span[n++] = (byte)value;
         writer.Advance(n);
+    }
+}
+
+/// <summary>
+/// Checks that an ONNX model (<c>ModelProto</c>) is self-contained: no tensor anywhere in it (initializers,
+/// sparse initializers, node attributes, subgraphs of If/Loop/Scan, functions, training graphs) keeps its
+/// data in an external file. ONNX Runtime resolves such a reference relative to the model file, which for a
+/// model loaded from a package is a temp folder shared with other users: a crafted package could read any
+/// file there. Also refuses tensors declaring more elements than a model of this workbench could hold.
+/// </summary>
+internal static class OnnxSelfContainedCheck
+{
+    /// <summary>ONNX nests graphs in attributes; real models nest a few levels, a crafted one could nest until the stack ends.</summary>
+    private const int MaxDepth = 64;
+
+    /// <summary>Largest element count a tensor may declare (1 G floats is 4 GB, far beyond ResNet18's 11 M weights).</summary>
+    private const long MaxTensorElements = 1L << 28;
+
+    private enum Kind
+    {
+        Model,
+        Graph,
+        Node,
+        Attribute,
+        Tensor,
+        SparseTensor,
+        Function,
+        TrainingInfo,
+    }
+
+    /// <summary>The problem, naming the tensor and the external file it points to, or null when the model is self-contained.</summary>
+    public static string? FindProblem(ReadOnlyMemory<byte> model) => Scan(model, Kind.Model, 0);
+
+    private static string? Scan(ReadOnlyMemory<byte> message, Kind kind, int depth)
+    {
+        if (depth > MaxDepth)
+        {
+            return $"the ONNX model nests more than {MaxDepth} levels of graphs";
+        }
+
+        var fields = Proto.Parse(message);
+        if (kind == Kind.Tensor)
+        {
+            return TensorProblem(fields);
+        }
+
+        foreach (var field in fields)
+        {
+            if (field.WireType != ProtoField.LengthDelimited || Child(kind, field.Number) is not { } child)
+            {
+                continue;
+            }
+
+            if (Scan(field.Bytes, child, depth + 1) is { } problem)
+            {
+                return problem;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Which message a field holds, for the fields that can lead to a tensor (field numbers from onnx.proto).</summary>
+    private static Kind? Child(Kind parent, int number) => (parent, number) switch
+    {
+        (Kind.Model, 7) => Kind.Graph,
+        (Kind.Model, 20) => Kind.TrainingInfo,
+        (Kind.Model, 25) => Kind.Function,
+        (Kind.TrainingInfo, 1 or 2) => Kind.Graph,
+        (Kind.Function, 7) => Kind.Node,
+        (Kind.Function, 11) => Kind.Attribute,
+        (Kind.Graph, 1) => Kind.Node,
+        (Kind.Graph, 5) => Kind.Tensor,
+        (Kind.Graph, 15) => Kind.SparseTensor,
+        (Kind.Node, 5) => Kind.Attribute,
+        (Kind.Attribute, 5 or 10) => Kind.Tensor,
+        (Kind.Attribute, 6 or 11) => Kind.Graph,
+        (Kind.Attribute, 22 or 23) => Kind.SparseTensor,
+        (Kind.SparseTensor, 1 or 2) => Kind.Tensor,
+        _ => null,
+    };
+
+    private static string? TensorProblem(List<ProtoField> tensor)
+    {
+        const int dimsField = 1, nameField = 8, externalDataField = 13, dataLocationField = 14;
+        const ulong external = 1;
+        var name = tensor.LastOrDefault(f => f.Number == nameField && f.WireType == ProtoField.LengthDelimited) is { Bytes.IsEmpty: false } n ? n.AsString() : "(unnamed)";
+        var location = tensor.Where(f => f.Number == externalDataField && f.WireType == ProtoField.LengthDelimited)
+            .Select(f => Proto.Parse(f.Bytes))
+            .Where(entry => entry.Any(x => x.Number == 1 && x.WireType == ProtoField.LengthDelimited && x.AsString() == "location"))
+            .Select(entry => entry.LastOrDefault(x => x.Number == 2 && x.WireType == ProtoField.LengthDelimited).AsString())
+            .LastOrDefault();
+        if (location is not null || tensor.Any(f => f.Number is externalDataField)
+            || tensor.Any(f => f.Number == dataLocationField && f.WireType == ProtoField.Varint && f.Value == external))
+        {
+            return $"tensor {Models.ModelMetadataRules.Quoted(name)} of the ONNX model reads its data from an external file {Models.ModelMetadataRules.Quoted(location ?? "(unnamed)")}; a package must hold all its data";
+        }
+
+        long elements = 1;
+        foreach (var dim in Dims(tensor, dimsField))
+        {
+            if (dim < 0 || (dim > 0 && elements > MaxTensorElements / dim))
+            {
+                return $"tensor {Models.ModelMetadataRules.Quoted(name)} of the ONNX model declares an impossible shape";
+            }
+
+            elements *= dim;
+        }
+
+        return null;
+    }
+
+    /// <summary>Repeated int64 field, packed (one length-delimited run of varints) or not.</summary>
+    private static IEnumerable<long> Dims(List<ProtoField> tensor, int number)
+    {
+        foreach (var field in tensor.Where(f => f.Number == number))
+        {
+            if (field.WireType == ProtoField.Varint)
+            {
+                yield return (long)field.Value;
+            }
+            else if (field.WireType == ProtoField.LengthDelimited)
+            {
+                foreach (var value in Proto.ParsePackedVarints(field.Bytes.Span))
+                {
+                    yield return (long)value;
+                }
+            }
+        }
     }
 }

@@ -34,6 +34,9 @@ public static class ResNet18Model
     /// <summary>Smallest input size the rewritten graph accepts (5 stride-2 stages; 32 gives a 1x1 final map).</summary>
     public const int MinInputSize = 32;
 
+    /// <summary>Largest input size accepted: 3 x 1024 x 1024 floats is 12 MB per image buffer.</summary>
+    public const int MaxInputSize = 1024;
+
     /// <summary>Input tensor of <c>ResNet18.onnx</c> (preprocessed BGR, mean subtracted).</summary>
     public const string NetworkInputName = "Input247";
 
@@ -67,11 +70,11 @@ public static class ResNet18Model
     /// <summary>Throws unless <paramref name="size"/> is an input size the (rewritten) network accepts: a multiple of 32, 32..1024.</summary>
     public static void ValidateInputSize(int size)
     {
-        if (size < MinInputSize || size > 1024 || size % 32 != 0)
+        if (size < MinInputSize || size > MaxInputSize || size % 32 != 0)
         {
             // The CNTK export pads asymmetrically; with a size that is not a multiple of 32 a stride-2 stage
             // produces an odd map and a residual Add fails ("Incompatible dimensions", e.g. at 112).
-            throw new WorkbenchException($"CNN input size must be a multiple of 32 between {MinInputSize} and 1024 pixels (e.g. 96, 128, 224), got {size}");
+            throw new WorkbenchException($"CNN input size must be a multiple of 32 between {MinInputSize} and {MaxInputSize} pixels (e.g. 96, 128, 224), got {size}");
         }
     }
 

@@ -5,8 +5,15 @@ namespace Pipeline.Models;
 /// <summary>What a saved model package records besides the ML.NET model: enough to use it and to trust it.</summary>
 public sealed record ModelMetadata
 {
-    /// <summary>The package format this library writes. Packages with a higher number are refused.</summary>
-    public const int CurrentFormatVersion = 1;
+    /// <summary>
+    /// The package format this library writes. Packages with a higher number are refused. Version 2 added
+    /// <c>SHA256SUMS</c>, a checksum of every entry (version 1 covered only the ML.NET model); version 1
+    /// packages still load.
+    /// </summary>
+    public const int CurrentFormatVersion = 2;
+
+    /// <summary>The first format whose checksum covers every entry of the package.</summary>
+    public const int WholePackageChecksumVersion = 2;
 
     public int FormatVersion { get; init; } = CurrentFormatVersion;
 
@@ -77,4 +84,131 @@ public sealed record TrainingSummary
     public double? TestAccuracy { get; init; }
 
     public int? TestCount { get; init; }
+}
+
+/// <summary>
+/// Checks a deserialized <see cref="ModelMetadata"/> in one place, before anything uses it: JSON can hold
+/// <c>null</c> where the record says "required", numbers the pipelines never produce, and shapes that would
+/// allocate gigabytes. Every rule here names what is wrong, so the caller can name the file.
+/// </summary>
+internal static class ModelMetadataRules
+{
+    /// <summary>More classes than any data set this workbench loads; keeps a crafted list from costing memory per prediction.</summary>
+    public const int MaxClasses = 10_000;
+
+    /// <summary>Longest class name accepted (characters).</summary>
+    public const int MaxClassNameLength = 256;
+
+    /// <summary>The problem with <paramref name="metadata"/>, or null when it is usable.</summary>
+    public static string? FindProblem(ModelMetadata metadata)
+    {
+        // JSON "null" reaches non-nullable members: check every reference before reading through it.
+        if (metadata.PipelineKind is null || metadata.FeatureSet is null || metadata.FeatureSetDescription is null
+            || metadata.Trainer is null || metadata.Dataset is null || metadata.ModelSha256 is null)
+        {
+            return "the package metadata lacks a required text field (pipelineKind, featureSet, featureSetDescription, trainer, dataset or modelSha256)";
+        }
+
+        if (metadata.Classes is null || metadata.Input is null || metadata.Training is null || metadata.LibraryVersions is null || metadata.Extra is null)
+        {
+            return "the package metadata lacks a required section (classes, input, training, libraryVersions or extra)";
+        }
+
+        return ClassesProblem(metadata.Classes) ?? InputProblem(metadata) ?? TrainingProblem(metadata.Training)
+            ?? (metadata.FeatureLength <= 0 ? $"the package metadata gives a feature length of {metadata.FeatureLength}" : null);
+    }
+
+    private static string? ClassesProblem(IReadOnlyList<string> classes)
+    {
+        if (classes.Count < 2)
+        {
+            return "the package metadata names fewer than two classes";
+        }
+
+        if (classes.Count > MaxClasses)
+        {
+            return $"the package metadata names {classes.Count:N0} classes (at most {MaxClasses:N0} are accepted)";
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < classes.Count; i++)
+        {
+            var name = classes[i];
+            if (string.IsNullOrWhiteSpace(name))
+            {
+                return $"class {i} in the package metadata has no name";
+            }
+
+            if (name.Length > MaxClassNameLength)
+            {
+                return $"class {i} in the package metadata has a name of {name.Length:N0} characters (at most {MaxClassNameLength})";
+            }
+
+            if (!seen.Add(name))
+            {
+                return $"the package metadata names class {Quoted(name)} twice";
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The input shape must be one a pipeline produces: a preset's shape, or a CNN size; anything else is a crafted allocation.</summary>
+    private static string? InputProblem(ModelMetadata metadata)
+    {
+        var input = metadata.Input;
+        if (input.ResizeMode is null || !Enum.TryParse<FeatureExtractors.ResizeMode>(input.ResizeMode, ignoreCase: true, out var mode)
+            || !Enum.IsDefined(mode) || int.TryParse(input.ResizeMode, out _))
+        {
+            return $"the package metadata gives an unknown resize mode {Quoted(input.ResizeMode)} (known: {string.Join(", ", Enum.GetNames<FeatureExtractors.ResizeMode>())})";
+        }
+
+        if (!float.IsFinite(input.Scale) || input.Scale <= 0)
+        {
+            return $"the package metadata gives a pixel scale of {input.Scale} (must be a positive number)";
+        }
+
+        var shape = $"{input.Width}x{input.Height}x{input.Channels}";
+        switch (metadata.PipelineKind)
+        {
+            case "handcrafted":
+                if (!FeatureExtractors.FeatureSetPresets.Names.Contains(metadata.FeatureSet))
+                {
+                    return $"the package metadata names an unknown feature set {Quoted(metadata.FeatureSet)} (known: {string.Join(", ", FeatureExtractors.FeatureSetPresets.Names)})";
+                }
+
+                var preset = FeatureExtractors.FeatureSetPresets.Get(metadata.FeatureSet);
+                if (preset.InputShape != new FeatureExtractors.ImageShape(input.Width, input.Height, input.Channels))
+                {
+                    return $"the package metadata gives input shape {shape}, but feature set {preset.Name} takes {preset.InputShape}";
+                }
+
+                return null;
+            case "cnn":
+                var side = input.Width;
+                if (input.Channels != 3 || input.Height != side || side < Cnn.ResNet18Model.MinInputSize || side > Cnn.ResNet18Model.MaxInputSize || side % Cnn.ResNet18Model.MinInputSize != 0)
+                {
+                    return $"the package metadata gives input shape {shape}, not one the CNN takes (S x S x 3, S a multiple of 32 from {Cnn.ResNet18Model.MinInputSize} to {Cnn.ResNet18Model.MaxInputSize})";
+                }
+
+                return null;
+            default:
+                return $"the package metadata names an unknown pipeline {Quoted(metadata.PipelineKind)} (known: handcrafted, cnn)";
+        }
+    }
+
+    private static string? TrainingProblem(TrainingSummary training)
+    {
+        double[] figures = [training.FeaturizeSeconds, training.TrainSeconds, training.TrainAccuracy, training.TestAccuracy ?? 0];
+        if (training.TrainCount < 0 || training.SkippedImages < 0 || training.TestCount < 0 || figures.Any(f => !double.IsFinite(f) || f < 0))
+        {
+            return "the package metadata's training section holds a negative or non-finite figure";
+        }
+
+        return null;
+    }
+
+    /// <summary>A value from the file, quoted and with control characters escaped, so it cannot forge output lines.</summary>
+    internal static string Quoted(string? value) =>
+        value is null ? "null" : "'" + string.Concat(value.Take(80).Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString())) + (value.Length > 80 ? "...'" : "'");
 }

@@ -109,10 +109,11 @@ public sealed class HostileModelTests(TinyModelFixture tiny) : IClassFixture<Tin
                 text = reader.ReadToEnd();
             }
 
-            Assert.Contains("\"formatVersion\": 1,", text, StringComparison.Ordinal);
+            var current = $"\"formatVersion\": {ModelMetadata.CurrentFormatVersion},";
+            Assert.Contains(current, text, StringComparison.Ordinal);
             entry.Delete();
             using var writer = new StreamWriter(zip.CreateEntry("metadata.json").Open(), Encoding.UTF8);
-            writer.Write(text.Replace("\"formatVersion\": 1,", "\"formatVersion\": 99,", StringComparison.Ordinal));
+            writer.Write(text.Replace(current, "\"formatVersion\": 99,", StringComparison.Ordinal));
         }
 
         AssertBothCommandsRefuse(path);

@@ -88,11 +88,11 @@ public sealed class ModelPackageTests : IDisposable
     internal static ModelMetadata Metadata() => new()
     {
         PipelineKind = "handcrafted",
-        FeatureSet = "test",
+        FeatureSet = FeatureExtractors.FeatureSetPresets.Grey28V1Name, // the package checks the input shape against the feature set
         FeatureSetDescription = "test",
         FeatureLength = 3,
         Classes = ["x", "y"],
-        Input = new ModelInput(3, 1, 1, "Stretch", 1f),
+        Input = new ModelInput(28, 28, 1, "Stretch", 1f),
         Trainer = "lbfgs",
         Seed = 1,
         Dataset = "synthetic",
