@@ -90,11 +90,6 @@ internal static class IdxReader
                 throw Fail(path, $"header claims {dims[1]}x{dims[2]}-pixel images; sides must be 1..{MaxSide}");
             }
 
-            if (labels is { } expected && dims[0] != expected.Count)
-            {
-                throw new DatasetException($"{expected.Path}: has {expected.Count} labels but {Path.GetFileName(path)} has {dims[0]} images");
-            }
-
             long headerLength = 4 + (4L * expectedDims);
             if (!gzip)
             {
@@ -116,6 +111,11 @@ internal static class IdxReader
             else if (total > Math.Max(FreeInflatedBytes, fileLength * MaxGzipRatio))
             {
                 throw Fail(path, $"header promises {Describe(dims, what)} ({total} bytes) from a {fileLength}-byte gzip file, a ratio over {MaxGzipRatio}:1 that real image data never reaches (a gzip bomb?); refused before inflating");
+            }
+
+            if (labels is { } expected && dims[0] != expected.Count)
+            {
+                throw new DatasetException($"{expected.Path}: has {expected.Count} labels but {Path.GetFileName(path)} has {dims[0]} images");
             }
 
             byte[] data = ReadCounted(stream, (int)total, path, dims, what);
