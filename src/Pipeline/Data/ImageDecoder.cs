@@ -245,6 +245,11 @@ public sealed class ImageDecoder
             throw Fail(source, "empty file (0 bytes)");
         }
 
+        if (length > MaxFileBytes)
+        {
+            throw Fail(source, $"{FileChecks.TooLarge(length, MaxFileBytes)} for one image"); // bytes handed over in memory, e.g. an upload
+        }
+
         ReadOnlySpan<byte> data = buffer.AsSpan(offset, length);
         SKEncodedImageFormat? sniffed = EncodedImageLimits.Sniff(data);
         if (sniffed is not { } format)
