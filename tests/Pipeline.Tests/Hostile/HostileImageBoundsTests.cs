@@ -215,6 +215,11 @@ public sealed class HostileImageBoundsTests : IDisposable
         Assert.Equal($"{loop}: a symbolic link loop (it points at itself)", Refusal(loop));
         Assert.Equal($"{Write("empty.png", [])}: empty file (0 bytes)", Refusal(Path.Combine(_root, "empty.png")));
 
+        // A link is judged by what it opens to, on the opened handle: a swap after any earlier check changes nothing.
+        string toDevice = Path.Combine(_root, "photo.jpg");
+        File.CreateSymbolicLink(toDevice, "/dev/zero");
+        Assert.Equal($"{toDevice}: is a device or a special file (size 0, yet it gives data), not an image file", Refusal(toDevice));
+
         // Through the CLI too: one error line naming it, exit 1.
         AssertPredictRefuses(fifo, "named pipe");
     }
