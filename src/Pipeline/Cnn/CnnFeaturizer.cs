@@ -19,7 +19,7 @@ public static class CnnFeaturizer
     /// <summary>
     /// Features of every item, row-major: item i's 512 floats at <c>[i * 512, (i + 1) * 512)</c>.
     /// Each item is looked up in <paramref name="cache"/> by SHA-256 of <paramref name="contentKey"/>(item)
-    /// (the encoded file bytes or raw pixels) and <see cref="ResNet18Featurizer.Preprocessing"/>'s id; on a miss
+    /// (the encoded file bytes or raw pixels; empty when unreadable, then neither looked up nor stored) and <see cref="ResNet18Featurizer.Preprocessing"/>'s id; on a miss
     /// it is decoded by <paramref name="decode"/> into a planar RGB 0..1 buffer of
     /// <see cref="ResNet18Featurizer.InputLength"/> floats (already resized to the input size), featurized and stored.
     /// </summary>
@@ -122,9 +122,11 @@ public static class CnnFeaturizer
                     var item = items[i];
                     var target = features.AsSpan(i * dim, dim);
                     byte[]? hash = null;
-                    if (cache is not null)
+                    // An empty key means the content could not be read: no lookup, no entry (all such items would share it).
+                    ReadOnlyMemory<byte> key = cache is null ? ReadOnlyMemory<byte>.Empty : contentKey(item);
+                    if (cache is not null && !key.IsEmpty)
                     {
-                        hash = FeatureCache.HashContent(contentKey(item).Span);
+                        hash = FeatureCache.HashContent(key.Span);
                         if (cache.TryGet(hash, id, target))
                         {
                             Interlocked.Increment(ref hits);

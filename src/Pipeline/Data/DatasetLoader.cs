@@ -175,7 +175,7 @@ public static class DatasetLoader
     private static List<LabeledImage> ReadIdxPair(string imagesPath, string labelsPath, IReadOnlyList<string> classes, out ImageShape shape)
     {
         byte[] labels = IdxReader.ReadLabels(labelsPath);
-        IdxReader.IdxImages images = IdxReader.ReadImages(imagesPath);
+        IdxReader.IdxImages images = IdxReader.ReadImages(imagesPath, (labelsPath, labels.Length));
         if (labels.Length != images.Count)
         {
             throw new DatasetException($"{labelsPath}: has {labels.Length} labels but {Path.GetFileName(imagesPath)} has {images.Count} images");

@@ -19,26 +19,36 @@ internal static class IdxReader
     /// <summary>Deflate cannot compress better than about 1032:1, so a gzip file of n bytes holds at most that much.</summary>
     private const long MaxDeflateRatio = 1032;
 
+    /// <summary>
+    /// Most a gzip IDX file may inflate to per compressed byte. Real image sets compress 2:1 to 10:1 (Fashion-MNIST
+    /// 1.8:1); only near-blank data comes close to deflate's 1032:1, and a "data set" of 0.8 MB inflating to 0.8 GB
+    /// is a gzip bomb. Files up to <see cref="FreeInflatedBytes"/> may inflate at any ratio (small synthetic sets).
+    /// </summary>
+    private const long MaxGzipRatio = 100;
+
+    /// <summary>What any gzip IDX file may inflate to whatever its ratio: 64 MiB (all of Fashion-MNIST's training images are 47 MB).</summary>
+    private const long FreeInflatedBytes = 64L << 20;
+
+    /// <summary>Data is read in chunks of this size and the buffer grows as it arrives: a header's word allocates nothing.</summary>
+    private const int ReadChunk = 1 << 20;
+
     internal sealed record IdxImages(byte[] Pixels, int Count, int Rows, int Columns);
 
-    public static IdxImages ReadImages(string path)
+    /// <param name="path">The images file.</param>
+    /// <param name="labels">Its labels file and the labels it holds, when read first: a header claiming another count is refused before its data is read.</param>
+    public static IdxImages ReadImages(string path, (string Path, int Count)? labels = null)
     {
-        (int[] dims, byte[] data) = Read(path, ImagesMagic, 3, "images");
+        (int[] dims, byte[] data) = Read(path, ImagesMagic, 3, "images", labels);
         return new IdxImages(data, dims[0], dims[1], dims[2]);
     }
 
-    public static byte[] ReadLabels(string path) => Read(path, LabelsMagic, 1, "labels").Data;
+    public static byte[] ReadLabels(string path) => Read(path, LabelsMagic, 1, "labels", labels: null).Data;
 
-    private static (int[] Dims, byte[] Data) Read(string path, int expectedMagic, int expectedDims, string what)
+    private static (int[] Dims, byte[] Data) Read(string path, int expectedMagic, int expectedDims, string what, (string Path, int Count)? labels)
     {
         try
         {
-            if (FileChecks.IsEmpty(path))
-            {
-                throw Fail(path, "empty file (0 bytes)");
-            }
-
-            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+            using FileStream file = FileChecks.OpenRegular(path, $"an IDX {what} file", out string? refusal) ?? throw Fail(path, refusal ?? "cannot be opened");
             bool gzip = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase);
             long fileLength = file.Length;
             using Stream stream = gzip ? new GZipStream(file, CompressionMode.Decompress) : file;
@@ -98,14 +108,17 @@ internal static class IdxReader
             {
                 throw Fail(path, $"header promises {Describe(dims, what)} ({total} bytes), more than a {fileLength}-byte gzip file can hold: corrupt or truncated");
             }
-
-            byte[] data = GC.AllocateUninitializedArray<byte>((int)total);
-            int read = stream.ReadAtLeast(data, data.Length, throwOnEndOfStream: false);
-            if (read < data.Length)
+            else if (total > Math.Max(FreeInflatedBytes, fileLength * MaxGzipRatio))
             {
-                throw Fail(path, $"truncated: data ends after {read} of the {total} bytes its header promises ({Describe(dims, what)})");
+                throw Fail(path, $"header promises {Describe(dims, what)} ({total} bytes) from a {fileLength}-byte gzip file, a ratio over {MaxGzipRatio}:1 that real image data never reaches (a gzip bomb?); refused before inflating");
             }
 
+            if (labels is { } expected && dims[0] != expected.Count)
+            {
+                throw new DatasetException($"{expected.Path}: has {expected.Count} labels but {Path.GetFileName(path)} has {dims[0]} images");
+            }
+
+            byte[] data = ReadCounted(stream, (int)total, path, dims, what);
             if (gzip && stream.ReadByte() >= 0)
             {
                 throw Fail(path, $"decompressed data is longer than its header ({Describe(dims, what)}) says");
@@ -121,6 +134,36 @@ internal static class IdxReader
         {
             throw Fail(path, $"cannot read: {e.Message}", e);
         }
+    }
+
+    /// <summary>
+    /// Reads exactly <paramref name="total"/> bytes, growing the buffer (doubling, up to <paramref name="total"/>) as
+    /// data actually arrives: a header that promises more than the stream holds fails at the end of the data having
+    /// allocated about what was there, not what was promised.
+    /// </summary>
+    private static byte[] ReadCounted(Stream stream, int total, string path, int[] dims, string what)
+    {
+        byte[] data = GC.AllocateUninitializedArray<byte>(Math.Min(total, ReadChunk));
+        int read = 0;
+        while (read < total)
+        {
+            if (read == data.Length)
+            {
+                byte[] grown = GC.AllocateUninitializedArray<byte>((int)Math.Min(total, 2L * data.Length));
+                data.AsSpan(0, read).CopyTo(grown);
+                data = grown;
+            }
+
+            int n = stream.Read(data, read, data.Length - read);
+            if (n == 0)
+            {
+                throw Fail(path, $"truncated: data ends after {read} of the {total} bytes its header promises ({Describe(dims, what)})");
+            }
+
+            read += n;
+        }
+
+        return data;
     }
 
     private static void ReadHeader(Stream stream, Span<byte> buffer, string path, bool gzip)

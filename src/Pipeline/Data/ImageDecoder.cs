@@ -2,16 +2,18 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using FeatureExtractors;
-using Microsoft.ML.Data;
 using SkiaSharp;
 
 namespace Pipeline.Data;
 
 /// <summary>
 /// Turns an <see cref="ImageSource"/> into a planar float image (values 0..1, planes R, G, B or one grey plane)
-/// of a requested <see cref="ImageShape"/>. Files and encoded bytes are decoded by ML.NET's <see cref="MLImage"/>
-/// (SkiaSharp inside) after their header has been read and checked: zero or too large dimensions are refused before
-/// any pixel memory is allocated, and a file whose end is missing is refused rather than decoded half grey.
+/// of a requested <see cref="ImageShape"/>. Files and encoded bytes are decoded by SkiaSharp's <see cref="SKCodec"/>
+/// (the decoder ML.NET's <c>MLImage</c> uses) after their header has been read and checked: only JPEG, PNG, BMP, GIF
+/// and WebP are accepted, by their leading bytes whatever the file is called; zero or too large dimensions, and
+/// dimensions the bytes present cannot hold, are refused before any pixel memory is allocated; a file whose end is
+/// missing is refused rather than decoded half grey. Memory stays bounded whatever a header claims: large images are
+/// decoded at reduced scale or row by row and averaged down as they arrive (see <see cref="MaxWorkingPixels"/>).
 /// A JPEG's EXIF orientation is applied (the image is used as shown, not as stored).
 /// Raw 8-bit pixels (IDX) are converted without a codec. Then <see cref="Resampling"/> fits the image to the target.
 /// <para>Colour handling: grey is replicated into R, G and B for a 3-channel target; colour becomes luminance
@@ -22,7 +24,7 @@ namespace Pipeline.Data;
 public sealed class ImageDecoder
 {
     /// <summary>Byte value / 255, exactly as a division would give it (a multiplication by 1/255 is off in the last bit).</summary>
-    private static readonly float[] ByteToUnit = Enumerable.Range(0, 256).Select(i => i / 255f).ToArray();
+    internal static readonly float[] ByteToUnit = Enumerable.Range(0, 256).Select(i => i / 255f).ToArray();
 
     /// <summary>Default limits: 16,384 pixels a side, 100 megapixels, 256 MiB of encoded file.</summary>
     public static ImageDecoder Default { get; } = new();
@@ -35,6 +37,21 @@ public sealed class ImageDecoder
 
     /// <summary>Largest encoded file read into memory, in bytes.</summary>
     public long MaxFileBytes { get; init; } = 256L << 20;
+
+    /// <summary>
+    /// Most pixels held at once after decoding (2 megapixels: 24 MB of planar floats for RGB). A larger image is
+    /// averaged over k x k blocks while its rows are decoded (k the smallest integer that fits), then resized as usual;
+    /// the resize to a model input (224 or 28 pixels a side) averages far more than that anyway.
+    /// </summary>
+    public long MaxWorkingPixels { get; init; } = 1L << 21;
+
+    /// <summary>
+    /// Most memory a codec may need at once for an image it cannot decode row by row (PNG, GIF, WebP, progressive or
+    /// multi-scan JPEG): 64 MiB, i.e. 16.7 megapixels of PNG, GIF or WebP (8 of interlaced PNG), about 22 of a
+    /// progressive colour JPEG. Larger ones are refused before decoding: the working-set target is 300 MB per process
+    /// for any input under 1 MB, and a 100-megapixel PNG of zeros fits in 100 KB.
+    /// </summary>
+    public long MaxBufferedDecodeBytes { get; init; } = 64L << 20;
 
     /// <summary>Decodes <paramref name="source"/> into <paramref name="destination"/> (at least <c>target.Length</c> floats).</summary>
     /// <exception cref="ImageDecodeException">The image cannot be read; the message names it and says why.</exception>
@@ -127,7 +144,7 @@ public sealed class ImageDecoder
         }
     }
 
-    private static void Store(Span<float> dst, int plane, int i, float r, float g, float b, int channels, bool grey)
+    internal static void Store(Span<float> dst, int plane, int i, float r, float g, float b, int channels, bool grey)
     {
         if (channels == 1)
         {
@@ -167,36 +184,48 @@ public sealed class ImageDecoder
         string path = source.Path!;
         byte[]? buffer = null;
         int length;
-        try
+        using (FileStream? file = FileChecks.OpenRegular(path, "an image file", out string? refusal))
         {
-            if (FileChecks.WhyNotAFile(path, "an image file") is { } notAFile)
+            if (file is null)
             {
-                throw Fail(source, notAFile);
+                throw Fail(source, refusal ?? "cannot be opened");
             }
 
-            if (FileChecks.IsEmpty(path))
+            try
             {
-                throw Fail(source, "empty file (0 bytes)");
-            }
+                long size = file.Length;
+                if (size > MaxFileBytes)
+                {
+                    throw Fail(source, $"{FileChecks.TooLarge(size, MaxFileBytes)} for one image");
+                }
 
-            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
-            long size = file.Length;
-            if (size > MaxFileBytes)
+                // The reported size only sizes the buffer: at most size + 1 bytes are read, so a file that grows while
+                // being read is noticed and refused instead of read on without end.
+                buffer = ArrayPool<byte>.Shared.Rent((int)size + 1);
+                length = FileChecks.ReadBounded(file, buffer, (int)size);
+                if (length < 0)
+                {
+                    throw Fail(source, $"file grew while being read (past its {size} bytes)");
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                throw Fail(source, $"file is {size} bytes, more than the {MaxFileBytes}-byte limit for one image");
-            }
+                if (buffer is not null)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                }
 
-            buffer = ArrayPool<byte>.Shared.Rent((int)Math.Max(size, 1));
-            length = file.ReadAtLeast(buffer.AsSpan(0, (int)size), (int)size, throwOnEndOfStream: false);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            if (buffer is not null)
+                throw Fail(source, $"cannot read: {e.Message}", e);
+            }
+            catch
             {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
+                if (buffer is not null)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                }
 
-            throw Fail(source, e is FileNotFoundException or DirectoryNotFoundException ? "file not found" : $"cannot read: {e.Message}", e);
+                throw;
+            }
         }
 
         try
@@ -216,47 +245,41 @@ public sealed class ImageDecoder
             throw Fail(source, "empty file (0 bytes)");
         }
 
-        SKEncodedOrigin origin = CheckHeader(source, buffer, offset, length);
-
-        MLImage image;
-        try
+        if (length > MaxFileBytes)
         {
-            using var stream = new MemoryStream(buffer, offset, length, writable: false);
-            image = MLImage.CreateFromStream(stream);
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or NotSupportedException)
-        {
-            throw Fail(source, $"cannot be decoded ({e.Message.TrimEnd('.')})", e);
+            throw Fail(source, $"{FileChecks.TooLarge(length, MaxFileBytes)} for one image"); // bytes handed over in memory, e.g. an upload
         }
 
-        using (image)
+        ReadOnlySpan<byte> data = buffer.AsSpan(offset, length);
+        SKEncodedImageFormat? sniffed = EncodedImageLimits.Sniff(data);
+        if (sniffed is not { } format)
         {
-            ConvertDecoded(source, image, origin, target, mode, destination);
+            throw Fail(source, $"not a supported image (JPEG, PNG, BMP, GIF or WebP); {length} bytes starting {Convert.ToHexString(data[..Math.Min(8, length)])}");
         }
+
+        using var stream = new MemoryStream(buffer, offset, length, writable: false);
+        using SKCodec? codec = SKCodec.Create(stream, out SKCodecResult result);
+        if (codec is null)
+        {
+            throw Fail(source, result == SKCodecResult.IncompleteInput
+                ? $"truncated: the image header is incomplete ({length} bytes)"
+                : $"not a supported image: it starts like a {EncodedImageLimits.Name(format)} file but its header cannot be read ({result})");
+        }
+
+        if (codec.EncodedFormat != format)
+        {
+            throw Fail(source, $"not a supported image: it starts like a {EncodedImageLimits.Name(format)} file but decodes as {EncodedImageLimits.Name(codec.EncodedFormat)}");
+        }
+
+        CheckHeader(source, codec, format, data);
+        DecodeBounded(source, codec, format, target, mode, destination);
     }
 
-    /// <summary>Reads only the header: format, width, height, EXIF orientation; refuses unknown formats, bad sizes and cut-off files.</summary>
-    private SKEncodedOrigin CheckHeader(ImageSource source, byte[] buffer, int offset, int length)
+    /// <summary>Refuses bad sizes, sizes the bytes present cannot hold, and cut-off files, before any pixel memory exists.</summary>
+    private void CheckHeader(ImageSource source, SKCodec codec, SKEncodedImageFormat format, ReadOnlySpan<byte> data)
     {
-        SKEncodedImageFormat format;
-        SKEncodedOrigin origin;
-        int width, height;
-        using (var stream = new MemoryStream(buffer, offset, length, writable: false))
-        using (SKCodec? codec = SKCodec.Create(stream, out SKCodecResult result))
-        {
-            if (codec is null)
-            {
-                throw Fail(source, result == SKCodecResult.IncompleteInput
-                    ? $"truncated: the image header is incomplete ({length} bytes)"
-                    : $"not a supported image (JPEG, PNG, BMP, GIF or WebP); {length} bytes starting {Convert.ToHexString(buffer, offset, Math.Min(8, length))}");
-            }
-
-            format = codec.EncodedFormat;
-            origin = codec.EncodedOrigin;
-            width = codec.Info.Width;
-            height = codec.Info.Height;
-        }
-
+        int width = codec.Info.Width;
+        int height = codec.Info.Height;
         if (width <= 0 || height <= 0)
         {
             throw Fail(source, $"header claims a {width}x{height} image (zero size)");
@@ -267,13 +290,111 @@ public sealed class ImageDecoder
             throw Fail(source, $"header claims {width}x{height} pixels, more than the limit of {MaxSide} a side and {MaxPixels / 1_000_000.0:0.#} megapixels; refused before decoding");
         }
 
-        string? cut = FindTruncation(format, buffer.AsSpan(offset, length));
+        if (EncodedImageLimits.WhyMorePixelsThanBytes(format, data, width, height) is { } lying)
+        {
+            throw Fail(source, $"header claims {width}x{height} pixels, {lying}; refused before decoding");
+        }
+
+        if (EncodedImageLimits.BufferedDecodeBytes(format, data, width, height) is var buffered && buffered > MaxBufferedDecodeBytes)
+        {
+            throw Fail(source, $"header claims {width}x{height} pixels; a {EncodedImageLimits.Name(format)} of that size cannot be decoded row by row and would need {buffered >> 20} MiB at once, more than the {MaxBufferedDecodeBytes >> 20} MiB limit; refused before decoding");
+        }
+
+        string? cut = FindTruncation(format, data);
         if (cut is not null)
         {
             throw Fail(source, $"truncated: {cut}");
         }
+    }
 
-        return origin;
+    /// <summary>
+    /// Decodes with memory bounded whatever the header says: JPEG and WebP at a reduced scale when large (the codec
+    /// scales while decoding), JPEG and BMP row by row, and every image larger than <see cref="MaxWorkingPixels"/>
+    /// averaged over k x k blocks as its rows arrive. A JPEG or BMP is never held at full size, only a band of rows;
+    /// PNG, GIF and WebP (SkiaSharp cannot decode them by rows) go through one buffer that CheckHeader has bounded by
+    /// <see cref="MaxBufferedDecodeBytes"/>.
+    /// </summary>
+    private void DecodeBounded(ImageSource source, SKCodec codec, SKEncodedImageFormat format, ImageShape target, ResizeMode mode, Span<float> destination)
+    {
+        SKImageInfo stored = codec.Info;
+        int decodeWidth = stored.Width;
+        int decodeHeight = stored.Height;
+        if (format is SKEncodedImageFormat.Jpeg or SKEncodedImageFormat.Webp && (long)decodeWidth * decodeHeight > MaxWorkingPixels)
+        {
+            SKSizeI scaled = codec.GetScaledDimensions((float)Math.Sqrt((double)MaxWorkingPixels / ((long)decodeWidth * decodeHeight)));
+            if (scaled.Width > 0 && scaled.Height > 0 && (long)scaled.Width * scaled.Height < (long)decodeWidth * decodeHeight)
+            {
+                decodeWidth = scaled.Width;
+                decodeHeight = scaled.Height;
+            }
+        }
+
+        // Premultiplied (alpha composited on black), no colour-space conversion: as SKBitmap.Decode gives it.
+        var info = new SKImageInfo(decodeWidth, decodeHeight, SKImageInfo.PlatformColorType, stored.AlphaType == SKAlphaType.Opaque ? SKAlphaType.Opaque : SKAlphaType.Premul);
+        (int ri, int bi) = info.ColorType == SKColorType.Bgra8888 ? (2, 0) : (0, 2);
+        using var reducer = new BlockReducer(decodeWidth, decodeHeight, target.Channels, MaxWorkingPixels, codec.EncodedOrigin, ri, bi);
+        int rowBytes = info.RowBytes;
+        bool byRows = format is SKEncodedImageFormat.Jpeg or SKEncodedImageFormat.Bmp && codec.StartScanlineDecode(info) == SKCodecResult.Success;
+        if (byRows)
+        {
+            // Rows come in bands of about 1 MiB; bottom-up codecs (BMP) one row at a time, each placed by the codec's own mapping.
+            int band = codec.ScanlineOrder == SKCodecScanlineOrder.TopDown ? Math.Clamp((1 << 20) / rowBytes, 1, decodeHeight) : 1;
+            byte[] rows = ArrayPool<byte>.Shared.Rent(band * rowBytes);
+            GCHandle pin = GCHandle.Alloc(rows, GCHandleType.Pinned);
+            try
+            {
+                for (int input = 0; input < decodeHeight; input += band)
+                {
+                    int count = Math.Min(band, decodeHeight - input);
+                    int got = codec.GetScanlines(pin.AddrOfPinnedObject(), count, rowBytes);
+                    if (got < count)
+                    {
+                        throw Fail(source, $"truncated or corrupt: only {input + got} of {decodeHeight} rows could be decoded");
+                    }
+
+                    for (int r = 0; r < count; r++)
+                    {
+                        int y = band == 1 ? codec.GetOutputScanline(input) : input + r;
+                        reducer.AddRow(rows.AsSpan(r * rowBytes, decodeWidth * 4), y);
+                    }
+                }
+            }
+            finally
+            {
+                pin.Free();
+                ArrayPool<byte>.Shared.Return(rows);
+            }
+        }
+        else
+        {
+            if (info.BytesSize64 > MaxBufferedDecodeBytes)
+            {
+                throw Fail(source, $"a {decodeWidth}x{decodeHeight} {EncodedImageLimits.Name(format)} that cannot be decoded row by row would need {info.BytesSize64 >> 20} MiB at once, more than the {MaxBufferedDecodeBytes >> 20} MiB limit");
+            }
+
+            byte[] pixels = ArrayPool<byte>.Shared.Rent((int)info.BytesSize64);
+            try
+            {
+                SKCodecResult decoded = codec.GetPixels(info, pixels);
+                if (decoded != SKCodecResult.Success)
+                {
+                    throw Fail(source, decoded == SKCodecResult.IncompleteInput
+                        ? "truncated: the decoder ran out of data before the last pixel"
+                        : $"cannot be decoded ({decoded})");
+                }
+
+                for (int y = 0; y < decodeHeight; y++)
+                {
+                    reducer.AddRow(pixels.AsSpan(y * rowBytes, decodeWidth * 4), y);
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(pixels);
+            }
+        }
+
+        reducer.Finish(destination, target, mode);
     }
 
     /// <summary>
@@ -318,67 +439,6 @@ public sealed class ImageDecoder
 
             default:
                 return null;
-        }
-    }
-
-    /// <summary>Where stored pixel (x, y) of a w x h image is shown under an EXIF orientation (the codec decodes as stored).</summary>
-    private static (int X, int Y) Orient(SKEncodedOrigin origin, int x, int y, int w, int h) => origin switch
-    {
-        SKEncodedOrigin.TopRight => (w - 1 - x, y),
-        SKEncodedOrigin.BottomRight => (w - 1 - x, h - 1 - y),
-        SKEncodedOrigin.BottomLeft => (x, h - 1 - y),
-        SKEncodedOrigin.LeftTop => (y, x),
-        SKEncodedOrigin.RightTop => (h - 1 - y, x),
-        SKEncodedOrigin.RightBottom => (h - 1 - y, w - 1 - x),
-        SKEncodedOrigin.LeftBottom => (y, w - 1 - x),
-        _ => (x, y),
-    };
-
-    private static void ConvertDecoded(ImageSource source, MLImage image, SKEncodedOrigin origin, ImageShape target, ResizeMode mode, Span<float> destination)
-    {
-        int w = image.Width;
-        int h = image.Height;
-        ReadOnlySpan<byte> pixels = image.Pixels;
-        if (w <= 0 || h <= 0 || pixels.Length < w * h * 4)
-        {
-            throw Fail(source, $"decoder returned {pixels.Length} bytes for a {w}x{h} image");
-        }
-
-        // Byte offsets of R, G, B inside a 4-byte pixel; alpha is premultiplied, i.e. already composited on black.
-        (int ri, int bi) = image.PixelFormat switch
-        {
-            MLPixelFormat.Bgra32 => (2, 0),
-            MLPixelFormat.Rgba32 => (0, 2),
-            _ => throw Fail(source, $"decoder returned unsupported pixel format {image.PixelFormat}"),
-        };
-
-        int rowBytes = pixels.Length / h;
-        bool upright = origin == SKEncodedOrigin.TopLeft;
-        bool swap = origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
-        int shownWidth = swap ? h : w;
-        var shape = new ImageShape(shownWidth, swap ? w : h, target.Channels);
-        float[] planar = ArrayPool<float>.Shared.Rent(shape.Length);
-        try
-        {
-            Span<float> dst = planar.AsSpan(0, shape.Length);
-            int plane = w * h;
-            float[] unit = ByteToUnit;
-            for (int y = 0; y < h; y++)
-            {
-                ReadOnlySpan<byte> row = pixels.Slice(y * rowBytes, w * 4);
-                for (int x = 0; x < w; x++)
-                {
-                    int p = 4 * x;
-                    (int sx, int sy) = upright ? (x, y) : Orient(origin, x, y, w, h);
-                    Store(dst, plane, (sy * shownWidth) + sx, unit[row[p + ri]], unit[row[p + 1]], unit[row[p + bi]], target.Channels, grey: false);
-                }
-            }
-
-            Resampling.Resize(dst, shape, destination, target, mode);
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(planar);
         }
     }
 }

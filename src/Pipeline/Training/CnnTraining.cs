@@ -105,25 +105,15 @@ internal static class CnnTraining
     }
 
     /// <summary>
-    /// What identifies an image's content for the cache: the encoded file bytes, or the raw pixels. A file that
-    /// cannot be read gives an empty key; its decode then fails and reports why.
+    /// What identifies an image's content for the cache: the encoded file bytes, or the raw pixels. The file is read
+    /// through the same bounded reader as the decoder (regular files only, opened without blocking, at most
+    /// <see cref="ImageDecoder.MaxFileBytes"/>), so a named pipe, a device or a huge file is refused here before any
+    /// read. A file that cannot be read gives an empty key, which the cache skips; its decode then fails and reports why.
     /// </summary>
-    internal static ReadOnlyMemory<byte> ContentKey(ImageSource source)
-    {
-        if (source.Kind != ImageSourceKind.File)
-        {
-            return source.Bytes;
-        }
-
-        try
-        {
-            return File.ReadAllBytes(source.Path!);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return ReadOnlyMemory<byte>.Empty;
-        }
-    }
+    internal static ReadOnlyMemory<byte> ContentKey(ImageSource source) =>
+        source.Kind != ImageSourceKind.File
+            ? source.Bytes
+            : FileChecks.ReadAllBounded(source.Path!, "an image file", ImageDecoder.Default.MaxFileBytes, out _) ?? ReadOnlyMemory<byte>.Empty;
 
     private static string Describe(CnnPreprocessing prep) =>
         $"ResNet18 (ImageNet, ONNX from Microsoft.ML.DnnImageFeaturizer.ResNet18 {ResNet18Model.PackageVersion}), frozen, output {ResNet18Model.NetworkOutputName} ({ResNet18Model.FeatureLength}); input {prep.InputSize}x{prep.InputSize} RGB, resize {prep.ResizeMode}, ImageNet mean-image subtraction inside the graph";
