@@ -163,7 +163,7 @@ public static class PredictEndpoint
         {
             HeadersCountLimit = UploadLimits.MaxPartHeaderCount,
             HeadersLengthLimit = UploadLimits.MaxPartHeaderBytes,
-            BodyLengthLimit = limits.MaxImageBytes,
+            BodyLengthLimit = null, // each part is read through ReadBounded, which answers 413 at its own cap
         };
         for (int part = 0; part < limits.MaxFormParts; part++)
         {
