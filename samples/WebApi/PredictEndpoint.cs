@@ -14,8 +14,12 @@ namespace Samples.WebApi;
 /// </summary>
 public static class PredictEndpoint
 {
-    public static async Task<IResult> Handle(HttpContext context, ImageClassifier classifier, UploadLimits limits, PredictionGate gate, ILogger<PredictionGate> log)
+    /// <summary>The log category of the endpoint's one-line warnings.</summary>
+    public const string LogCategory = "Samples.WebApi.Predict";
+
+    public static async Task<IResult> Handle(HttpContext context, ImageClassifier classifier, UploadLimits limits, PredictionGate gate, ILoggerFactory logs)
     {
+        var log = logs.CreateLogger(LogCategory);
         var request = context.Request;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         timeout.CancelAfter(limits.Timeout);
