@@ -224,6 +224,24 @@ public sealed class HostileCacheTests : IDisposable
     }
 
     [Fact]
+    public void Stale_temp_cleanup_deletes_only_the_cache_s_own_temp_files()
+    {
+        var dir = Dir("stale");
+        var cache = Filled(dir, 1);
+        var old = new DateTime(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        var foreign = Write(Path.Combine(cache.TempDirectory, "draft.txt"));
+        var ours = Write(Path.Combine(cache.TempDirectory, new string('a', 64) + ".123.abc.tmp"));
+        File.SetLastWriteTimeUtc(foreign, old);
+        File.SetLastWriteTimeUtc(ours, old);
+
+        var info = Cli.Run("cache", "info", "--cache-dir", dir); // the first scan of a run cleans stale temp files
+        Assert.True(info.ExitCode == 0, info.ToString());
+        Assert.Contains("1 other item", info.Out, StringComparison.Ordinal);
+        Assert.True(File.Exists(foreign), "stale-temp cleanup deleted a file the cache did not write");
+        Assert.False(File.Exists(ours), "a killed run's temp file older than an hour is cleaned up");
+    }
+
+    [Fact]
     public async Task A_fifo_at_an_entry_name_is_a_miss_not_a_hang()
     {
         var dir = Dir("fifo");
