@@ -1,77 +1,74 @@
 // POST an image (raw body, or a multipart form with one file) to /predict and get JSON predictions.
 // The model path comes from configuration: appsettings.json "Model:Path", env Model__Path, or --Model:Path=...
+// Limits (all optional, see UploadLimits): Predict:MaxImageBytes, Predict:MaxActive, Predict:MaxQueued,
+// Predict:TimeoutSeconds, Predict:MaxFormParts.
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Pipeline;
 using Pipeline.Models;
+using Samples.WebApi;
 
-var builder = WebApplication.CreateBuilder(args);
-var modelPath = builder.Configuration["Model:Path"]
-    ?? throw new InvalidOperationException("set Model:Path (appsettings.json, env Model__Path or --Model:Path=model.zip)");
-const long MaxImageBytes = 20 * 1024 * 1024;
+// appsettings.json (log levels, limits) from beside the app, whatever folder it is started from.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
-// One classifier for the whole app: it is thread-safe and pools its prediction engines.
-builder.Services.AddSingleton(_ => ImageClassifier.Load(modelPath));
-var app = builder.Build();
-app.Services.GetRequiredService<ImageClassifier>(); // load and warm up before the first request
+// One line per log message: a client error is one warning line, never a stack trace.
+builder.Logging.AddSimpleConsole(options => options.SingleLine = true);
 
-app.MapGet("/model", (ImageClassifier classifier) => Results.Ok(new
+UploadLimits limits;
+ImageClassifier classifier;
+try
 {
-    pipeline = classifier.Metadata.PipelineKind,
-    trainer = classifier.Metadata.Trainer,
-    classes = classifier.Classes,
-    input = classifier.Metadata.Input,
-    testAccuracy = classifier.Metadata.Training.TestAccuracy,
-}));
+    limits = UploadLimits.From(builder.Configuration);
+    var modelPath = builder.Configuration["Model:Path"];
+    if (string.IsNullOrWhiteSpace(modelPath))
+    {
+        throw new WorkbenchException("set Model:Path (appsettings.json, env Model__Path or --Model:Path=model.zip)");
+    }
 
-app.MapPost("/predict", async (HttpRequest request, ImageClassifier classifier, CancellationToken cancellationToken) =>
+    // One classifier for the whole app: it is thread-safe and pools its prediction engines. Loaded (and warmed
+    // up) before the server listens, so a bad model ends the process with one error line instead of serving 500s.
+    classifier = ImageClassifier.Load(ModelFile.Check(modelPath));
+}
+catch (WorkbenchException ex)
 {
-    byte[] bytes;
-    string name;
-    if (request.HasFormContentType)
-    {
-        var form = await request.ReadFormAsync(cancellationToken);
-        var file = form.Files.FirstOrDefault();
-        if (file is null)
-        {
-            return Results.BadRequest(new { error = "the form has no file" });
-        }
+    Console.Error.WriteLine($"error: {ex.Message}");
+    return 1;
+}
 
-        if (file.Length > MaxImageBytes)
-        {
-            return Results.BadRequest(new { error = $"{file.FileName}: larger than {MaxImageBytes} bytes" });
-        }
+builder.WebHost.ConfigureKestrel(kestrel =>
+{
+    // The body cap is enforced by Kestrel too, so a lying Content-Length or an endless chunked body stops there.
+    kestrel.Limits.MaxRequestBodySize = limits.MaxRequestBodyBytes;
 
-        using var buffer = new MemoryStream();
-        await file.CopyToAsync(buffer, cancellationToken);
-        bytes = buffer.ToArray();
-        name = file.FileName;
-    }
-    else
-    {
-        using var buffer = new MemoryStream();
-        await request.Body.CopyToAsync(buffer, cancellationToken);
-        if (buffer.Length > MaxImageBytes)
-        {
-            return Results.BadRequest(new { error = $"body larger than {MaxImageBytes} bytes" });
-        }
-
-        bytes = buffer.ToArray();
-        name = "body";
-    }
-
-    try
-    {
-        var p = classifier.Predict(bytes, name);
-        return Results.Ok(new
-        {
-            label = p.Label,
-            confidence = p.Confidence,
-            scores = p.Scores.Select(s => new { label = s.Key, score = s.Value }),
-        });
-    }
-    catch (ImageDecodeException ex)
-    {
-        return Results.BadRequest(new { error = ex.Message });
-    }
+    // Kestrel's defaults, stated: a client slower than 240 bytes/s after a 5 s grace is cut off (slowloris),
+    // headers must arrive within 10 s, and header floods get 431 before any endpoint runs.
+    kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(bytesPerSecond: 240, gracePeriod: TimeSpan.FromSeconds(5));
+    kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
+    kestrel.Limits.MaxRequestHeaderCount = 64;
+    kestrel.Limits.MaxRequestHeadersTotalSize = 16 * 1024;
+    kestrel.Limits.MaxConcurrentConnections = 512;
 });
 
+builder.Services.AddSingleton(classifier);
+builder.Services.AddSingleton(limits);
+builder.Services.AddSingleton(new PredictionGate(limits.MaxActive, limits.MaxQueued));
+
+// Every error answer, ours or the framework's (404, 405, 500), is application/problem+json without a trace.
+builder.Services.AddProblemDetails();
+
+var app = builder.Build();
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+
+app.MapGet("/model", (ImageClassifier model) => Results.Ok(new
+{
+    pipeline = model.Metadata.PipelineKind,
+    trainer = model.Metadata.Trainer,
+    classes = model.Classes,
+    input = model.Metadata.Input,
+    testAccuracy = model.Metadata.Training.TestAccuracy,
+}));
+
+app.MapPost("/predict", PredictEndpoint.Handle);
+
 app.Run();
+return 0;

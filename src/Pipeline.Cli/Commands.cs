@@ -351,16 +351,27 @@ internal static class Commands
 
         var line = CommandLine.Parse(args[1..], ["cache-dir"], []);
         var cache = new FeatureCache(line.Get("cache-dir"));
+        const double MiB = 1024.0 * 1024;
+        var left = string.Empty;
         if (args[0] == "clear")
         {
-            var before = cache.Stats;
-            cache.Clear();
-            output.WriteLine($"cleared {before.Entries:N0} entries ({before.Bytes / (1024.0 * 1024):F1} MiB) from {cache.Directory}");
+            var cleared = cache.Clear();
+            if (cleared.FirstForeignItem is { } foreign)
+            {
+                left = $"; left {cleared.ForeignItems:N0} item(s) the cache did not write, e.g. '{foreign}'";
+            }
+
+            output.WriteLine($"cleared {cleared.Entries:N0} entries ({cleared.Bytes / MiB:F1} MiB) from {cache.Directory}{left}");
         }
         else
         {
-            var stats = cache.Stats;
-            output.WriteLine($"{cache.Directory}: {stats.Entries:N0} entries, {stats.Bytes / (1024.0 * 1024):F1} MiB of at most {cache.MaxBytes / (1024.0 * 1024):F0} MiB");
+            var stats = cache.Inspect();
+            if (stats.ForeignItems > 0)
+            {
+                left = $" ({stats.ForeignItems:N0} other item(s) not counted)";
+            }
+
+            output.WriteLine($"{cache.Directory}: {stats.Entries:N0} entries, {stats.Bytes / MiB:F1} MiB of at most {cache.MaxBytes / MiB:F0} MiB{left}");
         }
 
         return ExitCodes.Ok;

@@ -11,7 +11,34 @@ namespace Pipeline.Cnn;
 /// <param name="Hits">Lookups answered from the cache by this instance.</param>
 /// <param name="Misses">Lookups not answered (absent or invalid entries).</param>
 /// <param name="Evictions">Entries this instance deleted to stay under the bound.</param>
-public readonly record struct FeatureCacheStats(int Entries, long Bytes, long Hits, long Misses, long Evictions);
+/// <param name="ForeignItems">Items in the cache folder the cache did not write (not counted, never deleted).</param>
+public readonly record struct FeatureCacheStats(int Entries, long Bytes, long Hits, long Misses, long Evictions, int ForeignItems = 0);
+
+/// <summary>What <see cref="FeatureCache.Clear"/> deleted and what it left alone.</summary>
+/// <param name="Entries">Entry files deleted.</param>
+/// <param name="Bytes">Their total length.</param>
+/// <param name="TempFiles">Temp files deleted (left by killed runs, or being written by another process).</param>
+/// <param name="ForeignItems">Items the cache did not write, left in place (folders counted once, not entered).</param>
+/// <param name="FirstForeignItem">The first of those, relative to the cache folder; null when there are none.</param>
+public readonly record struct FeatureCacheClearResult(int Entries, long Bytes, int TempFiles, int ForeignItems, string? FirstForeignItem);
+
+/// <summary>A cache folder that is not a feature cache (foreign files, no marker, a file, a symbolic link): nothing is read or deleted there.</summary>
+public sealed class FeatureCacheException : WorkbenchException
+{
+    public FeatureCacheException()
+    {
+    }
+
+    public FeatureCacheException(string message)
+        : base(message)
+    {
+    }
+
+    public FeatureCacheException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
 
 /// <summary>
 /// Feature vectors on disk, computed once per (image content, featurizer id) and reused across runs and
@@ -30,6 +57,15 @@ public readonly record struct FeatureCacheStats(int Entries, long Bytes, long Hi
 /// so after Ctrl+C or kill -9 a reader sees the whole entry or none; left-over temp files are never read and
 /// are deleted when older than an hour. Every read checks length and checksum; a bad entry counts as a miss
 /// and is deleted.</para>
+/// <para><b>Ownership:</b> the cache deletes only what it wrote. Creating <c>&lt;root&gt;/v1</c> it writes the
+/// marker <c>v1/CACHEDIR.TAG</c> (the Cache Directory Tagging signature, so backup tools skip it, plus a line
+/// naming this cache); <see cref="Clear"/>, eviction and bad-entry removal touch only regular files named like an
+/// entry (<c>&lt;2 hex&gt;/&lt;62 hex&gt;.f32</c>) or a temp file, never the marker, never a folder, never
+/// through a symbolic link. A <c>v1</c> without the marker is adopted (the marker is written) only when
+/// everything in it is an entry whose name, header and checksum verify, or one of its temp files: that is a
+/// cache written before markers existed. Any other <c>v1</c>, a <c>v1</c> that is a symbolic link, or a root
+/// that is a file is not a cache: every operation throws <see cref="FeatureCacheException"/> naming the folder
+/// and the first foreign item, and nothing is deleted.</para>
 /// <para><b>Bound:</b> when the total file length passes <see cref="MaxBytes"/> (default 2 GiB), the least
 /// recently used entries (file modification time, refreshed on every hit) are deleted down to 90% of it.
 /// The total is tracked per instance from one directory scan at first use, so several processes sharing the
@@ -44,8 +80,21 @@ public sealed class FeatureCache
     /// <summary>Environment variable that overrides the default folder.</summary>
     public const string EnvironmentVariable = "IMAGE_WORKBENCH_CACHE";
 
+    /// <summary>File name of the marker in <c>&lt;root&gt;/v1</c> that says the folder is a feature cache.</summary>
+    public const string MarkerFileName = "CACHEDIR.TAG";
+
     private const uint Magic = 0x31465749; // "IWF1" little-endian
     private const int HeaderLength = 16;
+    private const string TempFolderName = "tmp";
+
+    // The Cache Directory Tagging signature (https://bford.info/cachedir/) and a line only this cache writes:
+    // a CACHEDIR.TAG of another tool has the signature but not the line, so its folder is not taken for ours.
+    private const string MarkerSignature = "Signature: 8a477f597d28d172789f06886806bc55";
+    private const string MarkerOwnerLine = "# image-workbench CNN feature cache, layout v1";
+    private const string MarkerText = MarkerSignature + "\n" + MarkerOwnerLine + "\n"
+        + "# Entries are <2 hex>/<62 hex>.f32; 'pipeline cache clear' deletes only those and its tmp/*.tmp files.\n"
+        + "# About cache directory tags: https://bford.info/cachedir/\n";
+
     private static readonly TimeSpan StaleTempAge = TimeSpan.FromHours(1);
 
     private readonly object _gate = new();
@@ -56,6 +105,8 @@ public sealed class FeatureCache
     private long _hits;
     private long _misses;
     private long _evictions;
+    private int _foreignItems;
+    private volatile bool _owned; // the folder was checked to be this cache's (marker present or just written)
 
     /// <param name="directory">Cache folder; null for the default (see the remarks).</param>
     /// <param name="maxBytes">Size bound in bytes of entry files.</param>
@@ -79,7 +130,7 @@ public sealed class FeatureCache
             lock (_gate)
             {
                 var index = EnsureIndex();
-                return new FeatureCacheStats(index.Count, _bytes, _hits, _misses, _evictions);
+                return new FeatureCacheStats(index.Count, _bytes, _hits, _misses, _evictions, _foreignItems);
             }
         }
     }
@@ -103,8 +154,10 @@ public sealed class FeatureCache
     public static byte[] HashContent(ReadOnlySpan<byte> content) => SHA256.HashData(content);
 
     /// <summary>Copies the cached features into <paramref name="features"/> and returns true, or returns false on a miss.</summary>
+    /// <exception cref="FeatureCacheException">The folder exists and is not a feature cache.</exception>
     public bool TryGet(ReadOnlySpan<byte> contentHash, string featurizerId, Span<float> features)
     {
+        EnsureOwned(create: false);
         Span<byte> key = stackalloc byte[32];
         EntryKey(contentHash, featurizerId, key);
         string name = Convert.ToHexStringLower(key);
@@ -115,22 +168,32 @@ public sealed class FeatureCache
         bool present = false;
         try
         {
-            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            present = true;
-            long length = RandomAccess.GetLength(handle);
-            if (length == expected && ReadFully(handle, buffer) && Valid(buffer, key, features.Length))
+            // Stat before open: a FIFO or device at an entry's name (length 0) is never opened, so a lookup cannot block.
+            var info = new FileInfo(path);
+            present = info.Exists;
+            if (present && info.Length == expected && !IsLink(info))
             {
-                MemoryMarshal.Cast<byte, float>(buffer.AsSpan(HeaderLength)).CopyTo(features);
-                ok = true;
+                using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                if (RandomAccess.GetLength(handle) == expected && ReadFully(handle, buffer) && Valid(buffer, key, features.Length))
+                {
+                    MemoryMarshal.Cast<byte, float>(buffer.AsSpan(HeaderLength)).CopyTo(features);
+                    ok = true;
+                }
             }
         }
         catch (FileNotFoundException)
         {
+            present = false;
         }
         catch (DirectoryNotFoundException)
         {
+            present = false;
         }
         catch (IOException)
+        {
+            // unreadable: treated as a miss below
+        }
+        catch (UnauthorizedAccessException)
         {
             // unreadable: treated as a miss below
         }
@@ -154,7 +217,7 @@ public sealed class FeatureCache
             return true;
         }
 
-        if (present)
+        if (present && IsEntryFile(path))
         {
             TryDelete(path);
         }
@@ -172,8 +235,10 @@ public sealed class FeatureCache
     }
 
     /// <summary>Stores features (atomically: a reader sees all of them or none), then evicts if over the bound.</summary>
+    /// <exception cref="FeatureCacheException">The folder exists and is not a feature cache.</exception>
     public void Put(ReadOnlySpan<byte> contentHash, string featurizerId, ReadOnlySpan<float> features)
     {
+        EnsureOwned(create: true);
         Span<byte> key = stackalloc byte[32];
         EntryKey(contentHash, featurizerId, key);
         string name = Convert.ToHexStringLower(key);
@@ -195,6 +260,11 @@ public sealed class FeatureCache
             }
 
             File.Move(temp, path, overwrite: true);
+        }
+        catch (FileNotFoundException)
+        {
+            // `cache clear` in another process deleted the temp file under us: the entry is simply not stored.
+            return;
         }
         catch
         {
@@ -219,24 +289,38 @@ public sealed class FeatureCache
         }
     }
 
-    /// <summary>Deletes every entry (and left-over temp files).</summary>
-    public void Clear()
+    /// <summary>
+    /// Deletes every entry and temp file the cache wrote; leaves the marker, the folders and anything else
+    /// (counted in the result). Safe while other processes use the cache: their entries written meanwhile stay,
+    /// a temp file deleted under a writer only means that entry is not stored.
+    /// </summary>
+    /// <exception cref="FeatureCacheException">The folder is not a feature cache (see the remarks); nothing is deleted.</exception>
+    public FeatureCacheClearResult Clear()
     {
         lock (_gate)
         {
-            if (System.IO.Directory.Exists(_entries))
+            if (!EnsureCacheFolder())
             {
-                foreach (var dir in System.IO.Directory.EnumerateDirectories(_entries))
-                {
-                    foreach (var file in System.IO.Directory.EnumerateFiles(dir))
-                    {
-                        TryDelete(file);
-                    }
-                }
+                return default;
             }
 
+            var scan = Scan(ScanMode.Delete);
             _index = new Dictionary<string, (long, DateTime)>(StringComparer.Ordinal);
             _bytes = 0;
+            return new FeatureCacheClearResult(scan.Index.Count, scan.Bytes, scan.TempFiles, scan.ForeignItems, scan.FirstForeignItem);
+        }
+    }
+
+    /// <summary>
+    /// Like <see cref="Stats"/> for <c>cache info</c>: also refuses a folder that exists but is not a cache
+    /// (without a <c>v1</c> of its own), where <see cref="Stats"/> would report an empty cache.
+    /// </summary>
+    /// <exception cref="FeatureCacheException">The folder is not a feature cache.</exception>
+    public FeatureCacheStats Inspect()
+    {
+        lock (_gate)
+        {
+            return EnsureCacheFolder() ? Stats : default;
         }
     }
 
@@ -312,36 +396,298 @@ public sealed class FeatureCache
             return _index;
         }
 
+        EnsureOwned(create: false);
+        var scan = Scan(ScanMode.Index);
+        _index = scan.Index;
+        _bytes = scan.Bytes;
+        _foreignItems = scan.ForeignItems;
+        return _index;
+    }
+
+    /// <summary>For <c>cache clear</c> / <c>cache info</c>: false when there is no cache and nothing else at the folder; throws when the folder holds something else.</summary>
+    private bool EnsureCacheFolder()
+    {
+        EnsureOwned(create: false);
+        if (_owned)
+        {
+            return true;
+        }
+
+        // No v1 yet: an absent or empty folder is an empty cache; a folder with other things in it is not a cache
+        // (most likely a mistyped --cache-dir), said rather than reported as "0 entries".
+        if (System.IO.Directory.Exists(Directory) && System.IO.Directory.EnumerateFileSystemEntries(Directory).FirstOrDefault() is { } other)
+        {
+            throw NotACache($"it has no {Path.Combine("v1", MarkerFileName)} marker and holds {Quote(Path.GetFileName(other))}");
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Checks once per instance that the folder is this cache's: the marker is there, or v1 is a cache from
+    /// before markers (then the marker is written), or v1 is absent (then <paramref name="create"/> makes it,
+    /// marker first). Throws <see cref="FeatureCacheException"/> for anything else.
+    /// </summary>
+    private void EnsureOwned(bool create)
+    {
+        if (_owned)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            if (_owned)
+            {
+                return;
+            }
+
+            if (File.Exists(Directory))
+            {
+                throw NotACache("it is a file");
+            }
+
+            var v1 = new DirectoryInfo(_entries);
+            if (IsLink(v1) || File.Exists(_entries))
+            {
+                throw NotACache("v1 is " + (IsLink(v1) ? "a symbolic link" : "a file") + ", and the cache never follows links out of its folder");
+            }
+
+            if (!v1.Exists)
+            {
+                if (!create)
+                {
+                    return; // nothing to read or delete yet
+                }
+
+                System.IO.Directory.CreateDirectory(_entries);
+                WriteMarker();
+            }
+            else if (!HasMarker())
+            {
+                // A cache written before markers: adopt it only if every item verifies as ours (name, header, checksum).
+                var scan = Scan(ScanMode.Verify);
+                if (scan.FirstForeignItem is { } foreign)
+                {
+                    throw NotACache($"it has no {Path.Combine("v1", MarkerFileName)} marker and holds {Quote(foreign)}, which the cache did not write");
+                }
+
+                WriteMarker();
+            }
+
+            _owned = true;
+        }
+    }
+
+    private FeatureCacheException NotACache(string why) =>
+        new($"{Quote(Directory)} is not a CNN feature cache: {why}; nothing was deleted (choose another --cache-dir, or --no-cache)");
+
+    private static string Quote(string text) => "'" + Printable(text) + "'";
+
+    /// <summary>A name with its line breaks escaped, so a file name cannot forge a line of output.</summary>
+    private static string Printable(string text) => text.Replace("\n", "\\n", StringComparison.Ordinal).Replace("\r", "\\r", StringComparison.Ordinal);
+
+    private bool HasMarker()
+    {
+        var marker = new FileInfo(Path.Combine(_entries, MarkerFileName));
+        if (!marker.Exists || IsLink(marker) || marker.Length > 4096)
+        {
+            return false;
+        }
+
+        try
+        {
+            var text = File.ReadAllText(marker.FullName);
+            return text.StartsWith(MarkerSignature, StringComparison.Ordinal) && text.Contains(MarkerOwnerLine, StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Writes the marker through a temp file and a rename, so a reader sees a whole marker or none.</summary>
+    private void WriteMarker()
+    {
+        var marker = Path.Combine(_entries, MarkerFileName);
+        var temp = Path.Combine(_entries, $"{MarkerFileName}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            File.WriteAllText(temp, MarkerText);
+            File.Move(temp, marker, overwrite: true);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+    }
+
+    private enum ScanMode
+    {
+        /// <summary>List entries; delete temp files older than <see cref="StaleTempAge"/>.</summary>
+        Index,
+
+        /// <summary>Delete entries and temp files.</summary>
+        Delete,
+
+        /// <summary>Delete nothing; an entry whose header or checksum does not verify counts as foreign.</summary>
+        Verify,
+    }
+
+    private sealed record ScanResult(Dictionary<string, (long Length, DateTime LastUse)> Index, long Bytes, int TempFiles, int ForeignItems, string? FirstForeignItem);
+
+    /// <summary>
+    /// The one walk over <c>v1</c> that indexing, clearing and adoption share, so all three recognise the same
+    /// files as the cache's: regular files named like an entry in a shard folder, and temp files in <c>tmp</c>.
+    /// Symbolic links are never followed (a linked shard folder is foreign) and foreign folders are not entered.
+    /// </summary>
+    private ScanResult Scan(ScanMode mode)
+    {
         var index = new Dictionary<string, (long, DateTime)>(StringComparer.Ordinal);
         long bytes = 0;
-        if (System.IO.Directory.Exists(_entries))
+        int temps = 0;
+        int foreign = 0;
+        string? firstForeign = null;
+        void Foreign(FileSystemInfo item)
         {
-            foreach (var dir in new DirectoryInfo(_entries).EnumerateDirectories())
+            foreign++;
+            firstForeign ??= Printable(Path.GetRelativePath(Directory, item.FullName));
+        }
+
+        var root = new DirectoryInfo(_entries);
+        if (!root.Exists)
+        {
+            return new ScanResult(index, 0, 0, 0, null);
+        }
+
+        var now = DateTime.UtcNow;
+        foreach (var item in root.EnumerateFileSystemInfos())
+        {
+            if (item is not DirectoryInfo dir || IsLink(item))
             {
-                if (dir.Name == "tmp")
+                if (!(item.Name == MarkerFileName && mode != ScanMode.Verify && !IsLink(item)))
                 {
-                    foreach (var temp in dir.EnumerateFiles())
+                    Foreign(item);
+                }
+
+                continue;
+            }
+
+            if (dir.Name == TempFolderName)
+            {
+                foreach (var inner in dir.EnumerateFileSystemInfos())
+                {
+                    if (inner is not FileInfo temp || IsLink(temp) || !IsTempName(temp.Name))
                     {
-                        if (DateTime.UtcNow - temp.LastWriteTimeUtc > StaleTempAge)
-                        {
-                            TryDelete(temp.FullName);
-                        }
+                        Foreign(inner);
+                        continue;
                     }
 
+                    temps++;
+                    if (mode == ScanMode.Delete || (mode == ScanMode.Index && now - temp.LastWriteTimeUtc > StaleTempAge))
+                    {
+                        TryDelete(temp.FullName);
+                    }
+                }
+
+                continue;
+            }
+
+            if (!IsLowerHex(dir.Name, 2))
+            {
+                Foreign(dir);
+                continue;
+            }
+
+            foreach (var inner in dir.EnumerateFileSystemInfos())
+            {
+                if (inner is not FileInfo file || IsLink(file) || !IsEntryName(file.Name)
+                    || (mode == ScanMode.Verify && !VerifiesAsEntry(file, dir.Name)))
+                {
+                    Foreign(inner);
                     continue;
                 }
 
-                foreach (var file in dir.EnumerateFiles("*.f32"))
+                index[dir.Name + file.Name[..^4]] = (file.Length, file.LastWriteTimeUtc);
+                bytes += file.Length;
+                if (mode == ScanMode.Delete)
                 {
-                    index[dir.Name + Path.GetFileNameWithoutExtension(file.Name)] = (file.Length, file.LastWriteTimeUtc);
-                    bytes += file.Length;
+                    TryDelete(file.FullName);
                 }
             }
         }
 
-        _index = index;
-        _bytes = bytes;
-        return index;
+        return new ScanResult(index, bytes, temps, foreign, firstForeign);
+    }
+
+    /// <summary>An entry file of a cache from before markers: its length, header and checksum (keyed by its name) all agree.</summary>
+    private static bool VerifiesAsEntry(FileInfo file, string shard)
+    {
+        // The length check comes first so a FIFO or device (length 0) is never opened.
+        if (file.Length < HeaderLength + sizeof(float) || (file.Length - HeaderLength) % sizeof(float) != 0 || file.Length > HeaderLength + (1 << 20))
+        {
+            return false;
+        }
+
+        try
+        {
+            var data = File.ReadAllBytes(file.FullName);
+            var key = Convert.FromHexString(shard + file.Name[..^4]);
+            return data.Length == file.Length && Valid(data, key, (data.Length - HeaderLength) / sizeof(float));
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>True for a regular file (not a link) at an entry's place in a shard folder that is not a link either.</summary>
+    private static bool IsEntryFile(string path)
+    {
+        var file = new FileInfo(path);
+        return file.Exists && !IsLink(file) && file.Directory is { } shard && !IsLink(shard);
+    }
+
+    private static bool IsLink(FileSystemInfo item) => item.LinkTarget is not null;
+
+    /// <summary><c>&lt;62 hex&gt;.f32</c>: the rest of an entry's SHA-256 name after its shard folder.</summary>
+    private static bool IsEntryName(string name) =>
+        name.Length == 66 && name.EndsWith(".f32", StringComparison.Ordinal) && IsLowerHex(name.AsSpan(0, 62), 62);
+
+    /// <summary><c>&lt;64 hex&gt;.&lt;process id&gt;.&lt;guid&gt;.tmp</c>, as <see cref="Put"/> names its temp files.</summary>
+    private static bool IsTempName(string name)
+    {
+        var parts = name.Split('.');
+        return parts.Length == 4 && parts[3] == "tmp" && IsLowerHex(parts[0], 64)
+            && parts[1].Length is > 0 and < 11 && parts[1].All(char.IsAsciiDigit)
+            && parts[2].Length is > 0 and <= 32 && parts[2].All(char.IsAsciiLetterOrDigit);
+    }
+
+    private static bool IsLowerHex(ReadOnlySpan<char> text, int length)
+    {
+        if (text.Length != length)
+        {
+            return false;
+        }
+
+        foreach (var c in text)
+        {
+            if (!char.IsAsciiDigit(c) && c is not (>= 'a' and <= 'f'))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private void EvictLocked()
@@ -355,7 +701,13 @@ public sealed class FeatureCache
                 break;
             }
 
-            TryDelete(EntryPath(name));
+            // The same rule as Clear: only a regular file at an entry's place, never through a link.
+            var path = EntryPath(name);
+            if (IsEntryFile(path))
+            {
+                TryDelete(path);
+            }
+
             index.Remove(name);
             _bytes -= entry.Length;
             _evictions++;

@@ -23,12 +23,12 @@ public sealed class WebSampleTests(HandCraftedModelFixture model) : IClassFixtur
         Assert.Equal(0, Program.Run(["predict", "--model", model.ModelPath, "--json", "--top", "10", .. images], cliOutput, CancellationToken.None));
         var expected = JsonNode.Parse(cliOutput.ToString())!.AsArray().ToDictionary(n => n!["image"]!.GetValue<string>(), n => n!);
 
-        var port = FreePort();
-        using var server = StartSample(port, model.ModelPath);
+        var port = WebSample.FreePort();
+        using var server = WebSample.Start(port, model.ModelPath);
         try
         {
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
-            await WaitUntilReady(http, server);
+            await WebSample.WaitUntilReady(http, server);
 
             // Four clients at once, each posting every image; two send raw bodies, two multipart forms.
             var clients = Enumerable.Range(0, 4).Select(c => Task.Run(async () =>
@@ -58,11 +58,12 @@ public sealed class WebSampleTests(HandCraftedModelFixture model) : IClassFixtur
             using var bad = new ByteArrayContent([1, 2, 3, 4]);
             using var badResponse = await http.PostAsync(new Uri("/predict", UriKind.Relative), bad);
             Assert.Equal(HttpStatusCode.BadRequest, badResponse.StatusCode);
-            Assert.Contains("error", await badResponse.Content.ReadAsStringAsync());
+            Assert.Equal("application/problem+json", badResponse.Content.Headers.ContentType?.MediaType);
+            Assert.Contains("body", JsonNode.Parse(await badResponse.Content.ReadAsStringAsync())!["detail"]!.GetValue<string>(), StringComparison.Ordinal);
         }
         finally
         {
-            StopSample(server);
+            WebSample.Stop(server);
             Directory.Delete(folder, recursive: true);
         }
     }
@@ -96,15 +97,20 @@ public sealed class WebSampleTests(HandCraftedModelFixture model) : IClassFixtur
         form.Add(file, "image", Path.GetFileName(image));
         return form;
     }
+}
 
-    private static int FreePort()
+/// <summary>Runs samples/WebApi as a real process on a loopback port (shared by the web tests).</summary>
+internal static class WebSample
+{
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private static Process StartSample(int port, string modelPath)
+    /// <summary>Starts the sample; every line it prints goes to <paramref name="log"/> when given.</summary>
+    public static Process Start(int port, string modelPath, IEnumerable<string>? extraArgs = null, System.Collections.Concurrent.ConcurrentQueue<string>? log = null)
     {
         var dll = SampleDll();
         var start = new ProcessStartInfo("dotnet")
@@ -113,18 +119,33 @@ public sealed class WebSampleTests(HandCraftedModelFixture model) : IClassFixtur
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { dll, "--urls", $"http://127.0.0.1:{port}", $"--Model:Path={modelPath}" })
+        foreach (var arg in new[] { dll, "--urls", $"http://127.0.0.1:{port}", $"--Model:Path={modelPath}" }.Concat(extraArgs ?? []))
         {
             start.ArgumentList.Add(arg);
         }
 
-        var process = Process.Start(start)!;
+        var process = new Process { StartInfo = start };
+        if (log is not null)
+        {
+            process.OutputDataReceived += (_, e) => Keep(log, e.Data);
+            process.ErrorDataReceived += (_, e) => Keep(log, e.Data);
+        }
+
+        process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;
     }
 
-    private static void StopSample(Process process)
+    private static void Keep(System.Collections.Concurrent.ConcurrentQueue<string> log, string? line)
+    {
+        if (line is not null)
+        {
+            log.Enqueue(line);
+        }
+    }
+
+    public static void Stop(Process process)
     {
         if (!process.HasExited)
         {
@@ -133,7 +154,7 @@ public sealed class WebSampleTests(HandCraftedModelFixture model) : IClassFixtur
         }
     }
 
-    private static async Task WaitUntilReady(HttpClient http, Process server)
+    public static async Task WaitUntilReady(HttpClient http, Process server)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (DateTime.UtcNow < deadline)
@@ -159,7 +180,7 @@ public sealed class WebSampleTests(HandCraftedModelFixture model) : IClassFixtur
     }
 
     /// <summary>samples/WebApi's build output for the configuration these tests were built in.</summary>
-    private static string SampleDll()
+    public static string SampleDll()
     {
 #if DEBUG
         const string Configuration = "Debug";
