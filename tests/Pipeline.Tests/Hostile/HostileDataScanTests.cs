@@ -28,6 +28,20 @@ public sealed class HostileDataScanTests : IDisposable
         return path;
     }
 
+    /// <summary>Writes <paramref name="perClass"/> files named 0.png, 1.png, ... in each of <paramref name="classes"/> under <paramref name="folder"/>.</summary>
+    private string WriteClasses(string folder, int perClass, params string[] classes)
+    {
+        for (var i = 0; i < perClass; i++)
+        {
+            foreach (var cls in classes)
+            {
+                Write(Path.Combine(folder, cls, $"{i}.png"));
+            }
+        }
+
+        return Path.Combine(_root, folder);
+    }
+
     private static string[] Labelled(ImageDataset ds, string root) =>
         ds.Train.Concat(ds.Test)
             .Select(i => $"{ds.Classes[i.Label]}:{Path.GetRelativePath(root, i.Source.Path!)}")
@@ -123,13 +137,7 @@ public sealed class HostileDataScanTests : IDisposable
     {
         // Tests run as root in CI, where chmod 000 does not stop reading: the listing failure is injected for this
         // one folder instead, through the same path a real EACCES takes (the enumerator throws).
-        var data = Path.Combine(_root, "perm");
-        for (var i = 0; i < 4; i++)
-        {
-            Write(Path.Combine("perm", "cats", $"{i}.png"));
-            Write(Path.Combine("perm", "dogs", $"{i}.png"));
-            Write(Path.Combine("perm", "locked", $"{i}.png"));
-        }
+        var data = WriteClasses("perm", 4, "cats", "dogs", "locked");
 
         var locked = Path.Combine(data, "locked");
         FolderScanner.ListingFaultForTests = folder => folder == locked ? new UnauthorizedAccessException($"Access to the path '{folder}' is denied.") : null;
@@ -149,12 +157,7 @@ public sealed class HostileDataScanTests : IDisposable
     public void A_folder_past_PATH_MAX_is_counted_as_bad_not_hidden()
     {
         // A real listing failure that root cannot bypass either: a folder whose full path is longer than PATH_MAX.
-        var data = Path.Combine(_root, "deep");
-        for (var i = 0; i < 200; i++)
-        {
-            Write(Path.Combine("deep", "cats", $"{i}.png"));
-            Write(Path.Combine("deep", "dogs", $"{i}.png"));
-        }
+        var data = WriteClasses("deep", 200, "cats", "dogs");
 
         // 18 folders of 250 characters: the deepest paths pass PATH_MAX (4096). Each step here names a path under the
         // limit: two chains of 9 are made apart, then one is moved to the bottom of the other, then into the class.
@@ -185,12 +188,7 @@ public sealed class HostileDataScanTests : IDisposable
     [Fact]
     public void Names_with_newlines_escapes_and_bidi_overrides_are_printed_escaped()
     {
-        var data = Path.Combine(_root, "names");
-        for (var i = 0; i < 100; i++)
-        {
-            Write(Path.Combine("names", "cats", $"{i}.png"));
-            Write(Path.Combine("names", "dogs", $"{i}.png"));
-        }
+        var data = WriteClasses("names", 100, "cats", "dogs");
 
         var cats = Path.Combine(data, "cats");
         string[] hostile = ["ok.png\nerror: forged line.png", "red\u001b[31m.png", "evil\u202egnp.png", "zero\u200bwidth.png"];
