@@ -369,15 +369,20 @@ public static class DatasetLoader
         var firstByFile = new Dictionary<string, ManifestReader.Entry>(StringComparer.Ordinal);
         var conflicted = new HashSet<string>(StringComparer.Ordinal);
         var kept = new List<ManifestReader.Entry>(entries.Count);
+        var fileByPath = new Dictionary<string, string?>(StringComparer.Ordinal); // a path repeated a million times is looked up once
         foreach (var entry in entries)
         {
-            if (!File.Exists(entry.Path))
+            if (!fileByPath.TryGetValue(entry.Path, out string? file))
+            {
+                fileByPath[entry.Path] = file = File.Exists(entry.Path) ? FileIdentity.Of(entry.Path) : null;
+            }
+
+            if (file is null)
             {
                 warnings.Skip(entry.Path, $"not found (listed on line {entry.Line} of {Path.GetFileName(manifest)})", "an image listed in the manifest is not found");
                 continue;
             }
 
-            string file = FileIdentity.Of(entry.Path);
             if (!firstByFile.TryGetValue(file, out var earlier))
             {
                 firstByFile[file] = entry;
