@@ -1,3 +1,5 @@
+using Pipeline.Data;
+
 namespace Pipeline.Cli;
 
 /// <summary>
@@ -35,19 +37,26 @@ internal static class Program
             return rest.Length == 0 ? ExitCodes.Usage : ExitCodes.Ok;
         }
 
+        RunEnd.Begin();
         try
         {
             return Commands.Dispatch(rest, output, cancellationToken);
         }
         catch (UsageException ex)
         {
-            Console.Error.WriteLine($"usage error: {ex.Message}");
+            RunEnd.Finish();
+            Failures.Print($"usage error: {ex.Message}");
             Console.Error.WriteLine("run 'pipeline help' for the commands and options");
             return ExitCodes.Usage;
         }
         catch (Exception ex)
         {
+            RunEnd.Finish(); // progress lines end and held-back warnings are counted before the error line
             return Failures.Report(ex, verbose);
+        }
+        finally
+        {
+            RunEnd.Finish();
         }
     }
 }
@@ -72,13 +81,13 @@ internal static class Failures
                 Console.Error.WriteLine("error: cancelled; no output was written or changed");
                 break;
             case WorkbenchException user:
-                Console.Error.WriteLine($"error: {user.Message}");
+                Print($"error: {user.Message}");
                 break;
             case UnauthorizedAccessException or IOException:
-                Console.Error.WriteLine($"error: {root.Message}");
+                Print($"error: {root.Message}");
                 break;
             default:
-                Console.Error.WriteLine($"error: {root.GetType().Name}: {root.Message} (run with --verbose for details)");
+                Print($"error: {root.GetType().Name}: {root.Message} (run with --verbose for details)");
                 break;
         }
 
@@ -89,6 +98,12 @@ internal static class Failures
 
         return ExitCodes.Failure;
     }
+
+    /// <summary>
+    /// Prints one message line to stderr. Messages quote file and class names, which may hold a newline (forging an
+    /// <c>error:</c> line), a terminal escape or a bidi override: <see cref="TerminalText"/> escapes them.
+    /// </summary>
+    public static void Print(string line) => ConsoleProgress.WriteLine(line);
 
     /// <summary>ML.NET and Parallel wrap the exceptions thrown inside cursors and workers; the user's cause is inside.</summary>
     internal static Exception Find(Exception ex)
@@ -111,5 +126,49 @@ internal static class Failures
         }
 
         return ex;
+    }
+}
+
+/// <summary>
+/// What a run does when it ends, however it ends: stop progress heartbeats and end the bar line, then print the
+/// "and K more like this" lines of grouped warnings. Kept per run (an async-local list), so in-process runs in tests
+/// do not share it.
+/// </summary>
+internal static class RunEnd
+{
+    private static readonly AsyncLocal<List<Action>?> Actions = new();
+
+    public static void Begin() => Actions.Value = [];
+
+    public static void Register(Action action)
+    {
+        if (Actions.Value is { } actions)
+        {
+            lock (actions)
+            {
+                actions.Add(action);
+            }
+        }
+    }
+
+    /// <summary>Runs every registered action once, in order; later calls find nothing left to do.</summary>
+    public static void Finish()
+    {
+        if (Actions.Value is not { } actions)
+        {
+            return;
+        }
+
+        Action[] pending;
+        lock (actions)
+        {
+            pending = [.. actions];
+            actions.Clear();
+        }
+
+        foreach (var action in pending)
+        {
+            action();
+        }
     }
 }

@@ -27,6 +27,9 @@ public static class DatasetLoader
     private static readonly string[] TestFolderNames = ["test", "val", "valid", "validation"];
     private static readonly string[] ClassNameFiles = ["labels.txt", "classes.txt"];
 
+    /// <summary>The largest labels.txt/classes.txt read: 256 names of up to 1,000 bytes each.</summary>
+    private const int MaxClassNameFileBytes = 256 * 1000;
+
     /// <summary>Loads with the default options, printing nothing.</summary>
     public static ImageDataset Load(string path) => Load(path, DatasetOptions.Default, new DataWarnings());
 
@@ -83,6 +86,7 @@ public static class DatasetLoader
             test = DatasetSplitter.Subsample(test, raw.Classes, maxTest, options.Seed, "test");
         }
 
+        warnings.Flush(); // the "and K more like this" lines of the loading phase, before any later phase prints
         return new ImageDataset(NameOf(raw.Root), full, raw.Classes, train, test, raw.Test is not null, raw.NativeShape);
     }
 
@@ -106,6 +110,27 @@ public static class DatasetLoader
         if (present.Count == 1)
         {
             throw new DatasetException($"{path}: only one class ('{classes[present[0]]}') has images; a classifier needs at least two");
+        }
+    }
+
+    /// <summary>
+    /// Class names become model labels that predict prints: a blank name, or one with a control or invisible
+    /// character (a newline would forge output lines, a bidi override would show another name), is refused. Names
+    /// that differ only by letter case stay two classes: EMNIST's 'a' and 'A' are different classes.
+    /// </summary>
+    private static void CheckClassNames(string where, IEnumerable<string> names)
+    {
+        foreach (string name in names)
+        {
+            if (string.IsNullOrWhiteSpace(name))
+            {
+                throw new DatasetException($"{where}: a class name is blank ('{name}'); name each class with visible characters");
+            }
+
+            if (TerminalText.Escape(name) != name)
+            {
+                throw new DatasetException($"{where}: class name '{name}' contains a control or invisible character; rename it");
+            }
         }
     }
 
@@ -211,10 +236,18 @@ public static class DatasetLoader
             {
                 if (FileChecks.IsEmpty(file))
                 {
-                    throw new DatasetException($"{file}: empty file (0 bytes); it should list the class names, one a line");
+                    throw new DatasetException($"{file}: empty file (0 bytes), or not a regular file; it should list the class names, one a line");
+                }
+
+                // 256 names of a few hundred characters fit in far less; a bigger file is not a class list, and
+                // reading it whole could take gigabytes.
+                if (new FileInfo(file).Length > MaxClassNameFileBytes)
+                {
+                    throw new DatasetException($"{file}: {new FileInfo(file).Length:N0} bytes, too big for a list of at most 256 class names (limit {MaxClassNameFileBytes:N0} bytes)");
                 }
 
                 string[] names = File.ReadAllLines(file).Select(l => l.Trim()).Where(l => l.Length > 0).ToArray();
+                CheckClassNames(file, names);
                 if (names.Length > 256)
                 {
                     throw new DatasetException($"{file}: {names.Length} class names, but IDX labels are bytes (at most 256 classes)");
@@ -243,7 +276,16 @@ public static class DatasetLoader
     private static Raw LoadFolders(string root, DataWarnings warnings)
     {
         var scanner = new FolderScanner(warnings);
-        List<string> subfolders = FolderScanner.VisibleSubfolders(root);
+        List<string> subfolders;
+        try
+        {
+            subfolders = FolderScanner.VisibleSubfolders(root);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new DatasetException($"{root}: cannot read this folder: {(e is UnauthorizedAccessException ? "permission denied" : e.Message)}", e);
+        }
+
         string? trainDir = subfolders.FirstOrDefault(d => Path.GetFileName(d).Equals("train", StringComparison.OrdinalIgnoreCase));
         string? testDir = TestFolderNames
             .Select(n => subfolders.FirstOrDefault(d => Path.GetFileName(d).Equals(n, StringComparison.OrdinalIgnoreCase)))
@@ -261,6 +303,7 @@ public static class DatasetLoader
 
             SortedDictionary<string, List<string>> trainClasses = scanner.ScanClasses(trainDir);
             SortedDictionary<string, List<string>> testClasses = scanner.ScanClasses(testDir);
+            scanner.DropSharedFiles();
             foreach (string cls in testClasses.Keys)
             {
                 if (!trainClasses.ContainsKey(cls))
@@ -275,13 +318,15 @@ public static class DatasetLoader
             }
 
             List<string> classes = [.. trainClasses.Keys];
+            CheckClassNames(trainDir, classes);
             List<LabeledImage> train = ToLabeled(trainClasses, classes);
             List<LabeledImage> test = ToLabeled(testClasses, classes);
             RequireTwoClasses(root, classes, train);
-            return new Raw(root, classes, train, test, null, train.Count + test.Count + scanner.BrokenCount);
+            return new Raw(root, classes, train, test, null, train.Count + test.Count + scanner.SkippedCount);
         }
 
         SortedDictionary<string, List<string>> found = scanner.ScanClasses(root);
+        scanner.DropSharedFiles();
         if (found.Count == 0)
         {
             int loose = Directory.EnumerateFiles(root).Count(f => ImageExtensions.Contains(Path.GetExtension(f)) && !Path.GetFileName(f).StartsWith('.'));
@@ -292,9 +337,10 @@ public static class DatasetLoader
         }
 
         List<string> names = [.. found.Keys];
+        CheckClassNames(root, names);
         List<LabeledImage> all = ToLabeled(found, names);
         RequireTwoClasses(root, names, all);
-        return new Raw(root, names, all, null, null, all.Count + scanner.BrokenCount);
+        return new Raw(root, names, all, null, null, all.Count + scanner.SkippedCount);
     }
 
     private static List<LabeledImage> ToLabeled(SortedDictionary<string, List<string>> byClass, List<string> classes)
@@ -311,31 +357,62 @@ public static class DatasetLoader
 
     // ---------------------------------------------------------------- manifest
 
+    /// <summary>
+    /// One file, one label: lines are matched by the file they reach (device and inode, so a second path, a link or a
+    /// hard link to the same file counts as the same file). A repeat with the same label is ignored with a note; a
+    /// repeat with another label leaves the file out everywhere (counted as skipped), because its label is ambiguous.
+    /// </summary>
     private static Raw LoadManifest(string manifest, DataWarnings warnings)
     {
         List<ManifestReader.Entry> entries = ManifestReader.Read(manifest);
-        var seen = new Dictionary<string, ManifestReader.Entry>(StringComparer.Ordinal);
+        int skippedBefore = warnings.SkippedCount;
+        var firstByFile = new Dictionary<string, ManifestReader.Entry>(StringComparer.Ordinal);
+        var conflicted = new HashSet<string>(StringComparer.Ordinal);
         var kept = new List<ManifestReader.Entry>(entries.Count);
+        var fileByPath = new Dictionary<string, string?>(StringComparer.Ordinal); // a path repeated a million times is looked up once
         foreach (var entry in entries)
         {
-            if (seen.TryGetValue(entry.Path, out var earlier))
+            if (!fileByPath.TryGetValue(entry.Path, out string? file))
             {
-                warnings.Note($"{manifest}:{entry.Line}", $"{entry.Path} is already listed on line {earlier.Line}; this line is ignored");
+                fileByPath[entry.Path] = file = File.Exists(entry.Path) ? FileIdentity.Of(entry.Path) : null;
+            }
+
+            if (file is null)
+            {
+                warnings.Skip(entry.Path, $"not found (listed on line {entry.Line} of {Path.GetFileName(manifest)})", "an image listed in the manifest is not found");
                 continue;
             }
 
-            seen[entry.Path] = entry;
-            if (!File.Exists(entry.Path))
+            if (!firstByFile.TryGetValue(file, out var earlier))
             {
-                warnings.Skip(entry.Path, $"not found (listed on line {entry.Line} of {Path.GetFileName(manifest)})");
-                continue;
+                firstByFile[file] = entry;
+                kept.Add(entry);
             }
-
-            kept.Add(entry);
+            else if (earlier.Label == entry.Label)
+            {
+                string same = earlier.Path == entry.Path ? entry.Path : $"{entry.Path} (the same file as {earlier.Path})";
+                warnings.Note($"{manifest}:{entry.Line}", $"{same} is already listed on line {earlier.Line}; this line is ignored", "a manifest line repeats an earlier file; ignored");
+            }
+            else
+            {
+                conflicted.Add(file);
+                warnings.Skip(entry.Path, $"labelled '{entry.Label}' on line {entry.Line} but '{earlier.Label}' on line {earlier.Line} (the same file); a file with two labels is left out", "a file listed with two labels; left out");
+            }
         }
+
+        var leftOut = new HashSet<int>(); // line numbers of first listings whose file later got another label
+        foreach (string file in conflicted)
+        {
+            ManifestReader.Entry first = firstByFile[file];
+            leftOut.Add(first.Line);
+            warnings.Skip(first.Path, $"listed with two labels (first '{first.Label}' on line {first.Line}); left out", "a file listed with two labels; left out");
+        }
+
+        kept.RemoveAll(e => leftOut.Contains(e.Line));
 
         kept.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
         List<string> classes = kept.Select(e => e.Label).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        CheckClassNames(manifest, classes);
         var images = kept.Select(e => new LabeledImage(ImageSource.FromFile(e.Path), classes.BinarySearch(e.Label, StringComparer.Ordinal))).ToList();
         if (images.Count == 0 && entries.Count > 0)
         {
@@ -343,6 +420,6 @@ public static class DatasetLoader
         }
 
         RequireTwoClasses(manifest, classes, images);
-        return new Raw(Path.GetDirectoryName(manifest)!, classes, images, null, null, seen.Count);
+        return new Raw(Path.GetDirectoryName(manifest)!, classes, images, null, null, images.Count + warnings.SkippedCount - skippedBefore);
     }
 }

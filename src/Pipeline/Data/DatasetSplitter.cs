@@ -19,7 +19,7 @@ internal static class DatasetSplitter
         {
             if (members.Count == 1)
             {
-                warnings.Note($"class '{classes[label]}'", "has a single image; it goes to train and the class has no test image");
+                warnings.Note($"class '{classes[label]}'", "has a single image; it goes to train and the class has no test image", "a class has a single image; it goes to train and the class has no test image");
                 continue;
             }
 

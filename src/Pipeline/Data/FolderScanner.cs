@@ -1,44 +1,72 @@
+using System.Runtime.InteropServices;
+
 namespace Pipeline.Data;
 
 /// <summary>
 /// Lists the images under class folders. Hidden entries (dot names or the hidden attribute) and files with other
-/// extensions are ignored; class folders may nest sub-folders. Symbolic links are followed, but every real folder
-/// is read at most once per load (keyed by its fully resolved path), so link loops end and an image reachable by
-/// two routes is listed once. Paths come back in ordinal order, independent of the file system's listing order.
+/// extensions are ignored; class folders may nest sub-folders. Paths come back in ordinal order, independent of the
+/// file system's listing order.
+/// <para>
+/// Links and labels: the label of an image is the class folder it physically sits in, so no symbolic link to a
+/// folder is followed below the data folder (the data folder itself may be a link). <c>disc/more -&gt; ../stripes</c>
+/// would count stripes as disc and <c>disc/up -&gt; ..</c> every class as disc; such links are noted and left out.
+/// Links to files are followed (a data set may be assembled from links into a photo library), but every image is
+/// identified by its device and inode, so one file reached twice (two links, a link and its target, hard links)
+/// counts once: under one class it is kept once, under two classes (or in train under one class and test under
+/// another) it is left out everywhere, because its label is ambiguous. Each left-out copy is counted as skipped.
+/// </para>
+/// <para>
+/// A folder that cannot be listed (permission denied, path too long, I/O error) is reported as unreadable and
+/// counted as one skipped entry, never as "holds no images".
+/// </para>
 /// </summary>
 internal sealed class FolderScanner
 {
-    /// <summary>Nesting deeper than this is taken as a loop the resolver could not see and is not followed.</summary>
+    /// <summary>Nesting deeper than this is not read: real folders this deep are a generator gone wrong, not a data set.</summary>
     private const int MaxDepth = 32;
-
-    /// <summary>Symbolic links followed while resolving one path before giving up (Linux uses 40).</summary>
-    private const int MaxLinkHops = 40;
 
     private static readonly EnumerationOptions ListOptions = new()
     {
         RecurseSubdirectories = false,
-        IgnoreInaccessible = true,
+        IgnoreInaccessible = false, // an unreadable folder must be reported, not listed as empty
         AttributesToSkip = 0,
         ReturnSpecialDirectories = false,
     };
 
     private readonly DataWarnings _warnings;
-    private readonly HashSet<string> _visited = new(StringComparer.Ordinal);
+
+    /// <summary>Every image found, in scan order, with the class it was found under (for the shared-file check).</summary>
+    private readonly List<Found> _found = [];
+
+    /// <summary>The class maps handed out, so <see cref="DropSharedFiles"/> can take files back out of them.</summary>
+    private readonly List<SortedDictionary<string, List<string>>> _scans = [];
 
     public FolderScanner(DataWarnings warnings)
     {
         _warnings = warnings;
     }
 
-    /// <summary>Broken links met that looked like images (reported as skipped).</summary>
-    public int BrokenCount { get; private set; }
+    /// <summary>
+    /// Test seam: a listing failure to raise for a folder (e.g. <see cref="UnauthorizedAccessException"/>), because
+    /// tests run as root in CI, where <c>chmod 000</c> does not stop reading. Null in production.
+    /// </summary>
+    internal static Func<string, Exception?>? ListingFaultForTests { get; set; }
 
+    /// <summary>Entries left out and counted as bad: broken links, second copies of one file, unreadable folders.</summary>
+    public int SkippedCount { get; private set; }
+
+    /// <summary>The visible real sub-folders of <paramref name="folder"/> (links to folders are not included), in ordinal order.</summary>
     public static List<string> VisibleSubfolders(string folder)
     {
-        var result = new DirectoryInfo(folder).EnumerateDirectories("*", ListOptions)
-            .Where(d => !IsHidden(d))
-            .Select(d => d.FullName)
-            .ToList();
+        var result = new List<string>();
+        foreach (FileSystemInfo entry in List(folder))
+        {
+            if (entry is DirectoryInfo && !IsHidden(entry) && !IsLink(entry))
+            {
+                result.Add(entry.FullName);
+            }
+        }
+
         result.Sort(StringComparer.Ordinal);
         return result;
     }
@@ -47,51 +75,130 @@ internal sealed class FolderScanner
     public SortedDictionary<string, List<string>> ScanClasses(string root)
     {
         var classes = new SortedDictionary<string, List<string>>(StringComparer.Ordinal);
-        foreach (string dir in VisibleSubfolders(root))
+        _scans.Add(classes);
+        List<FileSystemInfo> entries;
+        try
         {
+            entries = [.. List(root)];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new DatasetException($"{root}: cannot read this folder: {Reason(e)}", e);
+        }
+
+        entries.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
+        foreach (FileSystemInfo entry in entries)
+        {
+            if (entry is not DirectoryInfo || Unreadable(entry) || IsHidden(entry))
+            {
+                continue; // a data folder near PATH_MAX is not worth a message of its own: its classes would not load either
+            }
+
+            if (IsLink(entry))
+            {
+                NoteLinkNotFollowed(entry);
+                continue;
+            }
+
             var files = new List<string>();
-            Walk(dir, files, 0);
+            if (!Walk(entry.FullName, Path.GetFileName(entry.FullName), files, 0))
+            {
+                continue; // unreadable: reported and counted by Walk
+            }
+
             if (files.Count == 0)
             {
-                _warnings.Note(dir, "holds no images; not taken as a class");
+                _warnings.Note(entry.FullName, "holds no images; not taken as a class", "a folder holds no images; not taken as a class");
                 continue;
             }
 
             files.Sort(StringComparer.Ordinal);
-            classes[Path.GetFileName(dir)] = files;
+            classes[entry.Name] = files;
         }
 
         return classes;
     }
 
-    private void Walk(string dir, List<string> files, int depth)
+    /// <summary>
+    /// Applies the one-file-one-label rule over every scan so far (train and test alike): a file found more than once
+    /// is kept once when all copies have the same class (the copy in the first scan, first in ordinal order), and
+    /// dropped everywhere when they disagree. Classes left without images are removed with a note.
+    /// </summary>
+    public void DropSharedFiles()
     {
-        string real;
-        try
+        var drop = new HashSet<(int Scan, string Path)>();
+        foreach (var copies in _found.GroupBy(f => f.Identity, StringComparer.Ordinal).Where(g => g.Count() > 1))
         {
-            real = RealPath(dir);
+            var ordered = copies.OrderBy(c => c.Scan).ThenBy(c => c.Path, StringComparer.Ordinal).ToList();
+            bool oneClass = ordered.All(c => c.Class == ordered[0].Class);
+            foreach (Found copy in oneClass ? ordered.Skip(1) : ordered)
+            {
+                drop.Add((copy.Scan, copy.Path));
+                SkippedCount++;
+                if (oneClass)
+                {
+                    _warnings.Skip(copy.Path, $"the same file as {ordered[0].Path} (a link or hard link to it); counted once", "the same file reached twice (a link or hard link); counted once");
+                }
+                else
+                {
+                    Found other = ordered.First(c => c.Class != copy.Class);
+                    _warnings.Skip(copy.Path, $"the same file is also class '{other.Class}' ({other.Path}); a file with two labels is left out", "the same file under two classes; left out");
+                }
+            }
         }
-        catch (IOException e)
+
+        if (drop.Count == 0)
         {
-            _warnings.Note(dir, $"not followed: {e.Message}");
             return;
         }
 
-        if (!_visited.Add(real))
+        for (int scan = 0; scan < _scans.Count; scan++)
         {
-            _warnings.Note(dir, $"not followed: {real} was already read (symbolic link loop or second link to it)");
-            return;
+            foreach ((string cls, List<string> files) in _scans[scan].ToList())
+            {
+                files.RemoveAll(f => drop.Contains((scan, f)));
+                if (files.Count == 0)
+                {
+                    _scans[scan].Remove(cls);
+                    _warnings.Note($"class '{cls}'", "has no images left once files shared with other classes are left out");
+                }
+            }
         }
+    }
 
+    /// <summary>Adds the images under <paramref name="dir"/> (real folders only); false when the folder itself cannot be listed.</summary>
+    private bool Walk(string dir, string cls, List<string> files, int depth)
+    {
         if (depth > MaxDepth)
         {
-            _warnings.Note(dir, $"not followed: nested more than {MaxDepth} folders deep");
-            return;
+            _warnings.Note(dir, $"not read: nested more than {MaxDepth} folders deep", $"a folder nested more than {MaxDepth} folders deep is not read");
+            return true;
         }
 
-        var subdirs = new List<string>();
-        foreach (FileSystemInfo entry in new DirectoryInfo(dir).EnumerateFileSystemInfos("*", ListOptions))
+        List<FileSystemInfo> entries;
+        try
         {
+            entries = [.. List(dir)];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            SkippedCount++;
+            _warnings.Skip(dir, $"cannot read this folder ({Reason(e)}); its images are left out, counted as one unreadable entry", "a folder cannot be read; counted as one unreadable entry");
+            return false;
+        }
+
+        entries.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
+        foreach (FileSystemInfo entry in entries)
+        {
+            if (Unreadable(entry))
+            {
+                // Its status could not be read (a path past PATH_MAX, or it vanished): .NET then reports attributes
+                // of -1, which look "hidden", so without this check it would disappear without a word.
+                SkippedCount++;
+                _warnings.Skip(Path.Join(dir, entry.Name), "cannot be read (its path is too long, or it vanished while listed); counted as one unreadable entry", "an entry cannot be read; counted as one unreadable entry");
+                continue;
+            }
+
             if (IsHidden(entry))
             {
                 continue;
@@ -99,7 +206,15 @@ internal sealed class FolderScanner
 
             if (entry is DirectoryInfo)
             {
-                subdirs.Add(entry.FullName);
+                if (IsLink(entry))
+                {
+                    NoteLinkNotFollowed(entry);
+                }
+                else
+                {
+                    Walk(entry.FullName, cls, files, depth + 1);
+                }
+
                 continue;
             }
 
@@ -108,22 +223,56 @@ internal sealed class FolderScanner
                 continue;
             }
 
-            if (entry.LinkTarget is string target && !LinkResolves(entry))
+            if (IsLink(entry) && !LinkResolves(entry))
             {
-                BrokenCount++;
-                _warnings.Skip(entry.FullName, $"broken symbolic link (to {target})");
+                SkippedCount++;
+                _warnings.Skip(entry.FullName, $"broken symbolic link (to {LinkTarget(entry)})", "broken symbolic link");
                 continue;
             }
 
             files.Add(entry.FullName);
+            _found.Add(new Found(entry.FullName, cls, _scans.Count - 1, FileIdentity.Of(entry.FullName)));
         }
 
-        subdirs.Sort(StringComparer.Ordinal);
-        foreach (string sub in subdirs)
+        return true;
+    }
+
+    private void NoteLinkNotFollowed(FileSystemInfo link) =>
+        _warnings.Note(link.FullName, $"symbolic link to a folder (to {LinkTarget(link)}); not followed: an image's class is the folder it sits in", "a symbolic link to a folder is not followed (an image's class is the folder it sits in)");
+
+    private static bool Unreadable(FileSystemInfo entry) => (int)entry.Attributes == -1 || entry.FullName.Length == 0;
+
+    /// <summary>From the listing itself (no system call): reading the link can fail, e.g. on a path longer than PATH_MAX.</summary>
+    private static bool IsLink(FileSystemInfo entry) => (entry.Attributes & FileAttributes.ReparsePoint) != 0;
+
+    private static string LinkTarget(FileSystemInfo link)
+    {
+        try
         {
-            Walk(sub, files, depth + 1);
+            return link.LinkTarget ?? "?";
+        }
+        catch (IOException)
+        {
+            return "?";
         }
     }
+
+    private static IEnumerable<FileSystemInfo> List(string folder)
+    {
+        if (ListingFaultForTests?.Invoke(folder) is { } fault)
+        {
+            throw fault;
+        }
+
+        return new DirectoryInfo(folder).EnumerateFileSystemInfos("*", ListOptions);
+    }
+
+    private static string Reason(Exception e) => e switch
+    {
+        UnauthorizedAccessException => "permission denied",
+        PathTooLongException => "path too long",
+        _ => e.Message,
+    };
 
     /// <summary>File.Exists is true for a dangling link on Unix (it falls back to the link itself), so resolve it.</summary>
     private static bool LinkResolves(FileSystemInfo link)
@@ -141,35 +290,58 @@ internal sealed class FolderScanner
     private static bool IsHidden(FileSystemInfo entry) =>
         entry.Name.StartsWith('.') || (entry.Attributes & FileAttributes.Hidden) != 0;
 
-    /// <summary>The path with every symbolic link in it resolved (like realpath(3)); throws IOException on a link loop.</summary>
-    internal static string RealPath(string path)
-    {
-        int hops = 0;
-        return Resolve(Path.GetFullPath(path), ref hops);
-    }
+    private readonly record struct Found(string Path, string Class, int Scan, string Identity);
+}
 
-    private static string Resolve(string full, ref int hops)
+/// <summary>
+/// What makes two paths the same file: device and inode from stat(2), which follows links and sees hard links; where
+/// stat is not available, the fully resolved path (then hard links are not recognised).
+/// </summary>
+internal static class FileIdentity
+{
+    /// <summary>Generous for every 64-bit Linux <c>struct stat</c> (144 bytes on x86-64, 128 on arm64).</summary>
+    private const int StatBufferBytes = 256;
+
+    private static bool s_statMissing;
+
+    /// <summary>One stat buffer per thread: a scan of a million files should not allocate a million buffers.</summary>
+    [ThreadStatic]
+    private static byte[]? t_buffer;
+
+    public static string Of(string path)
     {
-        string root = Path.GetPathRoot(full) ?? string.Empty;
-        string current = root;
-        foreach (string part in full[root.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
+        // On 64-bit Linux (x86-64 and the generic layout of arm64 and others) struct stat begins with st_dev and
+        // st_ino, both 64-bit; other systems lay it out differently, so they use the resolved path instead.
+        if (OperatingSystem.IsLinux() && Environment.Is64BitProcess && !Volatile.Read(ref s_statMissing))
         {
-            string next = Path.Combine(current, part);
-            string? target = new FileInfo(next).LinkTarget;
-            if (target is null)
+            byte[] buffer = t_buffer ??= new byte[StatBufferBytes];
+            try
             {
-                current = next;
-                continue;
+                if (Stat(path, buffer) == 0)
+                {
+                    long device = BitConverter.ToInt64(buffer, 0);
+                    long inode = BitConverter.ToInt64(buffer, 8);
+                    return $"{device}:{inode}";
+                }
             }
-
-            if (++hops > MaxLinkHops)
+            catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
             {
-                throw new IOException("too many levels of symbolic links");
+                Volatile.Write(ref s_statMissing, true); // glibc before 2.33 exports stat only as __xstat
             }
-
-            current = Resolve(Path.GetFullPath(target, current), ref hops);
         }
 
-        return current;
+        try
+        {
+            return new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? Path.GetFullPath(path);
+        }
+        catch (IOException)
+        {
+            return Path.GetFullPath(path);
+        }
     }
+
+    // DllImport, not LibraryImport: the source-generated form needs unsafe code, which this repository turns off.
+    // A byte array and a UTF-8 string marshal without it.
+    [DllImport("libc", EntryPoint = "stat", ExactSpelling = true)]
+    private static extern int Stat([MarshalAs(UnmanagedType.LPUTF8Str)] string path, [Out] byte[] buffer);
 }

@@ -22,7 +22,8 @@ internal static class ManifestReader
         {
             if (FileChecks.IsEmpty(manifestPath))
             {
-                throw new DatasetException($"{manifestPath}: empty file (0 bytes)");
+                // a named pipe or a device (/dev/stdin) reports 0 bytes too, and reading one could block forever
+                throw new DatasetException($"{manifestPath}: empty file (0 bytes), or not a regular file (a pipe or device)");
             }
 
             lines = File.ReadAllLines(manifestPath, Encoding.UTF8);

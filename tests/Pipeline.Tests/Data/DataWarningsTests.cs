@@ -12,7 +12,7 @@ public class DataWarningsTests
         w.Skip("a.png", "empty file");
         w.Skip("a.png", "empty file again");
         w.Skip("b.png", "not an image\nsecond line");
-        Assert.Equal(["warning: a.png: empty file", "warning: b.png: not an image second line"], lines);
+        Assert.Equal(["warning: a.png: empty file", "warning: b.png: not an image\\nsecond line"], lines);
         Assert.Equal(2, w.SkippedCount);
         Assert.Equal(new SkippedImage("a.png", "empty file"), w.Entries[0]);
     }

@@ -102,7 +102,7 @@ public class FolderAndManifestTests
     }
 
     [Fact]
-    public void Symbolic_link_loops_end_and_linked_folders_are_read_once()
+    public void Symbolic_links_to_folders_are_not_followed_so_loops_end_and_nothing_is_read_twice()
     {
         using var dir = new TempDir();
         dir.Write("a/1.png");
@@ -115,18 +115,18 @@ public class FolderAndManifestTests
 
         Directory.CreateSymbolicLink(dir.PathOf("a/loop"), dir.PathOf("a"));          // a/loop -> a
         Directory.CreateSymbolicLink(dir.PathOf("b/up"), dir.Root);                    // b/up -> root (contains b)
-        Directory.CreateSymbolicLink(dir.PathOf("a/linked"), dir.PathOf("shared"));     // followed
+        Directory.CreateSymbolicLink(dir.PathOf("a/linked"), dir.PathOf("shared"));     // not followed either
         File.CreateSymbolicLink(dir.PathOf("b/dead.png"), dir.PathOf("missing.png"));   // broken link
 
         var warnings = new DataWarnings();
         var ds = DatasetLoader.Load(dir.Root, new DatasetOptions { TestFraction = 0.5 }, warnings);
         string[] names = Names(ds.Train.Concat(ds.Test), ds, dir.Root);
         Assert.Contains("a:a/1.png", names);
-        Assert.Contains("a:a/linked/3.png", names);
+        Assert.DoesNotContain("a:a/linked/3.png", names);
         Assert.Contains("b:b/2.png", names);
         Assert.Equal(names.Length, names.Distinct().Count());
         Assert.Contains(warnings.Entries, e => e.File.EndsWith("dead.png", StringComparison.Ordinal) && e.Reason.Contains("broken", StringComparison.Ordinal));
-        Assert.Contains(warnings.Messages, m => m.Contains("already read", StringComparison.Ordinal));
+        Assert.Contains(warnings.Messages, m => m.Contains("loop: symbolic link to a folder", StringComparison.Ordinal) && m.Contains("not followed", StringComparison.Ordinal));
     }
 
     [Fact]
