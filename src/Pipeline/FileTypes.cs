@@ -26,12 +26,20 @@ public static class FileTypes
     private const int AtCurrentDirectory = -100;
     private const int AtSymlinkNoFollow = 0x100;
     private const uint StatxType = 0x1;
+    private const uint StatxInode = 0x100;
     private const int StatxModeOffset = 28;
+    private const int StatxInodeOffset = 32;
+    private const int StatxDeviceMajorOffset = 136;
+    private const int StatxDeviceMinorOffset = 140;
     private const int StatxBufferSize = 256;
     private const int NoSuchEntry = 2;
     private const int NotADirectory = 20;
 
     private static bool nativeUnavailable = !OperatingSystem.IsLinux();
+
+    /// <summary>One statx buffer per thread: a scan of a million files should not allocate a million buffers.</summary>
+    [ThreadStatic]
+    private static byte[]? statxBuffer;
 
     /// <summary>The type of <paramref name="path"/> itself (a symbolic link is reported as one, not followed).</summary>
     public static FileType Of(string path)
@@ -104,6 +112,44 @@ public static class FileTypes
         return current;
     }
 
+    /// <summary>
+    /// What makes two paths the same file (links followed): <c>device:inode</c> on Linux, so hard links, file links
+    /// and one file reached twice are told apart from copies; elsewhere the fully resolved path (hard links then
+    /// look like two files).
+    /// </summary>
+    public static string Identity(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (!nativeUnavailable)
+        {
+            try
+            {
+                var buffer = statxBuffer ??= new byte[StatxBufferSize];
+                if (Native.statx(AtCurrentDirectory, path, 0, StatxInode, buffer) == 0)
+                {
+                    // statx lays its buffer out the same on every architecture, unlike struct stat.
+                    var inode = BitConverter.ToUInt64(buffer, StatxInodeOffset);
+                    var major = BitConverter.ToUInt32(buffer, StatxDeviceMajorOffset);
+                    var minor = BitConverter.ToUInt32(buffer, StatxDeviceMinorOffset);
+                    return $"{major}:{minor}:{inode}";
+                }
+            }
+            catch (Exception ex) when (ex is EntryPointNotFoundException or DllNotFoundException)
+            {
+                nativeUnavailable = true;
+            }
+        }
+
+        try
+        {
+            return new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? Path.GetFullPath(path);
+        }
+        catch (IOException)
+        {
+            return Path.GetFullPath(path);
+        }
+    }
+
     /// <summary>"a character device", "a folder", ...: for messages.</summary>
     public static string Describe(FileType type) => type switch
     {
@@ -120,7 +166,7 @@ public static class FileTypes
 
     private static FileType OfNative(string path)
     {
-        var buffer = new byte[StatxBufferSize];
+        var buffer = statxBuffer ??= new byte[StatxBufferSize];
         if (Native.statx(AtCurrentDirectory, path, AtSymlinkNoFollow, StatxType, buffer) != 0)
         {
             var errno = Marshal.GetLastPInvokeError();

@@ -374,7 +374,7 @@ public static class DatasetLoader
         {
             if (!fileByPath.TryGetValue(entry.Path, out string? file))
             {
-                fileByPath[entry.Path] = file = File.Exists(entry.Path) ? FileIdentity.Of(entry.Path) : null;
+                fileByPath[entry.Path] = file = File.Exists(entry.Path) ? FileTypes.Identity(entry.Path) : null;
             }
 
             if (file is null)

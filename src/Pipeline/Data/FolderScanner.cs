@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace Pipeline.Data;
 
 /// <summary>
@@ -231,7 +229,7 @@ internal sealed class FolderScanner
             }
 
             files.Add(entry.FullName);
-            _found.Add(new Found(entry.FullName, cls, _scans.Count - 1, FileIdentity.Of(entry.FullName)));
+            _found.Add(new Found(entry.FullName, cls, _scans.Count - 1, FileTypes.Identity(entry.FullName)));
         }
 
         return true;
@@ -291,57 +289,4 @@ internal sealed class FolderScanner
         entry.Name.StartsWith('.') || (entry.Attributes & FileAttributes.Hidden) != 0;
 
     private readonly record struct Found(string Path, string Class, int Scan, string Identity);
-}
-
-/// <summary>
-/// What makes two paths the same file: device and inode from stat(2), which follows links and sees hard links; where
-/// stat is not available, the fully resolved path (then hard links are not recognised).
-/// </summary>
-internal static class FileIdentity
-{
-    /// <summary>Generous for every 64-bit Linux <c>struct stat</c> (144 bytes on x86-64, 128 on arm64).</summary>
-    private const int StatBufferBytes = 256;
-
-    private static bool s_statMissing;
-
-    /// <summary>One stat buffer per thread: a scan of a million files should not allocate a million buffers.</summary>
-    [ThreadStatic]
-    private static byte[]? t_buffer;
-
-    public static string Of(string path)
-    {
-        // On 64-bit Linux (x86-64 and the generic layout of arm64 and others) struct stat begins with st_dev and
-        // st_ino, both 64-bit; other systems lay it out differently, so they use the resolved path instead.
-        if (OperatingSystem.IsLinux() && Environment.Is64BitProcess && !Volatile.Read(ref s_statMissing))
-        {
-            byte[] buffer = t_buffer ??= new byte[StatBufferBytes];
-            try
-            {
-                if (Stat(path, buffer) == 0)
-                {
-                    long device = BitConverter.ToInt64(buffer, 0);
-                    long inode = BitConverter.ToInt64(buffer, 8);
-                    return $"{device}:{inode}";
-                }
-            }
-            catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
-            {
-                Volatile.Write(ref s_statMissing, true); // glibc before 2.33 exports stat only as __xstat
-            }
-        }
-
-        try
-        {
-            return new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? Path.GetFullPath(path);
-        }
-        catch (IOException)
-        {
-            return Path.GetFullPath(path);
-        }
-    }
-
-    // DllImport, not LibraryImport: the source-generated form needs unsafe code, which this repository turns off.
-    // A byte array and a UTF-8 string marshal without it.
-    [DllImport("libc", EntryPoint = "stat", ExactSpelling = true)]
-    private static extern int Stat([MarshalAs(UnmanagedType.LPUTF8Str)] string path, [Out] byte[] buffer);
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using FeatureExtractors;
 using Microsoft.ML;
@@ -69,8 +70,24 @@ public sealed class ImageClassifier : IDisposable
     public Prediction Predict(Stream encodedImage, string name = "stream")
     {
         ArgumentNullException.ThrowIfNull(encodedImage);
+        // Bounded like a file: at most the decoder's limit + 1 bytes are copied, so an endless stream (a socket, a
+        // device) cannot grow memory without end; the decoder then refuses the over-long copy naming the image.
+        var limit = ImageDecoder.Default.MaxFileBytes;
         using var copy = new MemoryStream();
-        encodedImage.CopyTo(copy);
+        var chunk = ArrayPool<byte>.Shared.Rent(1 << 16);
+        try
+        {
+            int read;
+            while (copy.Length <= limit && (read = encodedImage.Read(chunk, 0, (int)Math.Min(chunk.Length, limit + 1 - copy.Length))) > 0)
+            {
+                copy.Write(chunk, 0, read);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
+        }
+
         return Predict(new ReadOnlyMemory<byte>(copy.GetBuffer(), 0, (int)copy.Length), name); // no second copy
     }
 

@@ -242,22 +242,17 @@ public sealed class ModelPackage
 
     private static ZipArchive OpenZip(string path)
     {
-        if (FileChecks.WhyNotAFile(path, "a model file") is { } notAFile)
-        {
-            throw new ModelFormatException($"{path}: {notAFile}");
-        }
-
-        if (FileChecks.IsEmpty(path))
-        {
-            throw new ModelFormatException($"{path}: not a model package (empty file, 0 bytes)");
-        }
-
+        // The one non-blocking reader every input goes through: a named pipe, a device or a path swapped for one
+        // after an earlier check is refused, not waited on.
+        var file = FileChecks.OpenRegular(path, "a model file", out var refusal)
+            ?? throw new ModelFormatException($"{path}: {(refusal is "empty file (0 bytes)" ? "not a model package (empty file, 0 bytes)" : refusal)}");
         try
         {
-            return new ZipArchive(File.OpenRead(path), ZipArchiveMode.Read);
+            return new ZipArchive(file, ZipArchiveMode.Read);
         }
         catch (InvalidDataException ex)
         {
+            file.Dispose();
             throw new ModelFormatException($"{path}: not a model package (not a readable zip: {ex.Message})", ex);
         }
     }
