@@ -39,6 +39,10 @@ internal static class Commands
 
         --data takes a folder per class (optionally with train/ and test/ or val/), an IDX folder (MNIST family,
         .gz or raw) or a CSV/TSV manifest of path,label. Without --data the embedded datasets/fashion-mnist-mini is used.
+        --max-bad-fraction F (0..1, default 0.01): share of unreadable images skipped with a warning before the run
+        fails; 0 fails on any, 1 never fails. --seed N: 0..2147483647. Every option is checked before any work; an
+        option given twice, an empty value or an option that does not apply to the command is a usage error.
+        Ctrl+C stops any stage, training included, within a second or two; nothing half-written is left.
         exit codes: 0 ok, 1 failure (one 'error:' line), 2 usage.
 
         """;

@@ -99,6 +99,12 @@ public static class ModelTrainer
             test = Evaluator.Evaluate(ml, model, input, data.Classes, data.Test, warnings, progress, cancellationToken);
         }
 
+        if (evaluate)
+        {
+            // Unreadable test images count too: with a threshold of 0 a run with any bad image must fail.
+            warnings.ThrowIfOverThreshold(data.Train.Count + data.Test.Count, options.MaxBadImageFraction);
+        }
+
         var metadata = new ModelMetadata
         {
             PipelineKind = options.Pipeline == PipelineKind.Cnn ? "cnn" : "handcrafted",

@@ -323,6 +323,13 @@ public sealed class HostileUsageTests
             Assert.True(lenient.ExitCode == 0, lenient.ToString());
             Assert.Contains(lenient.Warnings, w => w.Contains("broken.png", StringComparison.Ordinal));
             Assert.True(File.Exists(model), lenient.ToString());
+
+            // a bad image in the test split counts as well: it used to be skipped whatever the threshold
+            File.Move(bad, Path.Combine(root, "data", "test", "bars", "broken.png"));
+            File.Delete(model);
+            var strictOnTest = Cli.Run(Train("0"));
+            strictOnTest.AssertOneErrorNaming(bad);
+            Assert.False(File.Exists(model), strictOnTest.ToString());
         }
         finally
         {
