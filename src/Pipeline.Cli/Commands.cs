@@ -1,4 +1,5 @@
 using System.Text.Json;
+using FeatureExtractors;
 using System.Text.Json.Nodes;
 using Pipeline.Benchmarking;
 using Pipeline.Cnn;
@@ -38,6 +39,10 @@ internal static class Commands
 
         --data takes a folder per class (optionally with train/ and test/ or val/), an IDX folder (MNIST family,
         .gz or raw) or a CSV/TSV manifest of path,label. Without --data the embedded datasets/fashion-mnist-mini is used.
+        --max-bad-fraction F (0..1, default 0.01): share of unreadable images skipped with a warning before the run
+        fails; 0 fails on any, 1 never fails. --seed N: 0..2147483647. Every option is checked before any work; an
+        option given twice, an empty value or an option that does not apply to the command is a usage error.
+        Ctrl+C stops any stage, training included, within a second or two; nothing half-written is left.
         exit codes: 0 ok, 1 failure (one 'error:' line), 2 usage.
 
         """;
@@ -66,25 +71,34 @@ internal static class Commands
     private static int Train(string[] args, TextWriter output, CancellationToken cancellationToken)
     {
         var line = CommandLine.Parse(args, [.. DataOptions, .. CnnOptions, "pipeline", "out", "trainer", "feature-set", "max-iterations"], ["no-eval", "no-cache"]);
-        var pipeline = ParsePipeline(line.Get("pipeline") ?? "handcrafted");
-        var trainer = line.Get("trainer") is { } t ? Trainers.Parse(t) : (TrainerKind?)null;
+        var pipeline = ParsePipeline("pipeline", line.Get("pipeline") ?? "handcrafted");
+        if (pipeline == PipelineKind.Cnn)
+        {
+            line.Refuse(["feature-set"], "applies to --pipeline handcrafted only");
+        }
+        else
+        {
+            line.Refuse([.. CnnOptions, "no-cache"], "applies to --pipeline cnn only");
+        }
+
         var outPath = line.Get("out") ?? $"{(pipeline == PipelineKind.Cnn ? "cnn" : "handcrafted")}-model.zip";
-        CheckOutputFile(outPath, line);
-        var warnings = NewWarnings();
-        var data = LoadData(line, warnings);
+        var dataRequest = DataRequestFrom(line);
         var options = new TrainingOptions
         {
             Pipeline = pipeline,
-            Trainer = trainer,
-            FeatureSet = line.Get("feature-set"),
-            Seed = line.GetInt("seed", 42),
+            Trainer = line.Get("trainer") is { } t ? ParseTrainer("trainer", t) : null,
+            FeatureSet = line.Get("feature-set") is { } f ? ParseFeatureSet(f) : null,
+            Seed = dataRequest.Options.Seed,
             EvaluateOnTest = !line.Has("no-eval"),
-            MaxBadImageFraction = line.GetDouble("max-bad-fraction", 0.01, 0, 1),
+            MaxBadImageFraction = dataRequest.Options.MaxBadFraction,
             MaxIterations = line.GetOptionalInt("max-iterations", 1, 100_000),
             CnnPreprocessing = CnnPreprocessingFrom(line),
             UseFeatureCache = !line.Has("no-cache"),
             CacheDirectory = line.Get("cache-dir"),
         };
+        CheckOutputFile(outPath, dataRequest);
+        var warnings = NewWarnings();
+        var data = LoadData(dataRequest, warnings);
 
         var progress = new ConsoleProgress();
         var result = ModelTrainer.TrainAndSave(data, options, outPath, warnings, progress, cancellationToken);
@@ -107,22 +121,24 @@ internal static class Commands
     {
         var line = CommandLine.Parse(args, [.. DataOptions, "model", "json"], []);
         var modelPath = line.Require("model");
-        if (line.Get("json") is { } jsonToCheck)
+        var jsonPath = line.Get("json");
+        var dataRequest = DataRequestFrom(line);
+        if (jsonPath is not null)
         {
-            CheckOutputFile(jsonToCheck, line);
-            OutputTarget.CheckNotInside(jsonToCheck, modelPath, "model");
+            CheckOutputFile(jsonPath, dataRequest);
+            OutputTarget.CheckNotInside(jsonPath, modelPath, "model");
         }
 
         ModelPackage.ReadMetadata(modelPath); // a bad model file fails before the data is read
         var warnings = NewWarnings();
-        var data = LoadData(line, warnings);
+        var data = LoadData(dataRequest, warnings);
 
         // The test split when the data has one (its own, or our seeded split); IDX and train/test folders always do.
         var images = data.Test.Count > 0 ? data.Test : data.Train;
         var progress = new ConsoleProgress();
         var (_, metrics) = Evaluator.EvaluatePackage(modelPath, data, images, warnings, progress, cancellationToken);
         progress.EndLine();
-        warnings.ThrowIfOverThreshold(images.Count, line.GetDouble("max-bad-fraction", 0.01, 0, 1));
+        warnings.ThrowIfOverThreshold(images.Count, dataRequest.Options.MaxBadFraction);
 
         output.WriteLine($"{data.Name}: {metrics.Count:N0} images{(warnings.SkippedCount > 0 ? $" ({warnings.SkippedCount} skipped)" : string.Empty)}");
         output.WriteLine($"accuracy {metrics.Accuracy:F4}  macro accuracy {metrics.MacroAccuracy:F4}  macro F1 {metrics.MacroF1:F4}  log-loss {metrics.LogLoss:F4}");
@@ -131,7 +147,7 @@ internal static class Commands
             output.WriteLine($"  {c.Class,-14} precision {c.Precision:F3}  recall {c.Recall:F3}  f1 {c.F1:F3}  support {c.Support}");
         }
 
-        if (line.Get("json") is { } jsonPath)
+        if (jsonPath is not null)
         {
             var json = MetricsJson.ToJson(metrics);
             json["model"] = Path.GetFullPath(modelPath);
@@ -148,7 +164,28 @@ internal static class Commands
     {
         var line = CommandLine.Parse(args, [.. DataOptions, "pipelines", "trainer", "trainers", "models", "out", "readme", "section"], []);
         var outDir = line.Require("out");
-        OutputTarget.CheckNotInside(outDir, DataPath(line), "data set");
+        var models = line.GetList("models", Path.GetFullPath);
+        if (models is not null)
+        {
+            line.Refuse(["pipelines", "trainer", "trainers", "max-train-per-class"], "does not apply to compare --models (the packages are evaluated as they are)");
+        }
+
+        if (line.Given("trainer") && line.Given("trainers"))
+        {
+            throw new UsageException("--trainer and --trainers are the same option: give one");
+        }
+
+        RefuseSectionWithoutReadme(line);
+        var dataRequest = DataRequestFrom(line);
+        var options = new ComparisonOptions
+        {
+            Pipelines = line.GetList("pipelines", p => ParsePipeline("pipelines", p)) ?? [PipelineKind.HandCrafted, PipelineKind.Cnn],
+            Trainers = line.GetList("trainers", t => ParseTrainer("trainers", t)) ?? line.GetList("trainer", t => ParseTrainer("trainer", t)) ?? [],
+            Seed = dataRequest.Options.Seed,
+            OutputFolder = outDir,
+            MaxBadImageFraction = dataRequest.Options.MaxBadFraction,
+        };
+        OutputTarget.CheckNotInside(outDir, DataPath(dataRequest), "data set");
         if (line.Get("readme") is { } readmeTarget)
         {
             OutputTarget.CheckFile(readmeTarget);
@@ -156,27 +193,19 @@ internal static class Commands
 
         // Models, pictures and report are staged and moved in together at the end: a failure or Ctrl+C changes nothing.
         using var staged = StagedFolder.Begin(outDir);
+        options = options with { StagedOutput = staged };
         var warnings = NewWarnings();
-        var data = LoadData(line, warnings);
+        var data = LoadData(dataRequest, warnings);
         var readmeSection = line.Get("section") ?? "results-" + data.Name;
         if (line.Get("readme") is { } readmeToCheck)
         {
             GeneratedSection.Check(readmeToCheck, readmeSection); // fail now, not after a run of many minutes
         }
 
-        var options = new ComparisonOptions
-        {
-            Pipelines = (line.Get("pipelines") ?? "handcrafted,cnn").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(ParsePipeline).Distinct().ToArray(),
-            Trainers = (line.Get("trainers") ?? line.Get("trainer") ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Trainers.Parse).Distinct().ToArray(),
-            Seed = line.GetInt("seed", 42),
-            OutputFolder = outDir,
-            StagedOutput = staged,
-            MaxBadImageFraction = line.GetDouble("max-bad-fraction", 0.01, 0, 1),
-        };
         var command = "pipeline compare " + string.Join(' ', args.Select(a => a.Contains(' ', StringComparison.Ordinal) ? $"\"{a}\"" : a));
         var progress = new ConsoleProgress();
-        var result = line.Get("models") is { } models
-            ? ComparisonRunner.CompareModels(models.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), data, options, warnings, command, progress, cancellationToken)
+        var result = models is not null
+            ? ComparisonRunner.CompareModels(models, data, options, warnings, command, progress, cancellationToken)
             : ComparisonRunner.TrainAndCompare(data, options, warnings, command, progress, cancellationToken);
         progress.EndLine();
         var files = ComparisonReport.Write(result, staged, new DatasetReportImages(data));
@@ -197,7 +226,15 @@ internal static class Commands
     {
         var line = CommandLine.Parse(args, [.. DataOptions, "pipelines", "out", "readme", "section"], []);
         var outPath = line.Require("out");
-        CheckOutputFile(outPath, line);
+        RefuseSectionWithoutReadme(line);
+        var dataRequest = DataRequestFrom(line);
+        var options = new BenchOptions
+        {
+            Pipelines = line.GetList("pipelines", p => ParsePipeline("pipelines", p)) ?? [PipelineKind.HandCrafted, PipelineKind.Cnn],
+            Seed = dataRequest.Options.Seed,
+            MaxBadImageFraction = dataRequest.Options.MaxBadFraction,
+        };
+        CheckOutputFile(outPath, dataRequest);
         if (line.Get("readme") is { } readmeTarget)
         {
             OutputTarget.CheckFile(readmeTarget);
@@ -205,19 +242,13 @@ internal static class Commands
         }
 
         var warnings = NewWarnings();
-        var data = LoadData(line, warnings);
+        var data = LoadData(dataRequest, warnings);
         var section = line.Get("section") ?? "performance-" + data.Name;
         if (line.Get("readme") is { } readmeToCheck)
         {
             BenchMarkdown.CheckSection(readmeToCheck, section); // fail now, not after a long run
         }
 
-        var options = new BenchOptions
-        {
-            Pipelines = (line.Get("pipelines") ?? "handcrafted,cnn").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(ParsePipeline).Distinct().ToArray(),
-            Seed = line.GetInt("seed", 42),
-            MaxBadImageFraction = line.GetDouble("max-bad-fraction", 0.01, 0, 1),
-        };
         var command = "pipeline bench " + string.Join(' ', args.Select(a => a.Contains(' ', StringComparison.Ordinal) ? $"\"{a}\"" : a));
         var progress = new ConsoleProgress();
         var result = BenchRunner.Run(data, options, command, warnings, progress, cancellationToken);
@@ -236,7 +267,7 @@ internal static class Commands
 
     private static int Predict(string[] args, TextWriter output)
     {
-        var line = CommandLine.Parse(args, ["model", "top"], ["json"]);
+        var line = CommandLine.Parse(args, ["model", "top"], ["json"], takesPositionals: true);
         var modelPath = line.Require("model");
         if (line.Positionals.Count == 0)
         {
@@ -290,7 +321,10 @@ internal static class Commands
     private static int Features(string[] args, TextWriter output)
     {
         var line = CommandLine.Parse(args, ["image", "out", "feature-set"], []);
-        var written = Pictures.FeaturePictures.Write(line.Require("image"), line.Require("out"), line.Get("feature-set"));
+        var image = line.Require("image");
+        var outDir = line.Require("out");
+        var featureSet = line.Get("feature-set") is { } f ? ParseFeatureSet(f) : null;
+        var written = Pictures.FeaturePictures.Write(image, outDir, featureSet);
         foreach (var file in written)
         {
             output.WriteLine($"wrote {file}");
@@ -310,9 +344,9 @@ internal static class Commands
         {
             case "info":
             {
-                var line = CommandLine.Parse(args[1..], DataOptions, []);
+                var dataRequest = DataRequestFrom(CommandLine.Parse(args[1..], DataOptions, []));
                 var warnings = NewWarnings();
-                var data = LoadData(line, warnings);
+                var data = LoadData(dataRequest, warnings);
                 output.WriteLine($"{data.Name} ({data.Location})");
                 output.WriteLine($"  split: {(data.HasOwnSplit ? "the data set's own" : "seeded stratified")}, {data.Train.Count:N0} train / {data.Test.Count:N0} test");
                 output.WriteLine($"  image shape: {(data.NativeShape is { } s ? s.ToString() : "varies (decoded on use)")}");
@@ -340,12 +374,16 @@ internal static class Commands
             case "subset":
             {
                 var line = CommandLine.Parse(args[1..], [.. DataOptions, "out", "train-per-class", "test-per-class"], []);
+                var dataPath = line.Require("data");
                 var outDir = line.Require("out");
+                var trainPerClass = line.RequireInt("train-per-class", 1);
+                var testPerClass = line.RequireInt("test-per-class", 1);
+                var dataOptions = DataOptionsFrom(line);
                 OutputTarget.CheckFolder(outDir);
-                OutputTarget.CheckNotInside(outDir, line.Require("data"), "data set");
+                OutputTarget.CheckNotInside(outDir, dataPath, "data set");
                 var warnings = NewWarnings();
-                var data = DatasetLoader.Load(line.Require("data"), DataOptionsFrom(line), warnings);
-                DatasetSubsetter.WriteIdxSubset(data, outDir, line.GetInt("train-per-class", 0, 1), line.GetInt("test-per-class", 0, 1), line.GetInt("seed", 42), cancellationToken);
+                var data = DatasetLoader.Load(dataPath, dataOptions, warnings);
+                DatasetSubsetter.WriteIdxSubset(data, outDir, trainPerClass, testPerClass, dataOptions.Seed, cancellationToken);
                 output.WriteLine($"wrote {Path.GetFullPath(outDir)}");
                 return ExitCodes.Ok;
             }
@@ -398,21 +436,48 @@ internal static class Commands
             return null;
         }
 
-        var mode = CnnPreprocessing.Default.ResizeMode;
-        if (line.Get("resize") is { } resize && !Enum.TryParse(resize.Replace("-", string.Empty, StringComparison.Ordinal), ignoreCase: true, out mode))
+        // Names only: Enum.TryParse would also take numbers ("7") and flag lists ("pad,stretch").
+        var mode = line.Get("resize") is not { } resize ? CnnPreprocessing.Default.ResizeMode : resize.Trim().ToLowerInvariant() switch
         {
-            throw new UsageException($"--resize must be stretch, pad or center-crop, got '{resize}'");
+            "stretch" => ResizeMode.Stretch,
+            "pad" => ResizeMode.Pad,
+            "center-crop" or "centercrop" => ResizeMode.CenterCrop,
+            _ => throw new UsageException($"--resize must be stretch, pad or center-crop, got '{resize}'"),
+        };
+
+        var inputSize = line.GetInt("input-size", CnnPreprocessing.Default.InputSize, 32, 1024);
+        try
+        {
+            ResNet18Model.ValidateInputSize(inputSize);
+        }
+        catch (WorkbenchException ex)
+        {
+            throw new UsageException($"--input-size: {ex.Message}");
         }
 
-        return CnnPreprocessing.Default with { InputSize = line.GetInt("input-size", CnnPreprocessing.Default.InputSize, 32, 1024), ResizeMode = mode };
+        return CnnPreprocessing.Default with { InputSize = inputSize, ResizeMode = mode };
     }
 
-    private static PipelineKind ParsePipeline(string name) => name.Trim().ToLowerInvariant() switch
+    private static PipelineKind ParsePipeline(string option, string name) => name.Trim().ToLowerInvariant() switch
     {
         "handcrafted" or "hand-crafted" => PipelineKind.HandCrafted,
         "cnn" => PipelineKind.Cnn,
-        _ => throw new UsageException($"--pipeline must be handcrafted or cnn, got '{name}'"),
+        _ => throw new UsageException($"--{option} must be handcrafted or cnn, got '{name}'"),
     };
+
+    private static TrainerKind ParseTrainer(string option, string name) =>
+        Trainers.TryParse(name, out var kind) ? kind : throw new UsageException($"--{option}: unknown trainer '{name}' (known: {Trainers.KnownNames})");
+
+    private static string ParseFeatureSet(string name) =>
+        FeatureSetPresets.Names.Contains(name) ? name : throw new UsageException($"--feature-set: unknown feature set '{name}' (known: {string.Join(", ", FeatureSetPresets.Names)})");
+
+    private static void RefuseSectionWithoutReadme(CommandLine line)
+    {
+        if (!line.Given("readme"))
+        {
+            line.Refuse(["section"], "names a section of --readme, which is not given");
+        }
+    }
 
     /// <summary>Warnings printed above any progress bar, five examples per kind, the rest counted at the end of the run.</summary>
     private static DataWarnings NewWarnings()
@@ -422,31 +487,40 @@ internal static class Commands
         return warnings;
     }
 
+    /// <summary>
+    /// The data options, all checked here, before any work. --max-bad-fraction 0 fails a run on any unreadable image;
+    /// 1 skips any number of them.
+    /// </summary>
     private static DatasetOptions DataOptionsFrom(CommandLine line) => new()
     {
         TestFraction = line.GetDouble("test-fraction", 0.2, 0, 1),
-        Seed = line.GetInt("seed", 42),
+        Seed = line.GetInt("seed", 42, 0),
         MaxTrainPerClass = line.GetOptionalInt("max-train-per-class", 1),
         MaxTestPerClass = line.GetOptionalInt("max-test-per-class", 1),
-        MaxBadFraction = line.GetDouble("max-bad-fraction", 0.01, 0, 1),
+        MaxBadFraction = line.GetDouble("max-bad-fraction", 0.01, 0, 1, minIncluded: true, maxIncluded: true),
     };
 
-    private static string DataPath(CommandLine line) => line.Get("data") ?? EmbeddedDataset.Locate();
+    /// <summary>The data set a command reads (null path: the embedded one) and its checked options.</summary>
+    private sealed record DataRequest(string? Path, DatasetOptions Options);
 
-    private static ImageDataset LoadData(CommandLine line, DataWarnings warnings)
+    private static DataRequest DataRequestFrom(CommandLine line) => new(line.Get("data"), DataOptionsFrom(line));
+
+    private static string DataPath(DataRequest request) => request.Path ?? EmbeddedDataset.Locate();
+
+    private static ImageDataset LoadData(DataRequest request, DataWarnings warnings)
     {
         // Usually instant; shown (with the time elapsed) only when a big folder tree takes a while to scan.
         var progress = new ConsoleProgress(quietFor: TimeSpan.FromSeconds(2));
         progress.Report(new TrainingProgress("reading the data set", 0, 1, 0));
-        var data = DatasetLoader.Load(DataPath(line), DataOptionsFrom(line), warnings);
+        var data = DatasetLoader.Load(DataPath(request), request.Options, warnings);
         progress.Report(new TrainingProgress("reading the data set", 1, 1, 0));
         return data;
     }
 
     /// <summary>Before any long work: the output file can be written (no device, link or folder there) and does not land in the data set.</summary>
-    private static void CheckOutputFile(string path, CommandLine line)
+    private static void CheckOutputFile(string path, DataRequest request)
     {
         OutputTarget.CheckFileWritable(path);
-        OutputTarget.CheckNotInside(path, DataPath(line), "data set");
+        OutputTarget.CheckNotInside(path, DataPath(request), "data set");
     }
 }

@@ -32,7 +32,14 @@ public sealed record BenchOptions
     /// </summary>
     public double WarmUpSeconds { get; init; } = 2.0;
 
-    public double MaxBadImageFraction { get; init; } = 0.01;
+    /// <summary>Largest fraction of images that may be unreadable before the run fails: 0 fails on any, 1 never fails.</summary>
+    public double MaxBadImageFraction
+    {
+        get => _maxBadImageFraction;
+        init => _maxBadImageFraction = TrainingOptions.CheckFraction(value, "max bad image fraction");
+    }
+
+    private readonly double _maxBadImageFraction = 0.01;
 
     /// <summary>Trainer iteration cap (null = the trainer's default, as <c>train</c> and <c>compare</c> use).</summary>
     public int? MaxIterations { get; init; }

@@ -101,7 +101,7 @@ internal static class CnnTraining
             rows.Keep(i, (uint)images[i].Label, i);
         }
 
-        return rows.AsDataView(ml, featureType, classCount);
+        return rows.AsDataView(ml, featureType, classCount, cancellationToken);
     }
 
     /// <summary>

@@ -81,8 +81,10 @@ internal sealed class FeatureMatrix
     /// The rows as an ML.NET data view (Features typed as <paramref name="featureType"/>, Label a key of
     /// <paramref name="classCount"/> values, Index). Some trainers (LightGBM) refuse a feature column whose type
     /// differs from the saved featurizer's output, even when only the dimensions' shape does, hence the explicit type.
+    /// Every row a cursor takes checks <paramref name="cancellationToken"/>: trainers pass over these rows again and
+    /// again, so a cancelled token stops them at the next row even where ML.NET itself never checks for cancellation.
     /// </summary>
-    public IDataView AsDataView(MLContext ml, VectorDataViewType featureType, int classCount)
+    public IDataView AsDataView(MLContext ml, VectorDataViewType featureType, int classCount, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(ml);
         ArgumentNullException.ThrowIfNull(featureType);
@@ -94,7 +96,7 @@ internal sealed class FeatureMatrix
         var schema = SchemaDefinition.Create(typeof(FeatureRow));
         schema[nameof(FeatureRow.Features)].ColumnType = featureType;
         schema[nameof(FeatureRow.Label)].ColumnType = new KeyDataViewType(typeof(uint), classCount);
-        return ml.Data.LoadFromEnumerable(new Rows(this), schema);
+        return ml.Data.LoadFromEnumerable(new Rows(this, cancellationToken), schema);
     }
 
     private void Append(uint label, int index)
@@ -109,7 +111,7 @@ internal sealed class FeatureMatrix
     /// knows its row count (ML.NET asks the enumerable for <c>ICollection&lt;T&gt;.Count</c>): trainers and the
     /// L2 weight scaled by row count need it. Read-only; rows come from enumeration alone.
     /// </summary>
-    private sealed class Rows(FeatureMatrix matrix) : ICollection<FeatureRow>
+    private sealed class Rows(FeatureMatrix matrix, CancellationToken cancellationToken) : ICollection<FeatureRow>
     {
         public int Count => matrix.Count;
 
@@ -121,6 +123,7 @@ internal sealed class FeatureMatrix
             var row = new FeatureRow { Features = new float[matrix.Length] };
             for (var r = 0; r < matrix.Count; r++)
             {
+                cancellationToken.ThrowIfCancellationRequested(); // one volatile read per row: free next to the row copy
                 matrix.Row(r).CopyTo(row.Features);
                 row.Label = matrix._labels[r];
                 row.Index = matrix._indices[r];

@@ -83,7 +83,7 @@ public static class ModelTrainer
 
         progress?.Report(new TrainingProgress($"training {Trainers.Name(trainer)}", 0, 1, 0));
         var stopwatch = Stopwatch.StartNew();
-        var head = Trainers.CreateHead(ml, trainer, options.MaxIterations, trainCount).Fit(features);
+        var head = CancellableFit.Fit(ml, Trainers.CreateHead(ml, trainer, options.MaxIterations, trainCount), features, cancellationToken);
         var trainSeconds = stopwatch.Elapsed.TotalSeconds;
         cancellationToken.ThrowIfCancellationRequested();
         progress?.Report(new TrainingProgress($"training {Trainers.Name(trainer)}", 1, 1, 0));
@@ -97,6 +97,12 @@ public static class ModelTrainer
         if (evaluate && evaluateTest is null)
         {
             test = Evaluator.Evaluate(ml, model, input, data.Classes, data.Test, warnings, progress, cancellationToken);
+        }
+
+        if (evaluate)
+        {
+            // Unreadable test images count too: with a threshold of 0 a run with any bad image must fail.
+            warnings.ThrowIfOverThreshold(data.Train.Count + data.Test.Count, options.MaxBadImageFraction);
         }
 
         var metadata = new ModelMetadata
@@ -167,7 +173,7 @@ public static class ModelTrainer
             progress?.Report(new TrainingProgress("featurizing", rows.Count, expected, rows.Count / Math.Max(stopwatch.Elapsed.TotalSeconds, 1e-9)));
         }
 
-        return rows.AsDataView(ml, new VectorDataViewType(NumberDataViewType.Single, featureLength), (int)labelType.Count);
+        return rows.AsDataView(ml, new VectorDataViewType(NumberDataViewType.Single, featureLength), (int)labelType.Count, cancellationToken);
     }
 
     /// <summary>Rows and distinct labels, counted by reading the label column (a data view's row count may be unknown).</summary>

@@ -47,14 +47,27 @@ public static class Trainers
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
-    public static TrainerKind Parse(string name) => name.Trim().ToLowerInvariant() switch
+    /// <summary>The names <see cref="TryParse"/> knows, for messages.</summary>
+    public const string KnownNames = "sdca, lbfgs, lightgbm, fasttree";
+
+    public static TrainerKind Parse(string name) =>
+        TryParse(name, out var kind) ? kind : throw new WorkbenchException($"unknown trainer '{name}' (known: {KnownNames})");
+
+    /// <summary>A trainer by name (case and surrounding spaces ignored); false for any other name.</summary>
+    public static bool TryParse(string name, out TrainerKind kind)
     {
-        "sdca" => TrainerKind.Sdca,
-        "lbfgs" => TrainerKind.Lbfgs,
-        "lightgbm" => TrainerKind.LightGbm,
-        "fasttree" => TrainerKind.FastTree,
-        _ => throw new WorkbenchException($"unknown trainer '{name}' (known: sdca, lbfgs, lightgbm, fasttree)"),
-    };
+        ArgumentNullException.ThrowIfNull(name);
+        TrainerKind? parsed = name.Trim().ToLowerInvariant() switch
+        {
+            "sdca" => TrainerKind.Sdca,
+            "lbfgs" => TrainerKind.Lbfgs,
+            "lightgbm" => TrainerKind.LightGbm,
+            "fasttree" => TrainerKind.FastTree,
+            _ => null,
+        };
+        kind = parsed.GetValueOrDefault();
+        return parsed.HasValue;
+    }
 
     /// <summary>
     /// The head estimator. Linear trainers get mean-variance normalisation (their optimisers converge badly on raw

@@ -42,8 +42,12 @@ public sealed record TrainingOptions
     /// <summary>Evaluate on the data set's test split after training and record it in the package.</summary>
     public bool EvaluateOnTest { get; init; } = true;
 
-    /// <summary>Largest fraction of images that may be unreadable before the run fails.</summary>
-    public double MaxBadImageFraction { get; init; } = 0.01;
+    /// <summary>Largest fraction of images that may be unreadable before the run fails: 0 fails on any, 1 never fails.</summary>
+    public double MaxBadImageFraction
+    {
+        get => _maxBadImageFraction;
+        init => _maxBadImageFraction = CheckFraction(value, "max bad image fraction");
+    }
 
     /// <summary>CNN input size, resize mode and channel order; null uses <see cref="Cnn.CnnPreprocessing.Default"/>.</summary>
     public Cnn.CnnPreprocessing? CnnPreprocessing { get; init; }
@@ -55,7 +59,20 @@ public sealed record TrainingOptions
     public string? CacheDirectory { get; init; }
 
     /// <summary>Cap on trainer iterations (null = the trainer's default); tests use small values.</summary>
-    public int? MaxIterations { get; init; }
+    public int? MaxIterations
+    {
+        get => _maxIterations;
+        init => _maxIterations = value is <= 0 ? throw new WorkbenchException($"max iterations must be positive, got {value}") : value;
+    }
+
+    private readonly double _maxBadImageFraction = 0.01;
+    private readonly int? _maxIterations;
+
+    /// <summary>A fraction from 0 to 1, both included; NaN is refused (it passes every range comparison).</summary>
+    internal static double CheckFraction(double value, string what) =>
+        double.IsNaN(value) || value < 0 || value > 1
+            ? throw new WorkbenchException($"{what} must be between 0 and 1, got {value.ToString(System.Globalization.CultureInfo.InvariantCulture)}")
+            : value;
 }
 
 /// <summary>A progress report: which stage, how far, how fast.</summary>

@@ -7,7 +7,7 @@ public class CommandLineTests
     [Fact]
     public void Parses_values_flags_inline_values_and_positionals()
     {
-        var line = CommandLine.Parse(["--model", "m.zip", "--json", "a.png", "--top=2", "b c.png"], ["model", "top"], ["json"]);
+        var line = CommandLine.Parse(["--model", "m.zip", "--json", "a.png", "--top=2", "b c.png"], ["model", "top"], ["json"], takesPositionals: true);
         Assert.Equal("m.zip", line.Get("model"));
         Assert.True(line.Has("json"));
         Assert.Equal(2, line.GetInt("top", 5));

@@ -13,7 +13,7 @@ internal static class ChildCli
 {
     private static string Dll => Path.Combine(Cli.RepoRoot(), "src", "Pipeline.Cli", "bin", "Release", "net10.0", "pipeline.dll");
 
-    private static Process Start(string[] args, StringBuilder stdout, StringBuilder stderr, Action<string>? onErrLine = null)
+    internal static Process Start(string[] args, StringBuilder stdout, StringBuilder stderr, Action<string>? onErrLine = null)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(Dll);
