@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Runtime.InteropServices;
+using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Win32.SafeHandles;
 
@@ -7,6 +9,9 @@ namespace Pipeline;
 /// <summary>Checks made before opening a file the user named, and the one bounded way to read an input file.</summary>
 internal static class FileChecks
 {
+    /// <summary>Bytes read per step when hashing a file: small enough to stay off the large object heap.</summary>
+    private const int HashStep = 80 * 1024;
+
     // Linux open(2) flags; the same values on x64, arm64, arm, s390x and ppc64le (MIPS and SPARC differ and are not
     // .NET targets). O_NONBLOCK makes opening a named pipe return at once instead of waiting for a writer.
     private const int OpenReadOnly = 0;
@@ -111,10 +116,11 @@ internal static class FileChecks
     }
 
     /// <summary>
-    /// The whole content of <paramref name="path"/> as a new array, read through <see cref="OpenRegular"/> and at most
-    /// <paramref name="maxBytes"/> long; null with the reason otherwise.
+    /// SHA-256 of the whole content of <paramref name="path"/>, read through <see cref="OpenRegular"/> in 80 KiB steps
+    /// and at most <paramref name="maxBytes"/> long; null with the reason otherwise. Hashed as it is read, never held
+    /// whole: a cache key of a file near the image limit must not cost the file's size again on top of its decode.
     /// </summary>
-    public static byte[]? ReadAllBounded(string path, string what, long maxBytes, out string? refusal)
+    public static byte[]? HashAllBounded(string path, string what, long maxBytes, out string? refusal)
     {
         using FileStream? stream = OpenRegular(path, what, out refusal);
         if (stream is null)
@@ -122,6 +128,7 @@ internal static class FileChecks
             return null;
         }
 
+        byte[] chunk = ArrayPool<byte>.Shared.Rent(HashStep);
         try
         {
             long size = stream.Length;
@@ -131,21 +138,31 @@ internal static class FileChecks
                 return null;
             }
 
-            // Sized from the reported length, plus one byte to notice growth; a file that grows past it is refused.
-            byte[] buffer = new byte[size + 1];
-            int length = ReadBounded(stream, buffer, (int)size);
-            if (length < 0)
+            // Reads at most one byte past the reported length, to notice growth; a file that grows past it is refused.
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            long total = 0;
+            int read;
+            while ((read = stream.Read(chunk, 0, (int)Math.Min(HashStep, size + 1 - total))) > 0)
             {
-                refusal = $"file grew while being read (past its {size} bytes)";
-                return null;
+                hash.AppendData(chunk, 0, read);
+                total += read;
+                if (total > size)
+                {
+                    refusal = $"file grew while being read (past its {size} bytes)";
+                    return null;
+                }
             }
 
-            return length == size ? buffer[..length] : buffer.AsSpan(0, length).ToArray();
+            return hash.GetHashAndReset();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             refusal = $"cannot read: {e.Message}";
             return null;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
         }
     }
 

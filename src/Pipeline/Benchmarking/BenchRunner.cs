@@ -200,7 +200,7 @@ public static class BenchRunner
     /// One thread: an engine with 1 session x 1 intra-op thread, one caller. All threads: the default engine
     /// (what training uses: 1 session x min(cores, 4) intra-op threads), one caller for the engine alone, and
     /// max(cores, sessions + 1) callers for decode + featurize so decoding overlaps inference, as
-    /// <see cref="CnnFeaturizer.FeaturizeAll{T}(ResNet18Featurizer, IReadOnlyList{T}, Func{T, ReadOnlyMemory{byte}}, Func{T, Span{float}, bool}, FeatureCache?, IProgress{FeaturizeProgress}?, CancellationToken)"/> does.
+    /// <see cref="CnnFeaturizer.FeaturizeAll{T}(ResNet18Featurizer, IReadOnlyList{T}, Func{T, byte[]}, Func{T, Span{float}, bool}, FeatureCache?, IProgress{FeaturizeProgress}?, CancellationToken)"/> does.
     /// </summary>
     private static FeaturizeRates MeasureCnnFeaturization(ImageDataset data, ModelMetadata metadata, BenchOptions options, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {

@@ -18,8 +18,9 @@ public static class CnnFeaturizer
 
     /// <summary>
     /// Features of every item, row-major: item i's 512 floats at <c>[i * 512, (i + 1) * 512)</c>.
-    /// Each item is looked up in <paramref name="cache"/> by SHA-256 of <paramref name="contentKey"/>(item)
-    /// (the encoded file bytes or raw pixels; empty when unreadable, then neither looked up nor stored) and <see cref="ResNet18Featurizer.Preprocessing"/>'s id; on a miss
+    /// Each item is looked up in <paramref name="cache"/> by <paramref name="contentHash"/>(item), the SHA-256 of its
+    /// content (<see cref="FeatureCache.HashContent"/> of the encoded file bytes or raw pixels; null when unreadable,
+    /// then neither looked up nor stored; only called when there is a cache) and <see cref="ResNet18Featurizer.Preprocessing"/>'s id; on a miss
     /// it is decoded by <paramref name="decode"/> into a planar RGB 0..1 buffer of
     /// <see cref="ResNet18Featurizer.InputLength"/> floats (already resized to the input size), featurized and stored.
     /// </summary>
@@ -33,14 +34,14 @@ public static class CnnFeaturizer
     public static float[] FeaturizeAll<T>(
         ResNet18Featurizer engine,
         IReadOnlyList<T> items,
-        Func<T, ReadOnlyMemory<byte>> contentKey,
+        Func<T, byte[]?> contentHash,
         Action<T, Span<float>> decode,
         FeatureCache? cache,
         IProgress<FeaturizeProgress>? progress,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(decode);
-        return FeaturizeAll(engine, items, contentKey, (item, image) =>
+        return FeaturizeAll(engine, items, contentHash, (item, image) =>
         {
             decode(item, image);
             return true;
@@ -54,7 +55,7 @@ public static class CnnFeaturizer
     public static float[] FeaturizeAll<T>(
         ResNet18Featurizer engine,
         IReadOnlyList<T> items,
-        Func<T, ReadOnlyMemory<byte>> contentKey,
+        Func<T, byte[]?> contentHash,
         Func<T, Span<float>, bool> tryDecode,
         FeatureCache? cache,
         IProgress<FeaturizeProgress>? progress,
@@ -62,7 +63,7 @@ public static class CnnFeaturizer
     {
         ArgumentNullException.ThrowIfNull(engine);
         ArgumentNullException.ThrowIfNull(items);
-        ArgumentNullException.ThrowIfNull(contentKey);
+        ArgumentNullException.ThrowIfNull(contentHash);
         ArgumentNullException.ThrowIfNull(tryDecode);
 
         int total = items.Count;
@@ -121,12 +122,10 @@ public static class CnnFeaturizer
                     cancellationToken.ThrowIfCancellationRequested();
                     var item = items[i];
                     var target = features.AsSpan(i * dim, dim);
-                    byte[]? hash = null;
-                    // An empty key means the content could not be read: no lookup, no entry (all such items would share it).
-                    ReadOnlyMemory<byte> key = cache is null ? ReadOnlyMemory<byte>.Empty : contentKey(item);
-                    if (cache is not null && !key.IsEmpty)
+                    // No hash means the content could not be read: no lookup, no entry (all such items would share it).
+                    byte[]? hash = cache is null ? null : contentHash(item);
+                    if (cache is not null && hash is not null)
                     {
-                        hash = FeatureCache.HashContent(key.Span);
                         if (cache.TryGet(hash, id, target))
                         {
                             Interlocked.Increment(ref hits);

@@ -73,7 +73,7 @@ internal static class CnnTraining
         var features = CnnFeaturizer.FeaturizeAll(
             engine,
             images,
-            image => ContentKey(image.Source),
+            image => ContentHash(image.Source),
             (image, buffer) =>
             {
                 if (ImageRows.TryDecode(image.Source, input, mode, buffer, out var error))
@@ -105,15 +105,17 @@ internal static class CnnTraining
     }
 
     /// <summary>
-    /// What identifies an image's content for the cache: the encoded file bytes, or the raw pixels. The file is read
-    /// through the same bounded reader as the decoder (regular files only, opened without blocking, at most
-    /// <see cref="ImageDecoder.MaxFileBytes"/>), so a named pipe, a device or a huge file is refused here before any
-    /// read. A file that cannot be read gives an empty key, which the cache skips; its decode then fails and reports why.
+    /// What identifies an image's content for the cache: the SHA-256 of the encoded file bytes, or of the raw pixels
+    /// (<see cref="FeatureCache.HashContent"/>). The file is read through the same bounded reader as the decoder
+    /// (regular files only, opened without blocking, at most <see cref="ImageDecoder.MaxFileBytes"/>) and hashed as it
+    /// is read, so a named pipe, a device or a huge file is refused here before any read, and a file near the limit
+    /// costs no second copy beside its decode. A file that cannot be read gives null, which the cache skips; its decode
+    /// then fails and reports why.
     /// </summary>
-    internal static ReadOnlyMemory<byte> ContentKey(ImageSource source) =>
+    internal static byte[]? ContentHash(ImageSource source) =>
         source.Kind != ImageSourceKind.File
-            ? source.Bytes
-            : FileChecks.ReadAllBounded(source.Path!, "an image file", ImageDecoder.Default.MaxFileBytes, out _) ?? ReadOnlyMemory<byte>.Empty;
+            ? (source.Bytes.IsEmpty ? null : FeatureCache.HashContent(source.Bytes.Span))
+            : FileChecks.HashAllBounded(source.Path!, "an image file", ImageDecoder.Default.MaxFileBytes, out _);
 
     private static string Describe(CnnPreprocessing prep) =>
         $"ResNet18 (ImageNet, ONNX from Microsoft.ML.DnnImageFeaturizer.ResNet18 {ResNet18Model.PackageVersion}), frozen, output {ResNet18Model.NetworkOutputName} ({ResNet18Model.FeatureLength}); input {prep.InputSize}x{prep.InputSize} RGB, resize {prep.ResizeMode}, ImageNet mean-image subtraction inside the graph";

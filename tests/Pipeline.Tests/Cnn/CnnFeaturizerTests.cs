@@ -30,7 +30,7 @@ public sealed class CnnFeaturizerTests : IClassFixture<EngineFixture>, IDisposab
         }
     }
 
-    private static ReadOnlyMemory<byte> Key(int seed) => BitConverter.GetBytes(seed);
+    private static byte[] Key(int seed) => FeatureCache.HashContent(BitConverter.GetBytes(seed));
 
     private static void Decode(int seed, Span<float> image) => CnnEngineTests.SyntheticImage(224, seed).CopyTo(image);
 

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 using FeatureExtractors;
+using Pipeline.Cnn;
 using Pipeline.Data;
 using Pipeline.Training;
 using SkiaSharp;
@@ -190,14 +191,13 @@ public sealed class HostileImageBoundsTests : IDisposable
 
         foreach (string path in new[] { fifo, "/dev/zero", sparse, "/proc/self/status" })
         {
-            var key = Task.Run(() => CnnTraining.ContentKey(ImageSource.FromFile(path)));
+            var key = Task.Run(() => CnnTraining.ContentHash(ImageSource.FromFile(path)));
             Assert.True(await Task.WhenAny(key, Task.Delay(TimeSpan.FromSeconds(20))) == key, $"{path}: the cache key read did not return");
-            ReadOnlyMemory<byte> read = await key;
-            Assert.True(read.IsEmpty, $"{path}: read {read.Length} bytes");
+            Assert.Null(await key);
         }
 
         byte[] good = HostileFiles.Picture(8, 8, 0, 2);
-        Assert.Equal(good, CnnTraining.ContentKey(ImageSource.FromFile(Write("good.png", good))).ToArray());
+        Assert.Equal(FeatureCache.HashContent(good), CnnTraining.ContentHash(ImageSource.FromFile(Write("good.png", good))));
     }
 
     [Fact]
