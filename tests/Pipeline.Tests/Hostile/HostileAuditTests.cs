@@ -7,6 +7,7 @@ namespace Pipeline.Tests.Hostile;
 /// <summary>
 /// Cases found by the audit of the merged fixes for issue 11 that the other hostile test classes did not cover.
 /// </summary>
+[Collection("Console")]
 public sealed class HostileAuditTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("hostile-audit-").FullName;
@@ -35,5 +36,59 @@ public sealed class HostileAuditTests : IDisposable
         }
 
         Assert.True(allocated < 1L << 20, $"hashing a 64 MiB file allocated {allocated:N0} bytes");
+    }
+
+    /// <summary>
+    /// Issue 11 items 7 and 8 end to end, both pipelines: a named pipe, devices, /proc files and a sparse file over the
+    /// image limit, inside class folders and listed in a manifest, are each skipped with one warning and counted; the
+    /// run neither hangs nor runs out of memory (on main a pipe hung the CNN run and /dev/zero ended it out of memory).
+    /// </summary>
+    [Theory]
+    [InlineData("handcrafted")]
+    [InlineData("cnn")]
+    public void Special_files_in_class_folders_and_manifests_are_counted_skips_for_both_pipelines(string pipeline)
+    {
+        string data = Path.Combine(_root, "data");
+        var lines = new List<string> { "path,label" };
+        foreach (var (cls, name) in new[] { (0, "a"), (1, "b") })
+        {
+            string folder = Directory.CreateDirectory(Path.Combine(data, name)).FullName;
+            for (int i = 0; i < 6; i++)
+            {
+                string image = Path.Combine(folder, $"{i}.png");
+                File.WriteAllBytes(image, HostileFiles.Picture(24, 24, cls, (cls * 100) + i));
+                lines.Add($"{image},{name}");
+            }
+        }
+
+        string[] special = [Path.Combine(data, "a", "pipe.png"), Path.Combine(data, "b", "zero.png"), Path.Combine(data, "b", "mem.jpg"), Path.Combine(data, "a", "sparse.png")];
+        HostileFiles.MakeFifo(special[0]);
+        File.CreateSymbolicLink(special[1], "/dev/zero");
+        File.CreateSymbolicLink(special[2], "/proc/self/mem");
+        using (var file = File.Create(special[3]))
+        {
+            file.Write(HostileFiles.Picture(8, 8, 0, 1));
+            file.SetLength(300L << 20); // over the 256 MiB limit for one image, no disk used
+        }
+
+        string[] listed = [special[0], "/dev/zero", "/dev/urandom", "/proc/self/mem", special[3]];
+        lines.AddRange(listed.Select((path, i) => $"{path},{(i % 2 == 0 ? "a" : "b")}"));
+        string manifest = Path.Combine(_root, "list.csv");
+        File.WriteAllLines(manifest, lines);
+
+        foreach (var (source, bad) in new[] { (data, special), (manifest, listed) })
+        {
+            string[] cache = pipeline == "cnn" ? ["--cache-dir", Path.Combine(_root, "cache")] : [];
+            var result = Cli.Run(
+                TimeSpan.FromSeconds(180),
+                ["train", "--pipeline", pipeline, "--data", source, "--out", Path.Combine(_root, $"{pipeline}.zip"), "--max-bad-fraction", "0.9", .. cache]);
+            Assert.True(result.ExitCode == 0, result.ToString());
+            foreach (string path in bad)
+            {
+                Assert.True(result.Warnings.Count(w => w.Contains(path, StringComparison.Ordinal)) == 1, $"{path}: not one warning\n{result}");
+            }
+
+            result.AssertNoStackTrace();
+        }
     }
 }
