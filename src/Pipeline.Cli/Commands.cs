@@ -160,6 +160,9 @@ internal static class Commands
         return ExitCodes.Ok;
     }
 
+    /// <summary>What a <c>compare --readme</c> that names a file compare itself writes into <c>--out</c> is, in the refusal.</summary>
+    private const string ReadmeCollision = "file compare writes into --out";
+
     private static int Compare(string[] args, TextWriter output, CancellationToken cancellationToken)
     {
         var line = CommandLine.Parse(args, [.. DataOptions, "pipelines", "trainer", "trainers", "models", "out", "readme", "section"], []);
@@ -189,6 +192,10 @@ internal static class Commands
         if (line.Get("readme") is { } readmeTarget)
         {
             OutputTarget.CheckFile(readmeTarget);
+            foreach (var reportFile in new[] { ComparisonReport.MarkdownFile, ComparisonReport.HtmlFile, ComparisonReport.JsonFile })
+            {
+                OutputTarget.CheckNotInside(readmeTarget, Path.Combine(outDir, reportFile), ReadmeCollision); // fail now, not after the run
+            }
         }
 
         // Models, pictures and report are staged and moved in together at the end: a failure or Ctrl+C changes nothing.
@@ -209,6 +216,11 @@ internal static class Commands
             : ComparisonRunner.TrainAndCompare(data, options, warnings, command, progress, cancellationToken);
         progress.EndLine();
         var files = ComparisonReport.Write(result, staged, new DatasetReportImages(data));
+        if (line.Get("readme") is { } readmeToKeep)
+        {
+            staged.CheckNotStaged(readmeToKeep, ReadmeCollision); // e.g. a model's name: known only now, still before any change
+        }
+
         staged.Commit();
         output.Write(ResultsTable.Markdown(result));
         output.WriteLine();

@@ -84,6 +84,19 @@ public sealed class StagedFolder : IDisposable
     /// <summary>Where <paramref name="relativePath"/> will be after the commit.</summary>
     public string Final(string relativePath) => Path.Combine(Folder, relativePath);
 
+    /// <summary>
+    /// Refuses <paramref name="output"/>, another output of the same run (e.g. <c>compare --readme</c>), when the commit
+    /// would replace it with a staged file: the run would report a failure after the folder changed, and the file the
+    /// user named would be lost. Call it before <see cref="Commit"/>.
+    /// </summary>
+    public void CheckNotStaged(string output, string role)
+    {
+        foreach (var relative in staged)
+        {
+            OutputTarget.CheckNotInside(output, Final(relative), role);
+        }
+    }
+
     /// <summary>At the commit, files directly in <paramref name="subfolder"/> ("" for the folder itself) that this run did not write and that <paramref name="isOwned"/> (given the name) calls this tool's own output are removed; the subfolder too if that leaves it empty.</summary>
     public void RemoveOnCommit(string subfolder, Func<string, bool> isOwned)
     {

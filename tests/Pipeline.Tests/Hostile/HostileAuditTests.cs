@@ -91,4 +91,37 @@ public sealed class HostileAuditTests : IDisposable
             result.AssertNoStackTrace();
         }
     }
+
+    /// <summary>
+    /// <c>compare --out DIR --readme DIR/report.md</c> replaced the user's README with the generated report, then failed
+    /// to find its block in it: exit 1 after the folder had changed. A --readme that compare would write over is now
+    /// refused: a report name before any work, any other staged name (a model) before the commit; nothing changes.
+    /// </summary>
+    [Fact]
+    public void A_readme_that_compare_would_write_over_is_refused_and_nothing_changes()
+    {
+        string data = Path.Combine(_root, "data");
+        foreach (var (cls, name) in new[] { (0, "a"), (1, "b") })
+        {
+            string folder = Directory.CreateDirectory(Path.Combine(data, name)).FullName;
+            for (int i = 0; i < 6; i++)
+            {
+                File.WriteAllBytes(Path.Combine(folder, $"{i}.png"), HostileFiles.Picture(24, 24, cls, (cls * 100) + i));
+            }
+        }
+
+        string outDir = Directory.CreateDirectory(Path.Combine(_root, "out")).FullName;
+        const string readmeText = "# mine\n<!-- generated:X:begin -->\nold\n<!-- generated:X:end -->\n";
+        foreach (string name in new[] { "report.md", "handcrafted.zip" })
+        {
+            string readme = Path.Combine(outDir, name);
+            File.WriteAllText(readme, readmeText);
+            var result = Cli.Run(TimeSpan.FromSeconds(180), "compare", "--pipelines", "handcrafted", "--data", data, "--out", outDir, "--readme", readme, "--section", "X");
+            result.AssertOneErrorNaming(readme);
+            Assert.Contains("file compare writes into --out", result.Errors[0], StringComparison.Ordinal);
+            Assert.Equal([readme], Directory.GetFileSystemEntries(outDir));
+            Assert.Equal(readmeText, File.ReadAllText(readme));
+            File.Delete(readme);
+        }
+    }
 }
