@@ -14,6 +14,24 @@ public sealed class HostileAuditTests : IDisposable
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
+    /// <summary>Six small pictures in each of the class folders <c>a</c> and <c>b</c> under <paramref name="data"/>.</summary>
+    private static List<(string Path, string Label)> WriteTwoClasses(string data)
+    {
+        var images = new List<(string Path, string Label)>();
+        foreach (var (cls, name) in new[] { (0, "a"), (1, "b") })
+        {
+            string folder = Directory.CreateDirectory(System.IO.Path.Combine(data, name)).FullName;
+            for (int i = 0; i < 6; i++)
+            {
+                string image = System.IO.Path.Combine(folder, $"{i}.png");
+                File.WriteAllBytes(image, HostileFiles.Picture(24, 24, cls, (cls * 100) + i));
+                images.Add((image, name));
+            }
+        }
+
+        return images;
+    }
+
     [Fact]
     public void The_cnn_cache_key_of_a_file_near_the_image_limit_is_hashed_in_steps_not_read_whole()
     {
@@ -50,16 +68,7 @@ public sealed class HostileAuditTests : IDisposable
     {
         string data = Path.Combine(_root, "data");
         var lines = new List<string> { "path,label" };
-        foreach (var (cls, name) in new[] { (0, "a"), (1, "b") })
-        {
-            string folder = Directory.CreateDirectory(Path.Combine(data, name)).FullName;
-            for (int i = 0; i < 6; i++)
-            {
-                string image = Path.Combine(folder, $"{i}.png");
-                File.WriteAllBytes(image, HostileFiles.Picture(24, 24, cls, (cls * 100) + i));
-                lines.Add($"{image},{name}");
-            }
-        }
+        lines.AddRange(WriteTwoClasses(data).Select(image => $"{image.Path},{image.Label}"));
 
         string[] special = [Path.Combine(data, "a", "pipe.png"), Path.Combine(data, "b", "zero.png"), Path.Combine(data, "b", "mem.jpg"), Path.Combine(data, "a", "sparse.png")];
         HostileFiles.MakeFifo(special[0]);
@@ -101,14 +110,7 @@ public sealed class HostileAuditTests : IDisposable
     public void A_readme_that_compare_would_write_over_is_refused_and_nothing_changes()
     {
         string data = Path.Combine(_root, "data");
-        foreach (var (cls, name) in new[] { (0, "a"), (1, "b") })
-        {
-            string folder = Directory.CreateDirectory(Path.Combine(data, name)).FullName;
-            for (int i = 0; i < 6; i++)
-            {
-                File.WriteAllBytes(Path.Combine(folder, $"{i}.png"), HostileFiles.Picture(24, 24, cls, (cls * 100) + i));
-            }
-        }
+        WriteTwoClasses(data);
 
         string outDir = Directory.CreateDirectory(Path.Combine(_root, "out")).FullName;
         const string readmeText = "# mine\n<!-- generated:X:begin -->\nold\n<!-- generated:X:end -->\n";
