@@ -96,6 +96,9 @@ public sealed class ImageDecoder
         }
     }
 
+    /// <summary>Leading bytes read before the rest of a file: more than <see cref="EncodedImageLimits.Sniff"/> needs (12, for WebP).</summary>
+    private const int LeadBytes = 16;
+
     private static ImageDecodeException Fail(ImageSource source, string reason, Exception? inner = null) =>
         inner is null ? new ImageDecodeException($"{source.Name}: {reason}") : new ImageDecodeException($"{source.Name}: {reason}", inner);
 
@@ -199,6 +202,17 @@ public sealed class ImageDecoder
                     throw Fail(source, $"{FileChecks.TooLarge(size, MaxFileBytes)} for one image");
                 }
 
+                // The leading bytes first: a file that is no listed format is refused without reading (or renting room
+                // for) the rest, which may be up to the whole image limit of junk (a sparse file costs no disk).
+                Span<byte> lead = stackalloc byte[LeadBytes];
+                int leadLength = file.ReadAtLeast(lead, lead.Length, throwOnEndOfStream: false);
+                if (leadLength > 0 && EncodedImageLimits.Sniff(lead[..leadLength]) is null)
+                {
+                    throw NotSupported(source, size, lead[..leadLength]);
+                }
+
+                file.Position = 0;
+
                 // The reported size only sizes the buffer: at most size + 1 bytes are read, so a file that grows while
                 // being read is noticed and refused instead of read on without end.
                 buffer = ArrayPool<byte>.Shared.Rent((int)size + 1);
@@ -238,6 +252,10 @@ public sealed class ImageDecoder
         }
     }
 
+    /// <summary>The refusal of a file whose leading bytes are no format README lists; <paramref name="lead"/> holds at least its first bytes.</summary>
+    private static ImageDecodeException NotSupported(ImageSource source, long length, ReadOnlySpan<byte> lead) =>
+        Fail(source, $"not a supported image (JPEG, PNG, BMP, GIF or WebP); {length} bytes starting {Convert.ToHexString(lead[..Math.Min(8, lead.Length)])}");
+
     private void DecodeEncoded(ImageSource source, byte[] buffer, int offset, int length, ImageShape target, ResizeMode mode, Span<float> destination)
     {
         if (length == 0)
@@ -254,7 +272,7 @@ public sealed class ImageDecoder
         SKEncodedImageFormat? sniffed = EncodedImageLimits.Sniff(data);
         if (sniffed is not { } format)
         {
-            throw Fail(source, $"not a supported image (JPEG, PNG, BMP, GIF or WebP); {length} bytes starting {Convert.ToHexString(data[..Math.Min(8, length)])}");
+            throw NotSupported(source, length, data);
         }
 
         using var stream = new MemoryStream(buffer, offset, length, writable: false);

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using FeatureExtractors;
 using Pipeline.Data;
 using Pipeline.Training;
 
@@ -125,5 +126,27 @@ public sealed class HostileAuditTests : IDisposable
             Assert.Equal(readmeText, File.ReadAllText(readme));
             File.Delete(readme);
         }
+    }
+
+    /// <summary>
+    /// A file that is no listed format is refused from its first bytes: the decoder used to rent room for the whole file
+    /// and read it (up to the 256 MiB image limit of junk, free to make as a sparse file) before looking at them.
+    /// </summary>
+    [Fact]
+    public void A_large_file_of_no_listed_format_is_refused_from_its_first_bytes_without_reading_the_rest()
+    {
+        string junk = Path.Combine(_root, "junk.png");
+        using (var file = File.Create(junk))
+        {
+            file.SetLength(96L << 20);
+        }
+
+        var pixels = new float[28 * 28];
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        bool decoded = ImageDecoder.Default.TryDecode(ImageSource.FromFile(junk), new ImageShape(28, 28, 1), ResizeMode.Stretch, pixels, out string? error);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.False(decoded);
+        Assert.Equal($"{junk}: not a supported image (JPEG, PNG, BMP, GIF or WebP); {96L << 20} bytes starting 0000000000000000", error);
+        Assert.True(allocated < 1L << 20, $"refusing a 96 MiB file of zeros allocated {allocated:N0} bytes");
     }
 }
