@@ -149,4 +149,80 @@ public sealed class HostileAuditTests : IDisposable
         Assert.Equal($"{junk}: not a supported image (JPEG, PNG, BMP, GIF or WebP); {96L << 20} bytes starting 0000000000000000", error);
         Assert.True(allocated < 1L << 20, $"refusing a 96 MiB file of zeros allocated {allocated:N0} bytes");
     }
+
+    /// <summary>Every output option of every command, each given something that is not a regular file (or nothing).</summary>
+    public static TheoryData<string, string> OutputsAndTargets()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (string command in new[] { "train --out", "evaluate --json", "bench --out", "bench --readme", "compare --readme" })
+        {
+            foreach (string target in new[] { "fifo", "link to a file", "dangling link", "link to stdout", "/dev/null", "folder" })
+            {
+                data.Add(command, target);
+            }
+        }
+
+        foreach (string command in new[] { "compare --out", "features --out", "dataset subset --out" })
+        {
+            foreach (string target in new[] { "fifo", "link to a folder", "/dev/null", "file" })
+            {
+                data.Add(command, target);
+            }
+        }
+
+        return data;
+    }
+
+    /// <summary>
+    /// Issue 11 item 1 across every output (the other tests take a sample: train over a pipe, evaluate --json over a
+    /// link, features into a linked folder): each is one error naming the target before any work, and the target, and
+    /// whatever a link points at, stay as they were.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(OutputsAndTargets))]
+    public void Every_output_refuses_what_is_not_a_regular_file_and_leaves_it_as_it_was(string command, string target)
+    {
+        string data = Path.Combine(_root, "data");
+        string image = WriteTwoClasses(data)[0].Path;
+        string pointedAt = Path.Combine(_root, "mine");
+        File.WriteAllText(pointedAt, "mine");
+        Directory.CreateDirectory(Path.Combine(_root, "my-folder"));
+        string path = target == "/dev/null" ? "/dev/null" : Path.Combine(_root, "target");
+        switch (target)
+        {
+            case "fifo": HostileFiles.MakeFifo(path); break;
+            case "link to a file": File.CreateSymbolicLink(path, pointedAt); break;
+            case "dangling link": File.CreateSymbolicLink(path, Path.Combine(_root, "nothing-here")); break;
+            case "link to stdout": File.CreateSymbolicLink(path, "/proc/self/fd/1"); break;
+            case "link to a folder": Directory.CreateSymbolicLink(path, Path.Combine(_root, "my-folder")); break;
+            case "folder": Directory.CreateDirectory(path); break;
+            case "file": File.WriteAllText(path, "mine"); break;
+        }
+
+        string otherOut = Path.Combine(_root, "other-output");
+        string[] args = command switch
+        {
+            "train --out" => ["train", "--pipeline", "handcrafted", "--data", data, "--out", path],
+            "evaluate --json" => ["evaluate", "--model", Path.Combine(_root, "no-model.zip"), "--data", data, "--json", path],
+            "bench --out" => ["bench", "--pipelines", "handcrafted", "--data", data, "--out", path],
+            "bench --readme" => ["bench", "--pipelines", "handcrafted", "--data", data, "--out", otherOut, "--readme", path, "--section", "X"],
+            "compare --readme" => ["compare", "--pipelines", "handcrafted", "--data", data, "--out", otherOut, "--readme", path, "--section", "X"],
+            "compare --out" => ["compare", "--pipelines", "handcrafted", "--data", data, "--out", path],
+            "features --out" => ["features", "--image", image, "--out", path],
+            _ => ["dataset", "subset", "--data", data, "--out", path, "--train-per-class", "2", "--test-per-class", "1"],
+        };
+
+        FileType before = FileTypes.Of(path);
+        var result = Cli.Run(args);
+        result.AssertOneErrorNaming(path);
+        Assert.Equal(before, FileTypes.Of(path));
+        Assert.Equal("mine", File.ReadAllText(pointedAt));
+        Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(_root, "my-folder")));
+        Assert.False(Path.Exists(otherOut), $"{otherOut} was written\n{result}");
+        Assert.False(Path.Exists(Path.Combine(_root, "nothing-here")));
+        if (target == "file")
+        {
+            Assert.Equal("mine", File.ReadAllText(path));
+        }
+    }
 }
