@@ -25,6 +25,7 @@ internal static class OnnxTempFolder
     /// <summary>Networks fitted with <paramref name="ml"/> are written to this process's folder (kept until the process exits).</summary>
     public static void UseForFitting(MLContext ml)
     {
+        OnnxRuntimeTelemetry.TurnOff(); // every path that hands ML.NET an ONNX network comes through here or ForLoad
         try
         {
             ml.TempFilePath = ProcessFolder.Value;
@@ -36,7 +37,11 @@ internal static class OnnxTempFolder
     }
 
     /// <summary>Points <paramref name="ml"/> at a fresh folder for one load; disposing restores it and deletes the folder.</summary>
-    public static LoadScope ForLoad(MLContext ml) => new(ml);
+    public static LoadScope ForLoad(MLContext ml)
+    {
+        OnnxRuntimeTelemetry.TurnOff();
+        return new(ml);
+    }
 
     private static string CreateProcessFolder()
     {

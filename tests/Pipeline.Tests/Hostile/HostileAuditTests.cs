@@ -1,0 +1,69 @@
+using System.Diagnostics;
+
+namespace Pipeline.Tests.Hostile;
+
+/// <summary>
+/// Cases found by the audit of issue 11's fixes (item 10, what a CNN run leaves behind): ONNX Runtime 1.29+ starts
+/// its own telemetry uploader on Linux, which left <c>$TMPDIR/.ses</c> after every run that loaded a network and wrote
+/// a device id and an event database under <c>~/.cache/Microsoft/DeveloperTools</c>.
+/// </summary>
+[Collection("Console")]
+public sealed class HostileAuditTests(TinyModelFixture tiny) : IClassFixture<TinyModelFixture>, IDisposable
+{
+    /// <summary>ONNX Runtime collects nothing when one of these is set, so the child must not inherit them from a CI runner.</summary>
+    private static readonly string[] CiMarkers =
+    [
+        "CI", "TF_BUILD", "GITHUB_ACTIONS", "GITLAB_CI", "CIRCLECI", "TRAVIS", "JENKINS_URL", "CODEBUILD_BUILD_ID", "BUILDKITE",
+        "TEAMCITY_VERSION", "APPVEYOR", "BITBUCKET_BUILD_NUMBER", "ORT_RUNNING_UNIT_TESTS", "ORT_DISABLE_TELEMETRY", "XDG_CACHE_HOME",
+    ];
+
+    private readonly string _root = Directory.CreateTempSubdirectory("hostile-audit-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    [Fact]
+    public void Loading_an_onnx_network_writes_nothing_to_the_temp_folder_or_home()
+    {
+        var package = TinyOnnxPackage.Save(Path.Combine(_root, "onnx.zip"));
+        var temp = Directory.CreateDirectory(Path.Combine(_root, "tmp")).FullName;
+        var home = Directory.CreateDirectory(Path.Combine(_root, "home")).FullName;
+
+        // the tiny network takes 3 values, not an image: predict fails after the load, which is what starts ONNX Runtime
+        var (code, err) = Run(temp, home, "predict", "--model", package, tiny.Image);
+        Assert.True(code is 0 or 1, err);
+        Assert.DoesNotContain("   at ", err, StringComparison.Ordinal);
+
+        // .NET's own diagnostics pipes are removed at exit; anything still here was left by the run
+        Assert.Empty(Directory.EnumerateFileSystemEntries(temp, "*", SearchOption.AllDirectories));
+        Assert.False(Directory.Exists(Path.Combine(home, ".cache", "Microsoft")), "ONNX Runtime wrote its telemetry store under the home folder");
+    }
+
+    private static (int Code, string Err) Run(string temp, string home, params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(Path.Combine(Cli.RepoRoot(), "src", "Pipeline.Cli", "bin", "Release", "net10.0", "pipeline.dll"));
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.Environment["TMPDIR"] = temp;
+        info.Environment["HOME"] = home;
+        foreach (var marker in CiMarkers)
+        {
+            info.Environment.Remove(marker);
+        }
+
+        using var process = Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromSeconds(60)))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"pipeline {string.Join(' ', args)} did not finish within 60 s");
+        }
+
+        _ = output.Result;
+        return (process.ExitCode, error.Result);
+    }
+}
