@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Pipeline.Data;
 
 namespace Pipeline.Tests.Hostile;
 
@@ -36,6 +37,29 @@ public sealed class HostileAuditTests(TinyModelFixture tiny) : IClassFixture<Tin
         // .NET's own diagnostics pipes are removed at exit; anything still here was left by the run
         Assert.Empty(Directory.EnumerateFileSystemEntries(temp, "*", SearchOption.AllDirectories));
         Assert.False(Directory.Exists(Path.Combine(home, ".cache", "Microsoft")), "ONNX Runtime wrote its telemetry store under the home folder");
+    }
+
+    [Fact]
+    public void Predict_prints_names_with_a_newline_or_an_escape_sequence_escaped_on_stdout_and_whole_in_json()
+    {
+        var forged = Path.Combine(_root, "a\nerror: forged.png");
+        var title = Path.Combine(_root, "b\u001b]0;title\u0007.png");
+        File.Copy(tiny.Image, forged);
+        File.Copy(tiny.Image, title);
+
+        var text = Cli.Run("predict", "--model", tiny.ModelPath, forged, title);
+        Assert.True(text.ExitCode == 0, text.Err);
+        var lines = text.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length); // one line per image: the newline did not start a line of its own
+        Assert.DoesNotContain(lines, l => l.StartsWith("error:", StringComparison.Ordinal));
+        Assert.DoesNotContain('\u001b', text.Out);
+        Assert.DoesNotContain('\u0007', text.Out);
+        Assert.StartsWith(TerminalText.Escape(forged) + ": ", lines[0], StringComparison.Ordinal);
+
+        var json = Cli.Run("predict", "--json", "--model", tiny.ModelPath, forged, title);
+        Assert.True(json.ExitCode == 0, json.Err);
+        var images = System.Text.Json.Nodes.JsonNode.Parse(json.Out)!.AsArray().Select(n => n!["image"]!.GetValue<string>()).ToArray();
+        Assert.Equal([forged, title], images); // JSON escapes by itself and gives the name back exactly
     }
 
     private static (int Code, string Err) Run(string temp, string home, params string[] args)
