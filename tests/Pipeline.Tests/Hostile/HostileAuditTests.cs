@@ -1,5 +1,8 @@
 using System.Diagnostics;
+using Microsoft.ML;
+using Microsoft.ML.Data;
 using Pipeline.Data;
+using Pipeline.Evaluation;
 
 namespace Pipeline.Tests.Hostile;
 
@@ -60,6 +63,55 @@ public sealed class HostileAuditTests(TinyModelFixture tiny) : IClassFixture<Tin
         Assert.True(json.ExitCode == 0, json.Err);
         var images = System.Text.Json.Nodes.JsonNode.Parse(json.Out)!.AsArray().Select(n => n!["image"]!.GetValue<string>()).ToArray();
         Assert.Equal([forged, title], images); // JSON escapes by itself and gives the name back exactly
+    }
+
+    /// <summary>
+    /// Ctrl+C during <c>evaluate</c> of a CNN package took 15 s to end: ML.NET's worker cursors finish every batch in
+    /// flight before the scoring cursor lets go. Here a row never finishes until the test says so; the cancelled
+    /// collection must return while it is still stuck.
+    /// </summary>
+    [Fact]
+    public async Task Scoring_returns_on_cancellation_while_a_row_is_still_being_scored()
+    {
+        var ml = new MLContext(1);
+        using var gate = new ManualResetEventSlim();
+        using var entered = new ManualResetEventSlim();
+        var rows = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 4).Select(i => new StuckInput { Label = 1 + (uint)(i % 2), X = i }));
+        var scored = ml.Transforms.CustomMapping<StuckInput, StuckScore>((input, output) =>
+        {
+            entered.Set();
+            gate.Wait(TimeSpan.FromSeconds(60)); // an ONNX batch that takes its time
+            output.Score = [input.X, 1 - input.X];
+        }, contractName: null).Fit(rows).Transform(rows);
+
+        using var cancel = new CancellationTokenSource();
+        var collect = Task.Run(() => ModelScoring.Collect(scored, cancel.Token));
+        Assert.True(entered.Wait(TimeSpan.FromSeconds(30)), "the row was never scored");
+        cancel.Cancel();
+        try
+        {
+            var ended = await Task.WhenAny(collect, Task.Delay(TimeSpan.FromSeconds(30)));
+            Assert.True(ended == collect && !gate.IsSet, "scoring waited for the stuck row");
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => collect);
+        }
+        finally
+        {
+            gate.Set(); // lets the abandoned reader finish
+        }
+    }
+
+    public sealed class StuckInput
+    {
+        [KeyType(2)]
+        public uint Label { get; set; }
+
+        public float X { get; set; }
+    }
+
+    public sealed class StuckScore
+    {
+        [VectorType(2)]
+        public float[] Score { get; set; } = [];
     }
 
     private static (int Code, string Err) Run(string temp, string home, params string[] args)
