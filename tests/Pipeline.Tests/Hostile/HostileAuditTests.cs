@@ -114,6 +114,56 @@ public sealed class HostileAuditTests(TinyModelFixture tiny) : IClassFixture<Tin
         public float[] Score { get; set; } = [];
     }
 
+    /// <summary>
+    /// SIGTERM (kill, docker stop) ended the process on the spot (exit 143), leaving the staged report folder inside
+    /// the user's output folder and the network's temp folder behind. It is now the same request as Ctrl+C.
+    /// </summary>
+    [Fact]
+    public void Sigterm_during_compare_stops_like_ctrl_c_and_leaves_nothing()
+    {
+        var outDir = Path.Combine(_root, "report");
+        var stdout = new System.Text.StringBuilder();
+        var stderr = new System.Text.StringBuilder();
+        using var training = new ManualResetEventSlim();
+        using var process = ChildCli.Start(["compare", "--pipelines", "handcrafted", "--trainers", "sdca", "--out", outDir], stdout, stderr, line =>
+        {
+            if (line.Contains("training sdca", StringComparison.Ordinal))
+            {
+                training.Set();
+            }
+        });
+        try
+        {
+            Assert.True(training.Wait(TimeSpan.FromSeconds(180)) && !process.HasExited, Text(stderr));
+            using (var kill = Process.Start("kill", ["-s", "TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!)
+            {
+                kill.WaitForExit();
+            }
+
+            Assert.True(process.WaitForExit(TimeSpan.FromSeconds(30)), "still running 30 s after SIGTERM\n" + Text(stderr));
+            process.WaitForExit(); // drains the output readers
+            var err = Text(stderr);
+            Assert.True(process.ExitCode == 1, $"exit {process.ExitCode}\n{err}");
+            Assert.Single(err.Split('\n'), l => l.StartsWith("error:", StringComparison.Ordinal) && l.Contains("cancelled", StringComparison.Ordinal));
+            Assert.False(Directory.Exists(outDir), "left: " + string.Join(", ", Directory.Exists(outDir) ? Directory.GetFileSystemEntries(outDir) : []));
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    private static string Text(System.Text.StringBuilder builder)
+    {
+        lock (builder)
+        {
+            return builder.ToString();
+        }
+    }
+
     private static (int Code, string Err) Run(string temp, string home, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
