@@ -12,7 +12,7 @@ namespace Pipeline.Tests.Hostile;
 /// a device id and an event database under <c>~/.cache/Microsoft/DeveloperTools</c>.
 /// </summary>
 [Collection("Console")]
-public sealed class HostileAuditTests(TinyModelFixture tiny) : IClassFixture<TinyModelFixture>, IDisposable
+public sealed class HostileAuditTests(TinyModelFixture tiny, Xunit.Abstractions.ITestOutputHelper log) : IClassFixture<TinyModelFixture>, IDisposable
 {
     /// <summary>ONNX Runtime collects nothing when one of these is set, so the child must not inherit them from a CI runner.</summary>
     private static readonly string[] CiMarkers =
@@ -153,6 +153,50 @@ public sealed class HostileAuditTests(TinyModelFixture tiny) : IClassFixture<Tin
             {
                 process.Kill(entireProcessTree: true);
             }
+        }
+    }
+
+    /// <summary>
+    /// <c>train --pipeline cnn</c> with a full <c>$TMPDIR</c> printed a bare "No space left on device" naming a
+    /// random file: ML.NET writes the network out when the estimator is made, before the fit that was guarded.
+    /// Needs a small tmpfs, so it runs where the test may mount one (root on Linux, as in CI) and says so otherwise.
+    /// </summary>
+    [Fact]
+    public void Training_a_cnn_with_a_full_temp_folder_says_the_temp_folder_is_full()
+    {
+        var full = Directory.CreateDirectory(Path.Combine(_root, "full")).FullName;
+        if (!OperatingSystem.IsLinux() || Environment.UserName != "root" || Tool("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", full) != 0)
+        {
+            log.WriteLine("skipped: cannot mount a small tmpfs here");
+            return;
+        }
+
+        try
+        {
+            var home = Directory.CreateDirectory(Path.Combine(_root, "home")).FullName;
+            var (code, err) = Run(full, home, "train", "--pipeline", "cnn", "--no-cache", "--max-train-per-class", "2", "--max-test-per-class", "1", "--out", Path.Combine(_root, "m.zip"));
+            var errors = err.Split('\n').Where(l => l.StartsWith("error:", StringComparison.Ordinal)).ToArray();
+            Assert.True(code == 1 && errors.Length == 1, err);
+            Assert.Contains("temp folder", errors[0], StringComparison.Ordinal);
+            Assert.False(File.Exists(Path.Combine(_root, "m.zip")));
+        }
+        finally
+        {
+            Assert.Equal(0, Tool("umount", full));
+        }
+    }
+
+    private static int Tool(string name, params string[] args)
+    {
+        try
+        {
+            using var tool = Process.Start(new ProcessStartInfo(name, args) { RedirectStandardError = true, RedirectStandardOutput = true })!;
+            tool.WaitForExit();
+            return tool.ExitCode;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return -1; // no such tool
         }
     }
 
