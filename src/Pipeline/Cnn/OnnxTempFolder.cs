@@ -79,37 +79,10 @@ internal static class OnnxTempFolder
         {
             var rest = Path.GetFileName(folder)[Prefix.Length..];
             var dash = rest.IndexOf('-', StringComparison.Ordinal);
-            if (dash > 0 && int.TryParse(rest.AsSpan(0, dash), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && !IsRunning(pid))
+            if (dash > 0 && int.TryParse(rest.AsSpan(0, dash), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && !ProcessLiveness.IsRunning(pid))
             {
                 TryDelete(folder);
             }
-        }
-    }
-
-    private static bool IsRunning(int pid)
-    {
-        if (pid == Environment.ProcessId)
-        {
-            return true;
-        }
-
-        if (OperatingSystem.IsLinux())
-        {
-            return Directory.Exists($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}");
-        }
-
-        try
-        {
-            using var process = System.Diagnostics.Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
-        catch (InvalidOperationException)
-        {
-            return false;
         }
     }
 

@@ -186,6 +186,31 @@ public sealed class HostileAuditTests(TinyModelFixture tiny, Xunit.Abstractions.
         }
     }
 
+    /// <summary>
+    /// A killed <c>train</c> left its temp model (59 MB for a CNN) beside the target for good; the next write of the
+    /// same target deletes the temp files of ended processes, and only those.
+    /// </summary>
+    [Fact]
+    public void Temp_files_a_killed_run_left_beside_the_output_go_with_the_next_write()
+    {
+        var folder = Directory.CreateDirectory(Path.Combine(_root, "models")).FullName;
+        var target = Path.Combine(folder, "m.zip");
+        var dead = Path.Combine(folder, $".m.zip.2147483646.{Guid.NewGuid():N}.tmp"); // above any pid_max: never running
+        var live = Path.Combine(folder, $".m.zip.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp"); // this process: a write in progress
+        var other = Path.Combine(folder, ".m.zip.notes.tmp");
+        var otherTarget = Path.Combine(folder, $".n.zip.2147483646.{Guid.NewGuid():N}.tmp");
+        foreach (var file in new[] { dead, live, other, otherTarget })
+        {
+            File.WriteAllText(file, "x");
+        }
+
+        AtomicFile.WriteAllText(target, "model");
+
+        Assert.False(File.Exists(dead));
+        Assert.True(File.Exists(live) && File.Exists(other) && File.Exists(otherTarget));
+        Assert.Equal("model", File.ReadAllText(target));
+    }
+
     private static int Tool(string name, params string[] args)
     {
         try
