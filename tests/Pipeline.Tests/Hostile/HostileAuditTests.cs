@@ -100,6 +100,35 @@ public sealed class HostileAuditTests(TinyModelFixture tiny, Xunit.Abstractions.
         }
     }
 
+    /// <summary>
+    /// Evaluating a CNN package showed "51 % 256/500 ... 00:00 left" for 40 s: progress counted the rows ML.NET had
+    /// decoded, far ahead of the rows scored. Progress now comes from the scored rows.
+    /// </summary>
+    [Fact]
+    public async Task Scoring_progress_counts_rows_scored_not_rows_decoded_ahead()
+    {
+        var ml = new MLContext(1);
+        using var gate = new ManualResetEventSlim();
+        using var entered = new ManualResetEventSlim();
+        var rows = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 64).Select(i => new StuckInput { Label = 1, X = i }));
+        var scored = ml.Transforms.CustomMapping<StuckInput, StuckScore>((input, output) =>
+        {
+            entered.Set();
+            gate.Wait(TimeSpan.FromSeconds(60));
+            output.Score = [input.X, 1 - input.X];
+        }, contractName: null).Fit(rows).Transform(rows);
+
+        var reported = new System.Collections.Concurrent.ConcurrentQueue<int>();
+        var collect = Task.Run(() => ModelScoring.Collect(scored, CancellationToken.None, reported.Enqueue));
+        Assert.True(entered.Wait(TimeSpan.FromSeconds(30)), "the row was never scored");
+        await Task.Delay(200); // time for a decoder running ahead to report
+        Assert.Empty(reported); // nothing is scored while the first row is stuck
+        gate.Set();
+        var (labels, _, _) = await collect;
+        Assert.Equal(Enumerable.Range(1, 64), reported);
+        Assert.Equal(64, labels.Count);
+    }
+
     public sealed class StuckInput
     {
         [KeyType(2)]
