@@ -105,8 +105,8 @@ internal static class Commands
         progress.EndLine();
 
         var m = result.Metadata;
-        output.WriteLine($"model:    {Path.GetFullPath(outPath)} ({new FileInfo(outPath).Length:N0} bytes)");
-        output.WriteLine($"data:     {data.Name}: {data.Classes.Count} classes, {m.Training.TrainCount:N0} train / {data.Test.Count:N0} test images{(warnings.SkippedCount > 0 ? $", {warnings.SkippedCount} skipped" : string.Empty)}");
+        output.WriteLine($"model:    {TerminalText.Escape(Path.GetFullPath(outPath))} ({new FileInfo(outPath).Length:N0} bytes)");
+        output.WriteLine($"data:     {TerminalText.Escape(data.Name)}: {data.Classes.Count} classes, {m.Training.TrainCount:N0} train / {data.Test.Count:N0} test images{(warnings.SkippedCount > 0 ? $", {warnings.SkippedCount} skipped" : string.Empty)}");
         output.WriteLine($"features: {m.PipelineKind} {m.FeatureSet} ({m.FeatureLength:N0} values), {m.Training.TrainCount / Math.Max(m.Training.FeaturizeSeconds, 1e-9):N0} img/s");
         output.WriteLine($"trainer:  {m.Trainer}, {m.Training.TrainSeconds:F1} s, train accuracy {m.Training.TrainAccuracy:F4}");
         if (result.Test is { } test)
@@ -140,7 +140,7 @@ internal static class Commands
         progress.EndLine();
         warnings.ThrowIfOverThreshold(images.Count, dataRequest.Options.MaxBadFraction);
 
-        output.WriteLine($"{data.Name}: {metrics.Count:N0} images{(warnings.SkippedCount > 0 ? $" ({warnings.SkippedCount} skipped)" : string.Empty)}");
+        output.WriteLine($"{TerminalText.Escape(data.Name)}: {metrics.Count:N0} images{(warnings.SkippedCount > 0 ? $" ({warnings.SkippedCount} skipped)" : string.Empty)}");
         output.WriteLine($"accuracy {metrics.Accuracy:F4}  macro accuracy {metrics.MacroAccuracy:F4}  macro F1 {metrics.MacroF1:F4}  log-loss {metrics.LogLoss:F4}");
         foreach (var c in metrics.PerClass)
         {
@@ -154,7 +154,7 @@ internal static class Commands
             json["dataset"] = data.Name;
             json["skipped"] = warnings.SkippedCount;
             AtomicFile.WriteAllText(jsonPath, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-            output.WriteLine($"wrote {jsonPath}");
+            output.WriteLine($"wrote {TerminalText.Escape(jsonPath)}");
         }
 
         return ExitCodes.Ok;
@@ -225,7 +225,7 @@ internal static class Commands
         output.Write(ResultsTable.Markdown(result));
         output.WriteLine();
         output.WriteLine(ReportAnalysis.TradeOff(result).Sentence);
-        output.WriteLine($"wrote {files.Count} files to {Path.GetFullPath(outDir)} (report.html, report.md, report.json)");
+        output.WriteLine($"wrote {files.Count} files to {TerminalText.Escape(Path.GetFullPath(outDir))} (report.html, report.md, report.json)");
         if (line.Get("readme") is { } readme)
         {
             GeneratedSection.Replace(readme, readmeSection, ResultsTable.Markdown(result) + "\n" + ReportAnalysis.TradeOff(result).Sentence + "\n");
@@ -267,7 +267,7 @@ internal static class Commands
         progress.EndLine();
         BenchJson.Write(result, outPath);
         output.Write(BenchMarkdown.Table(result));
-        output.WriteLine($"wrote {Path.GetFullPath(outPath)}");
+        output.WriteLine($"wrote {TerminalText.Escape(Path.GetFullPath(outPath))}");
         if (line.Get("readme") is { } readme)
         {
             GeneratedSection.Replace(readme, section, BenchMarkdown.Table(result));
@@ -307,8 +307,9 @@ internal static class Commands
                 }
                 else
                 {
-                    var scores = string.Join("  ", p.Scores.Take(top).Select(s => $"{s.Key} {s.Value:F3}"));
-                    output.WriteLine($"{path}: {p.Label} ({p.Confidence:F3})   {scores}");
+                    // stdout is a terminal too: a newline in a name would forge a line, an escape sequence would run
+                    var scores = string.Join("  ", p.Scores.Take(top).Select(s => $"{TerminalText.Escape(s.Key)} {s.Value:F3}"));
+                    output.WriteLine($"{TerminalText.Escape(path)}: {TerminalText.Escape(p.Label)} ({p.Confidence:F3})   {scores}");
                 }
             }
             catch (ImageDecodeException ex)
@@ -339,7 +340,7 @@ internal static class Commands
         var written = Pictures.FeaturePictures.Write(image, outDir, featureSet);
         foreach (var file in written)
         {
-            output.WriteLine($"wrote {file}");
+            output.WriteLine($"wrote {TerminalText.Escape(file)}");
         }
 
         return ExitCodes.Ok;
@@ -359,7 +360,7 @@ internal static class Commands
                 var dataRequest = DataRequestFrom(CommandLine.Parse(args[1..], DataOptions, []));
                 var warnings = NewWarnings();
                 var data = LoadData(dataRequest, warnings);
-                output.WriteLine($"{data.Name} ({data.Location})");
+                output.WriteLine($"{TerminalText.Escape(data.Name)} ({TerminalText.Escape(data.Location)})");
                 output.WriteLine($"  split: {(data.HasOwnSplit ? "the data set's own" : "seeded stratified")}, {data.Train.Count:N0} train / {data.Test.Count:N0} test");
                 output.WriteLine($"  image shape: {(data.NativeShape is { } s ? s.ToString() : "varies (decoded on use)")}");
                 // Counted in one pass each: a count per class over all images was quadratic (10,000 classes: 10^8 steps).
@@ -396,7 +397,7 @@ internal static class Commands
                 var warnings = NewWarnings();
                 var data = DatasetLoader.Load(dataPath, dataOptions, warnings);
                 DatasetSubsetter.WriteIdxSubset(data, outDir, trainPerClass, testPerClass, dataOptions.Seed, cancellationToken);
-                output.WriteLine($"wrote {Path.GetFullPath(outDir)}");
+                output.WriteLine($"wrote {TerminalText.Escape(Path.GetFullPath(outDir))}");
                 return ExitCodes.Ok;
             }
 

@@ -1,9 +1,10 @@
+using System.Runtime.InteropServices;
 using Pipeline.Data;
 
 namespace Pipeline.Cli;
 
 /// <summary>
-/// Entry point: picks the command, maps failures to exit codes (0 ok, 1 failure, 2 usage) and turns Ctrl+C into
+/// Entry point: picks the command, maps failures to exit codes (0 ok, 1 failure, 2 usage) and turns Ctrl+C (and SIGTERM) into
 /// a cancellation that every long operation honours; outputs are written atomically, so nothing is left half-written.
 /// </summary>
 internal static class Program
@@ -12,17 +13,26 @@ internal static class Program
     {
         using var cancellation = new CancellationTokenSource();
         var cancelRequests = 0;
-        Console.CancelKeyPress += (_, e) =>
+
+        // First Ctrl+C or SIGTERM: stop cleanly. Second: let the runtime end the process.
+        bool FirstStop(string announcement)
         {
-            // First Ctrl+C: stop cleanly. Second: let the runtime end the process.
-            if (Interlocked.Increment(ref cancelRequests) == 1)
+            if (Interlocked.Increment(ref cancelRequests) != 1)
             {
-                e.Cancel = true;
-                Console.Error.WriteLine();
-                Console.Error.WriteLine("cancelling... (press Ctrl+C again to quit at once)");
-                cancellation.Cancel();
+                return false;
             }
-        };
+
+            Console.Error.WriteLine();
+            Console.Error.WriteLine(announcement);
+            cancellation.Cancel();
+            return true;
+        }
+
+        Console.CancelKeyPress += (_, e) => e.Cancel = FirstStop("cancelling... (press Ctrl+C again to quit at once)");
+
+        // SIGTERM (kill, docker stop, a service manager) is the same request: the runtime's own handling ended the
+        // process on the spot, leaving the staged output beside the user's files and the network's temp folder behind.
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => context.Cancel = FirstStop("terminating... (send SIGTERM again to quit at once)"));
 
         return Run(args, Console.Out, cancellation.Token);
     }

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Pipeline;
 
 /// <summary>Writes files so that readers see either the old file or the complete new one, never half of one.</summary>
@@ -22,6 +24,7 @@ public static class AtomicFile
         var folder = Path.GetDirectoryName(fullPath)!;
         Directory.CreateDirectory(folder);
         var temp = Path.Combine(folder, OutputTarget.TempName(Path.GetFileName(fullPath)));
+        DeleteLeftoversOfKilledRuns(folder, Path.GetFileName(temp));
         FileStream file;
         try
         {
@@ -49,6 +52,40 @@ public static class AtomicFile
         {
             TryDelete(temp);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// A killed run (SIGKILL, power loss) leaves its temp file beside the target, up to the whole model (59 MB for a
+    /// CNN): the next write of the same target deletes the temp files of that name whose process is gone. Only names
+    /// of exactly our form (<c>.NAME.PID.32-hex.tmp</c>) and only regular files are touched.
+    /// </summary>
+    private static void DeleteLeftoversOfKilledRuns(string folder, string ourTemp)
+    {
+        var pidAt = ourTemp.LastIndexOf($".{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}.", StringComparison.Ordinal);
+        var prefix = ourTemp[..(pidAt + 1)];
+        IEnumerable<string> candidates;
+        try
+        {
+            candidates = Directory.EnumerateFiles(folder, "*.tmp").Where(f => Path.GetFileName(f).StartsWith(prefix, StringComparison.Ordinal)).ToList();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return; // best effort: the write itself reports a folder it cannot use
+        }
+
+        foreach (var candidate in candidates)
+        {
+            var rest = Path.GetFileName(candidate).AsSpan(prefix.Length); // PID.32-hex.tmp
+            var dot = rest.IndexOf('.');
+            if (dot > 0 && rest.Length == dot + 1 + 32 + 4 && rest.EndsWith(".tmp", StringComparison.Ordinal)
+                && int.TryParse(rest[..dot], NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
+                && !rest.Slice(dot + 1, 32).ContainsAnyExcept("0123456789abcdef")
+                && !ProcessLiveness.IsRunning(pid)
+                && FileTypes.Of(candidate) == FileType.Regular)
+            {
+                TryDelete(candidate);
+            }
         }
     }
 

@@ -61,10 +61,10 @@ public static class CnnScoringTransformer
     /// </summary>
     public static ITransformer Create(MLContext ml, CnnPreprocessing preprocessing, string pixelsColumn, string featuresColumn)
     {
-        var estimator = CreateEstimator(ml, preprocessing, pixelsColumn, featuresColumn);
         try
         {
-            return estimator.Fit(EmptyPixels(ml, preprocessing, pixelsColumn));
+            // ApplyOnnxModel writes the network out already, before the fit: a full temp folder fails there
+            return CreateEstimator(ml, preprocessing, pixelsColumn, featuresColumn).Fit(EmptyPixels(ml, preprocessing, pixelsColumn));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

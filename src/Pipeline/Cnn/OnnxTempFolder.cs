@@ -25,6 +25,7 @@ internal static class OnnxTempFolder
     /// <summary>Networks fitted with <paramref name="ml"/> are written to this process's folder (kept until the process exits).</summary>
     public static void UseForFitting(MLContext ml)
     {
+        OnnxRuntimeTelemetry.TurnOff(); // every path that hands ML.NET an ONNX network comes through here or ForLoad
         try
         {
             ml.TempFilePath = ProcessFolder.Value;
@@ -36,7 +37,11 @@ internal static class OnnxTempFolder
     }
 
     /// <summary>Points <paramref name="ml"/> at a fresh folder for one load; disposing restores it and deletes the folder.</summary>
-    public static LoadScope ForLoad(MLContext ml) => new(ml);
+    public static LoadScope ForLoad(MLContext ml)
+    {
+        OnnxRuntimeTelemetry.TurnOff();
+        return new(ml);
+    }
 
     private static string CreateProcessFolder()
     {
@@ -74,37 +79,10 @@ internal static class OnnxTempFolder
         {
             var rest = Path.GetFileName(folder)[Prefix.Length..];
             var dash = rest.IndexOf('-', StringComparison.Ordinal);
-            if (dash > 0 && int.TryParse(rest.AsSpan(0, dash), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && !IsRunning(pid))
+            if (dash > 0 && int.TryParse(rest.AsSpan(0, dash), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && !ProcessLiveness.IsRunning(pid))
             {
                 TryDelete(folder);
             }
-        }
-    }
-
-    private static bool IsRunning(int pid)
-    {
-        if (pid == Environment.ProcessId)
-        {
-            return true;
-        }
-
-        if (OperatingSystem.IsLinux())
-        {
-            return Directory.Exists($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}");
-        }
-
-        try
-        {
-            using var process = System.Diagnostics.Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
-        catch (InvalidOperationException)
-        {
-            return false;
         }
     }
 

@@ -108,6 +108,7 @@ public sealed class ResNet18Featurizer : IDisposable
 
     public ResNet18Featurizer(ResNet18FeaturizerOptions? options = null)
     {
+        OnnxRuntimeTelemetry.TurnOff(); // before the first call into ONNX Runtime below
         Options = options ?? new ResNet18FeaturizerOptions();
         Options.Validate();
         int size = Options.Preprocessing.InputSize;

@@ -32,15 +32,15 @@ public static class Evaluator
         ArgumentNullException.ThrowIfNull(images);
         var done = 0;
         var stopwatch = System.Diagnostics.Stopwatch.StartNew();
-        var view = ImageRows.Create(ml, images, input, classes.Count, warnings, cancellationToken, _ =>
+        var view = ImageRows.Create(ml, images, input, classes.Count, warnings, cancellationToken);
+        var (labels, scores, indices) = ModelScoring.Collect(model.Transform(view), cancellationToken, scoredRows =>
         {
-            done++;
-            if (progress is not null && done % 256 == 0)
+            done = scoredRows;
+            if (progress is not null && done % 32 == 0)
             {
                 progress.Report(new TrainingProgress("evaluating", done, images.Count, done / stopwatch.Elapsed.TotalSeconds));
             }
         });
-        var (labels, scores, indices) = ModelScoring.Collect(model.Transform(view), cancellationToken);
         progress?.Report(new TrainingProgress("evaluating", done, images.Count, done / Math.Max(stopwatch.Elapsed.TotalSeconds, 1e-9)));
         var names = indices.Select(i => images[i].Source.Name).ToList();
         return ClassificationMetrics.Compute(classes, labels, scores, names);

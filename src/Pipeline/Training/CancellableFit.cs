@@ -28,33 +28,43 @@ internal static class CancellableFit
     {
         ArgumentNullException.ThrowIfNull(ml);
         ArgumentNullException.ThrowIfNull(estimator);
+        return Abandonable(() => estimator.Fit(data), () => CancelExecution?.Invoke(ml, null), cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> on a thread of its own (not a pool thread: it takes seconds to minutes, and
+    /// native work cannot be interrupted) and waits for it; a cancelled token calls <paramref name="onCancel"/> and
+    /// ends the wait at once with <see cref="OperationCanceledException"/>, leaving the work to stop by itself.
+    /// </summary>
+    internal static T Abandonable<T>(Func<T> work, Action? onCancel, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(work);
         cancellationToken.ThrowIfCancellationRequested();
         if (!cancellationToken.CanBeCanceled)
         {
-            return estimator.Fit(data);
+            return work();
         }
 
-        // A thread of its own, not a pool thread: a fit takes seconds to minutes and LightGBM's cannot be interrupted.
-        var fit = Task.Factory.StartNew(() => estimator.Fit(data), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        using (cancellationToken.Register(() => CancelExecution?.Invoke(ml, null)))
+        var running = Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        using (cancellationToken.Register(() => onCancel?.Invoke()))
         {
             try
             {
-                fit.Wait(cancellationToken);
+                running.Wait(cancellationToken);
             }
             catch (OperationCanceledException)
             {
-                // The abandoned fit ends with the cancellation (or later, by itself): observe its exception so that
+                // The abandoned work ends with the cancellation (or later, by itself): observe its exception so that
                 // it is not reported as unobserved.
-                _ = fit.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                _ = running.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
                 throw;
             }
             catch (AggregateException)
             {
-                // the fit failed: rethrown unwrapped below
+                // the work failed: rethrown unwrapped below
             }
         }
 
-        return fit.GetAwaiter().GetResult();
+        return running.GetAwaiter().GetResult();
     }
 }

@@ -9,7 +9,7 @@ namespace Pipeline.Tests.Hostile;
 /// Cases found by the audit of the merged fixes for issue 11 that the other hostile test classes did not cover.
 /// </summary>
 [Collection("Console")]
-public sealed class HostileAuditTests : IDisposable
+public sealed class HostileInputAuditTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("hostile-audit-").FullName;
 
