@@ -48,6 +48,13 @@ public static class AtomicFile
             OutputTarget.CheckFile(path); // what was checked before the work may have changed during it
             File.Move(temp, fullPath, overwrite: true);
         }
+        catch (IOException ex) when (ex is not (FileNotFoundException or DirectoryNotFoundException))
+        {
+            // A full disk or an I/O error: .NET's message names our hidden temp file; the user named the output.
+            TryDelete(temp);
+            var reason = ex.Message.Replace($" : '{temp}'", string.Empty, StringComparison.Ordinal).Replace(temp, "a temp file", StringComparison.Ordinal);
+            throw new OutputPathException($"{StagedFolder.UserFacingPath(fullPath)}: could not be written ({reason}); it was left as it was", ex);
+        }
         catch
         {
             TryDelete(temp);

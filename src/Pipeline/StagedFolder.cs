@@ -85,6 +85,18 @@ public sealed class StagedFolder : IDisposable
     public string Final(string relativePath) => Path.Combine(Folder, relativePath);
 
     /// <summary>
+    /// The path a user will know <paramref name="path"/> by: a file inside a staging folder is named where it will
+    /// land (<c>out/.pipeline-staging-123-abc/report.md</c> is <c>out/report.md</c>); any other path is returned as is.
+    /// For messages: a failure names the output the user asked for, not our hidden staging copy.
+    /// </summary>
+    public static string UserFacingPath(string path)
+    {
+        var parts = path.Split(Path.DirectorySeparatorChar);
+        var staging = Array.FindLastIndex(parts, p => p.StartsWith(StagingPrefix, StringComparison.Ordinal));
+        return staging < 0 ? path : string.Join(Path.DirectorySeparatorChar, parts.Where((_, i) => i != staging));
+    }
+
+    /// <summary>
     /// Refuses <paramref name="output"/>, another output of the same run (e.g. <c>compare --readme</c>), when the commit
     /// would replace it with a staged file: the run would report a failure after the folder changed, and the file the
     /// user named would be lost. Call it before <see cref="Commit"/>.

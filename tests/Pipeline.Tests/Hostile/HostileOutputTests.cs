@@ -284,6 +284,10 @@ public sealed class HostileOutputTests(TinyModelFixture tiny) : IClassFixture<Ti
         var second = RunWithDiskFullAfter(modelBytes + 20_000, Limit, Compare(outDir, "7"));
 
         Assert.True(second.ExitCode == 1 && second.Errors.Length == 1 && second.Errors[0].Contains("No space left", StringComparison.Ordinal), second.ToString());
+        // The line names the output the user asked for, not the hidden staging folder or temp file it was written through.
+        Assert.True(second.Errors[0].StartsWith($"error: {outDir}{Path.DirectorySeparatorChar}", StringComparison.Ordinal), second.ToString());
+        Assert.DoesNotContain(".pipeline-staging", second.Errors[0], StringComparison.Ordinal);
+        Assert.DoesNotContain(".tmp", second.Errors[0], StringComparison.Ordinal);
         AssertUnchanged(before, outDir, second);
         AssertNoStaging(outDir);
 
@@ -543,7 +547,7 @@ public sealed class HostileOutputTests(TinyModelFixture tiny) : IClassFixture<Ti
         {
             if (Interlocked.Add(ref used[0], buffer.Length) > budget)
             {
-                throw new IOException("No space left on device (simulated by the test)");
+                throw new IOException($"No space left on device : '{(inner as FileStream)?.Name}'"); // worded as .NET words the real one
             }
 
             inner.Write(buffer);
