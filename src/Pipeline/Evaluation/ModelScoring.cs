@@ -22,7 +22,7 @@ public static class ModelScoring
     public static (List<int> Labels, List<float[]> Scores, List<int> Indices) Collect(IDataView scored, CancellationToken cancellationToken, Action<int>? onRow = null)
     {
         ArgumentNullException.ThrowIfNull(scored);
-        return Training.CancellableFit.Abandonable(() => CollectRows(scored, cancellationToken, onRow), onCancel: null, cancellationToken);
+        return AbandonableWork.Run(() => CollectRows(scored, cancellationToken, onRow), onCancel: null, cancellationToken);
     }
 
     private static (List<int> Labels, List<float[]> Scores, List<int> Indices) CollectRows(IDataView scored, CancellationToken cancellationToken, Action<int>? onRow)
