@@ -166,8 +166,53 @@ internal static class FileChecks
         }
     }
 
+    /// <summary>
+    /// The lines of a text file read through <see cref="OpenRegular"/> (so a pipe, a device or a path swapped for one
+    /// is refused, not waited on) and at most <paramref name="maxBytes"/> long; null with the reason otherwise. UTF-8
+    /// unless a byte-order mark says otherwise.
+    /// </summary>
+    public static string[]? ReadAllLinesBounded(string path, string what, long maxBytes, out string? refusal)
+    {
+        using FileStream? stream = OpenRegular(path, what, out refusal);
+        if (stream is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            if (stream.Length > maxBytes)
+            {
+                refusal = TooLarge(stream.Length, maxBytes);
+                return null;
+            }
+
+            using var reader = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+            var lines = new List<string>();
+            long chars = 0;
+            while (reader.ReadLine() is { } line)
+            {
+                chars += line.Length + 1;
+                if (chars > maxBytes)
+                {
+                    refusal = $"file grew while being read (past {maxBytes} bytes)";
+                    return null;
+                }
+
+                lines.Add(line);
+            }
+
+            return [.. lines];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            refusal = $"cannot read: {e.Message}";
+            return null;
+        }
+    }
+
     /// <summary>The message for a file over a byte limit.</summary>
-    public static string TooLarge(long size, long maxBytes) => $"file is {size} bytes, more than the {maxBytes}-byte limit";
+    public static string TooLarge(long size, long maxBytes) => $"file is {size:N0} bytes, too big (the limit is {maxBytes:N0} bytes)";
 
     private static string? WhyNotRegular(FileStream stream, string what)
     {

@@ -234,19 +234,11 @@ public static class DatasetLoader
             string file = Path.Combine(folder, fileName);
             if (File.Exists(file))
             {
-                if (FileChecks.IsEmpty(file))
-                {
-                    throw new DatasetException($"{file}: empty file (0 bytes), or not a regular file; it should list the class names, one a line");
-                }
-
                 // 256 names of a few hundred characters fit in far less; a bigger file is not a class list, and
-                // reading it whole could take gigabytes.
-                if (new FileInfo(file).Length > MaxClassNameFileBytes)
-                {
-                    throw new DatasetException($"{file}: {new FileInfo(file).Length:N0} bytes, too big for a list of at most 256 class names (limit {MaxClassNameFileBytes:N0} bytes)");
-                }
-
-                string[] names = File.ReadAllLines(file).Select(l => l.Trim()).Where(l => l.Length > 0).ToArray();
+                // reading it whole could take gigabytes. Read without blocking: a named pipe here is refused.
+                string[] names = (FileChecks.ReadAllLinesBounded(file, "a class-name file", MaxClassNameFileBytes, out var refusal)
+                    ?? throw new DatasetException($"{file}: {refusal}; it should list the class names, one a line"))
+                    .Select(l => l.Trim()).Where(l => l.Length > 0).ToArray();
                 CheckClassNames(file, names);
                 if (names.Length > 256)
                 {

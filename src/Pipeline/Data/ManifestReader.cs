@@ -14,24 +14,15 @@ internal static class ManifestReader
 
     internal readonly record struct Entry(string Path, string Label, int Line);
 
+    /// <summary>Largest manifest read: a million lines of long paths fit in a tenth of it.</summary>
+    private const long MaxManifestBytes = 256L << 20;
+
     public static List<Entry> Read(string manifestPath)
     {
         string folder = Path.GetDirectoryName(Path.GetFullPath(manifestPath))!;
-        string[] lines;
-        try
-        {
-            if (FileChecks.IsEmpty(manifestPath))
-            {
-                // a named pipe or a device (/dev/stdin) reports 0 bytes too, and reading one could block forever
-                throw new DatasetException($"{manifestPath}: empty file (0 bytes), or not a regular file (a pipe or device)");
-            }
-
-            lines = File.ReadAllLines(manifestPath, Encoding.UTF8);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new DatasetException($"{manifestPath}: cannot read: {e.Message}", e);
-        }
+        // One non-blocking, bounded read: a named pipe or /dev/stdin given as the manifest is refused, not waited on.
+        string[] lines = FileChecks.ReadAllLinesBounded(manifestPath, "a manifest file", MaxManifestBytes, out var refusal)
+            ?? throw new DatasetException($"{manifestPath}: {refusal}");
 
         string ext = Path.GetExtension(manifestPath);
         char separator = ext.Equals(".csv", StringComparison.OrdinalIgnoreCase) ? ','
