@@ -222,20 +222,16 @@ public sealed class ImageDecoder
                     throw Fail(source, $"file grew while being read (past its {size} bytes)");
                 }
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (Exception e)
             {
                 if (buffer is not null)
                 {
                     ArrayPool<byte>.Shared.Return(buffer);
                 }
 
-                throw Fail(source, $"cannot read: {e.Message}", e);
-            }
-            catch
-            {
-                if (buffer is not null)
+                if (e is IOException or UnauthorizedAccessException)
                 {
-                    ArrayPool<byte>.Shared.Return(buffer);
+                    throw Fail(source, $"cannot read: {e.Message}", e);
                 }
 
                 throw;
