@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.IO.Compression;
 using System.Numerics.Tensors;
 
-namespace FeatureExtractors.Benchmarks;
+namespace ImageWorkbench.FeatureExtractors.Benchmarks;
 
 /// <summary>
 /// <c>--accuracy [--data DIR] [--epochs N]</c>: a sanity check of feature-set choices on Fashion-MNIST.

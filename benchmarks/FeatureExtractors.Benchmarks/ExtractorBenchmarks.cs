@@ -1,6 +1,6 @@
 using BenchmarkDotNet.Attributes;
 
-namespace FeatureExtractors.Benchmarks;
+namespace ImageWorkbench.FeatureExtractors.Benchmarks;
 
 /// <summary>Micro-benchmarks of the hot paths (single image per call).</summary>
 [MemoryDiagnoser]

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 
-namespace FeatureExtractors.Benchmarks;
+namespace ImageWorkbench.FeatureExtractors.Benchmarks;
 
 internal static class Images
 {

@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Running;
-using FeatureExtractors.Benchmarks;
+using ImageWorkbench.FeatureExtractors.Benchmarks;
 
 if (args.Contains("--accuracy"))
 {

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace FeatureExtractors.Benchmarks;
+namespace ImageWorkbench.FeatureExtractors.Benchmarks;
 
 /// <summary>
 /// CPU time of the calling thread (Linux clock_gettime(CLOCK_THREAD_CPUTIME_ID)), so throughput "per core"

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace FeatureExtractors.Benchmarks;
+namespace ImageWorkbench.FeatureExtractors.Benchmarks;
 
 /// <summary>
 /// <c>dotnet run -c Release --project benchmarks/FeatureExtractors.Benchmarks -- --throughput [--data DIR] [--seconds S]</c>:

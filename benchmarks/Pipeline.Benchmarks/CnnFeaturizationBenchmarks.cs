@@ -1,7 +1,8 @@
 using BenchmarkDotNet.Attributes;
-using Pipeline.Cnn;
+using ImageWorkbench.Pipeline.Cnn;
+using ImageWorkbench.Runtime.Cnn;
 
-namespace Pipeline.Benchmarks;
+namespace ImageWorkbench.Pipeline.Benchmarks;
 
 /// <summary>
 /// <see cref="ResNet18Featurizer"/> alone (no decode) on fixed pseudo-random 224x224 RGB images: one <c>Run</c> of

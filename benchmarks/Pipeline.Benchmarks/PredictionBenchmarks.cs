@@ -1,9 +1,10 @@
 using BenchmarkDotNet.Attributes;
-using Pipeline.Data;
-using Pipeline.Models;
-using Pipeline.Training;
+using ImageWorkbench.Pipeline.Data;
+using ImageWorkbench.Pipeline.Training;
+using ImageWorkbench.Runtime.Decoding;
+using ImageWorkbench.Runtime.Models;
 
-namespace Pipeline.Benchmarks;
+namespace ImageWorkbench.Pipeline.Benchmarks;
 
 /// <summary>
 /// Single-image prediction through a saved package and <see cref="ImageClassifier"/>, as an app calls it. GlobalSetup

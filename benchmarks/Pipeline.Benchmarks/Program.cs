@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Running;
-using Pipeline.Benchmarks;
+using ImageWorkbench.Pipeline.Benchmarks;
 
 // dotnet run -c Release --project benchmarks/Pipeline.Benchmarks -- --filter '*'      (all; --list flat lists them)
 BenchmarkSwitcher.FromAssembly(typeof(CnnFeaturizationBenchmarks).Assembly).Run(args);

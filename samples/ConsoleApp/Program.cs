@@ -1,5 +1,6 @@
 // usage: ConsoleApp model.zip image...
-using Pipeline.Models;
+
+using ImageWorkbench.Runtime.Models;
 
 using var classifier = ImageClassifier.Load(args[0]);
 foreach (var image in args.Skip(1))

@@ -2,8 +2,8 @@ using System.Buffers;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
-using Pipeline;
-using Pipeline.Models;
+using ImageWorkbench.Runtime;
+using ImageWorkbench.Runtime.Models;
 
 namespace Samples.WebApi;
 

@@ -3,9 +3,9 @@
 // Limits (all optional, see UploadLimits): Predict:MaxImageBytes, Predict:MaxActive, Predict:MaxQueued,
 // Predict:TimeoutSeconds, Predict:MaxFormParts.
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Pipeline;
-using Pipeline.Models;
 using Samples.WebApi;
+using ImageWorkbench.Runtime;
+using ImageWorkbench.Runtime.Models;
 
 // appsettings.json (log levels, limits) from beside the app, whatever folder it is started from.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });

@@ -1,4 +1,5 @@
-using Pipeline;
+using ImageWorkbench.Runtime;
+using ImageWorkbench.Runtime.Models;
 
 namespace Samples.WebApi;
 
@@ -57,7 +58,7 @@ public sealed record UploadLimits(long MaxImageBytes, int MaxActive, int MaxQueu
     }
 }
 
-/// <summary>The model path checked before <see cref="Pipeline.Models.ImageClassifier.Load"/> opens it.</summary>
+/// <summary>The model path checked before <see cref="ImageWorkbench.Runtime.Models.ImageClassifier.Load"/> opens it.</summary>
 public static class ModelFile
 {
     /// <summary>Returns <paramref name="path"/> when it names a non-empty regular file; otherwise throws naming it.</summary>

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace FeatureExtractors;
+namespace ImageWorkbench.FeatureExtractors;
 
 /// <summary>
 /// Edge density on a <see cref="GridX"/> x <see cref="GridY"/> grid: for each grid cell the fraction of pixels

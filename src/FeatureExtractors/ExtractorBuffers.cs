@@ -1,4 +1,4 @@
-namespace FeatureExtractors;
+namespace ImageWorkbench.FeatureExtractors;
 
 /// <summary>The argument checks every <see cref="IFeatureExtractor.Extract"/> makes, in one place.</summary>
 internal static class ExtractorBuffers

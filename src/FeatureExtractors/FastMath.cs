@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
-namespace FeatureExtractors;
+namespace ImageWorkbench.FeatureExtractors;
 
 /// <summary>
 /// Vectorised magnitude and orientation. The scalar and vector paths do the same float operations in the

@@ -2,7 +2,7 @@ using System.Collections.ObjectModel;
 using System.Globalization;
 using System.Text;
 
-namespace FeatureExtractors;
+namespace ImageWorkbench.FeatureExtractors;
 
 /// <summary>One named slice of a feature vector: <c>features[Offset .. Offset + Length)</c>.</summary>
 public readonly record struct FeatureSegment(string Name, int Offset, int Length)

@@ -1,6 +1,6 @@
 using System.Collections.ObjectModel;
 
-namespace FeatureExtractors;
+namespace ImageWorkbench.FeatureExtractors;
 
 /// <summary>
 /// Named, versioned feature sets with a fixed input shape, so a saved model knows its vector length at

@@ -1,4 +1,4 @@
-namespace FeatureExtractors;
+namespace ImageWorkbench.FeatureExtractors;
 
 /// <summary>The derivative filter used for image gradients.</summary>
 public enum GradientOperator

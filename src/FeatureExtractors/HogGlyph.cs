@@ -1,4 +1,4 @@
-namespace FeatureExtractors;
+namespace ImageWorkbench.FeatureExtractors;
 
 /// <summary>
 /// Draws per-cell HOG histograms (from <see cref="Hog.ComputeCellHistograms"/>) as the classic glyph picture:

@@ -1,4 +1,4 @@
-namespace FeatureExtractors;
+namespace ImageWorkbench.FeatureExtractors;
 
 /// <summary>
 /// A worker that turns one planar image of a fixed <see cref="InputShape"/> into a fixed-length feature

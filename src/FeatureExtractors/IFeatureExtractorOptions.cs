@@ -1,4 +1,4 @@
-namespace FeatureExtractors;
+namespace ImageWorkbench.FeatureExtractors;
 
 /// <summary>
 /// Immutable, thread-safe description of a feature extractor (like an ImageSharp processor): it knows its

@@ -1,4 +1,4 @@
-namespace FeatureExtractors;
+namespace ImageWorkbench.FeatureExtractors;
 
 /// <summary>
 /// Dimensions of a planar image buffer: <see cref="Channels"/> planes of <see cref="Height"/> rows of

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace FeatureExtractors;
+namespace ImageWorkbench.FeatureExtractors;
 
 /// <summary>
 /// A 2-D filter kernel stored row-major (<see cref="Height"/> rows of <see cref="Width"/> values), with

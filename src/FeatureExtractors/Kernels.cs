@@ -1,4 +1,4 @@
-namespace FeatureExtractors;
+namespace ImageWorkbench.FeatureExtractors;
 
 /// <summary>
 /// Well-known edge-detector kernels for cross-correlation (like ImageSharp's KnownEdgeDetectorKernels).

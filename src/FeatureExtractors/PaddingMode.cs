@@ -1,4 +1,4 @@
-namespace FeatureExtractors;
+namespace ImageWorkbench.FeatureExtractors;
 
 /// <summary>How pixels outside the image are invented when a filter needs them ("same"-size output).</summary>
 public enum PaddingMode

@@ -1,4 +1,4 @@
-namespace FeatureExtractors;
+namespace ImageWorkbench.FeatureExtractors;
 
 /// <summary>
 /// The pixels themselves, optionally block-averaged over <see cref="BlockSize"/> x <see cref="BlockSize"/>

@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace FeatureExtractors;
+namespace ImageWorkbench.FeatureExtractors;
 
 /// <summary>How an image is fitted into a target size whose aspect ratio may differ from its own.</summary>
 public enum ResizeMode

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Pipeline.Cli;
+namespace ImageWorkbench.Pipeline.Cli;
 
 /// <summary>A usage mistake: printed with the command's help, exit code 2.</summary>
 internal sealed class UsageException(string message) : Exception(message);

@@ -1,16 +1,19 @@
 using System.Text.Json;
-using FeatureExtractors;
+using ImageWorkbench.FeatureExtractors;
 using System.Text.Json.Nodes;
-using Pipeline.Benchmarking;
-using Pipeline.Cnn;
-using Pipeline.Comparison;
-using Pipeline.Data;
-using Pipeline.Reports;
-using Pipeline.Evaluation;
-using Pipeline.Models;
-using Pipeline.Training;
+using ImageWorkbench.Pipeline.Benchmarking;
+using ImageWorkbench.Pipeline.Cnn;
+using ImageWorkbench.Pipeline.Comparison;
+using ImageWorkbench.Pipeline.Data;
+using ImageWorkbench.Pipeline.Reports;
+using ImageWorkbench.Pipeline.Evaluation;
+using ImageWorkbench.Pipeline.Training;
+using ImageWorkbench.Runtime;
+using ImageWorkbench.Runtime.Cnn;
+using ImageWorkbench.Runtime.Files;
+using ImageWorkbench.Runtime.Models;
 
-namespace Pipeline.Cli;
+namespace ImageWorkbench.Pipeline.Cli;
 
 /// <summary>The commands. Each parses its options and calls src/Pipeline; none holds ML logic.</summary>
 internal static class Commands

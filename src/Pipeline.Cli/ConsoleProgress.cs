@@ -1,8 +1,8 @@
 using System.Diagnostics;
-using Pipeline.Data;
-using Pipeline.Training;
+using ImageWorkbench.Pipeline.Data;
+using ImageWorkbench.Pipeline.Training;
 
-namespace Pipeline.Cli;
+namespace ImageWorkbench.Pipeline.Cli;
 
 /// <summary>
 /// Shows progress on stderr: a redrawn bar with items/s and time left on a terminal; on a pipe or log file, a plain

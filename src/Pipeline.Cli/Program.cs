@@ -1,7 +1,8 @@
 using System.Runtime.InteropServices;
-using Pipeline.Data;
+using ImageWorkbench.Pipeline.Data;
+using ImageWorkbench.Runtime;
 
-namespace Pipeline.Cli;
+namespace ImageWorkbench.Pipeline.Cli;
 
 /// <summary>
 /// Entry point: picks the command, maps failures to exit codes (0 ok, 1 failure, 2 usage) and turns Ctrl+C (and SIGTERM) into

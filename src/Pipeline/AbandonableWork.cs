@@ -1,4 +1,4 @@
-namespace Pipeline;
+namespace ImageWorkbench.Pipeline;
 
 /// <summary>
 /// Long work that a cancellation abandons instead of waiting for: an ML.NET fit or a scoring cursor can sit in native

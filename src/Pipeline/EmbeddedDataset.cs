@@ -1,4 +1,5 @@
-namespace Pipeline;
+using ImageWorkbench.Runtime;
+namespace ImageWorkbench.Pipeline;
 
 /// <summary>Finds the embedded default data set, <c>datasets/fashion-mnist-mini</c>, used when no <c>--data</c> is given.</summary>
 public static class EmbeddedDataset

@@ -1,4 +1,4 @@
-namespace FeatureExtractors.Tests;
+namespace ImageWorkbench.FeatureExtractors.Tests;
 
 public class HogTests
 {

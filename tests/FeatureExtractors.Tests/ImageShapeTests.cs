@@ -1,6 +1,6 @@
-using FeatureExtractors;
+using ImageWorkbench.FeatureExtractors;
 
-namespace FeatureExtractors.Tests;
+namespace ImageWorkbench.FeatureExtractors.Tests;
 
 public class ImageShapeTests
 {

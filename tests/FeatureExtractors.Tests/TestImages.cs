@@ -1,4 +1,4 @@
-namespace FeatureExtractors.Tests;
+namespace ImageWorkbench.FeatureExtractors.Tests;
 
 /// <summary>Deterministic test images; the same recipes live in tools/gen_skimage_hog.py.</summary>
 internal static class TestImages

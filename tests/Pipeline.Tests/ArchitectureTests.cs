@@ -1,4 +1,5 @@
-namespace Pipeline.Tests;
+using ImageWorkbench.Runtime.Cnn;
+namespace ImageWorkbench.Pipeline.Tests;
 
 /// <summary>Rules of the layout, checked by reading the source: the CLI is thin and holds no ML logic.</summary>
 public class ArchitectureTests
@@ -24,7 +25,7 @@ public class ArchitectureTests
     }
 
     [Theory]
-    [InlineData("pipeline.runtimeconfig.json")]
+    [InlineData("ImageWorkbench.Pipeline.Cli.runtimeconfig.json")]
     [InlineData("WebApi.runtimeconfig.json")]
     public void Apps_that_predict_with_CNN_models_keep_their_inputs_off_the_large_object_heap(string runtimeConfig)
     {
@@ -33,7 +34,7 @@ public class ArchitectureTests
         var path = Path.Combine(AppContext.BaseDirectory, runtimeConfig);
         using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));
         var threshold = json.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties").GetProperty("System.GC.LOHThreshold").GetInt64();
-        var cnnInputBytes = (long)Pipeline.Cnn.CnnPreprocessing.Default.InputLength * sizeof(float);
+        var cnnInputBytes = (long)ImageWorkbench.Runtime.Cnn.CnnPreprocessing.Default.InputLength * sizeof(float);
         Assert.True(threshold > cnnInputBytes + 1024, $"{runtimeConfig}: LOH threshold {threshold} bytes does not keep a {cnnInputBytes}-byte CNN input in the small object heap");
     }
 

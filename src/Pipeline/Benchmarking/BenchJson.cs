@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ImageWorkbench.Runtime.Files;
 
-namespace Pipeline.Benchmarking;
+namespace ImageWorkbench.Pipeline.Benchmarking;
 
 /// <summary>
 /// bench.json: the machine-readable result of <c>pipeline bench</c>. Keys are stable and documented in

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Pipeline.Benchmarking;
+namespace ImageWorkbench.Pipeline.Benchmarking;
 
 /// <summary>The Markdown performance table <c>pipeline bench --readme</c> puts in README's generated block.</summary>
 public static class BenchMarkdown

@@ -1,6 +1,7 @@
-using Pipeline.Training;
+using ImageWorkbench.Pipeline.Training;
+using ImageWorkbench.Runtime.Models;
 
-namespace Pipeline.Benchmarking;
+namespace ImageWorkbench.Pipeline.Benchmarking;
 
 /// <summary>What <see cref="BenchRunner"/> measures and how long it spends on each rate.</summary>
 public sealed record BenchOptions
@@ -98,7 +99,7 @@ public sealed record PipelineBench
     /// <summary>Test accuracy recorded at training (context, not a benchmark); NaN without a test split.</summary>
     public required double TestAccuracy { get; init; }
 
-    /// <summary><see cref="Models.ImageClassifier.Load"/> including its warm-up, seconds.</summary>
+    /// <summary><see cref="ImageWorkbench.Runtime.Models.ImageClassifier.Load"/> including its warm-up, seconds.</summary>
     public required double ModelLoadSeconds { get; init; }
 
     public required int PredictSamples { get; init; }

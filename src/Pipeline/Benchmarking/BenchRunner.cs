@@ -1,13 +1,15 @@
 using System.Diagnostics;
-using FeatureExtractors;
-using Pipeline.Cnn;
-using Pipeline.Comparison;
-using Pipeline.Data;
-using Pipeline.Models;
-using Pipeline.Reports;
-using Pipeline.Training;
+using ImageWorkbench.FeatureExtractors;
+using ImageWorkbench.Pipeline.Cnn;
+using ImageWorkbench.Pipeline.Comparison;
+using ImageWorkbench.Pipeline.Data;
+using ImageWorkbench.Pipeline.Reports;
+using ImageWorkbench.Pipeline.Training;
+using ImageWorkbench.Runtime;
+using ImageWorkbench.Runtime.Cnn;
+using ImageWorkbench.Runtime.Models;
 
-namespace Pipeline.Benchmarking;
+namespace ImageWorkbench.Pipeline.Benchmarking;
 
 /// <summary>
 /// <c>pipeline bench</c>: what each pipeline costs on this machine, as a user would see it. Two phases, so the
@@ -159,7 +161,7 @@ public static class BenchRunner
     {
         var definition = FeatureSetPresets.Get(metadata.FeatureSet);
         var input = metadata.Input;
-        var mode = ImageRows.ParseResizeMode(input.ResizeMode);
+        var mode = ModelInputPixels.ParseResizeMode(input.ResizeMode);
         var sample = ComparisonRunner.Sample(data.Train, options.FeaturizeSamples);
         var decoded = Decode(sample, input, mode);
         var length = definition.OutputLength;
@@ -178,7 +180,7 @@ public static class BenchRunner
             var features = new float[length];
             return i =>
             {
-                if (ImageRows.TryDecode(sample[i].Source, input, mode, pixels, out _))
+                if (ModelInputPixels.TryDecode(sample[i].Source, input, mode, pixels, out _))
                 {
                     extractor.Extract(pixels, features);
                 }
@@ -204,7 +206,7 @@ public static class BenchRunner
     /// </summary>
     private static FeaturizeRates MeasureCnnFeaturization(ImageDataset data, ModelMetadata metadata, BenchOptions options, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
-        var prep = CnnPreprocessing.Default with { InputSize = metadata.Input.Width, ResizeMode = ImageRows.ParseResizeMode(metadata.Input.ResizeMode) };
+        var prep = CnnPreprocessing.Default with { InputSize = metadata.Input.Width, ResizeMode = ModelInputPixels.ParseResizeMode(metadata.Input.ResizeMode) };
         var input = CnnTraining.InputOf(prep);
         var mode = prep.ResizeMode;
         var sample = ComparisonRunner.Sample(data.Train, options.FeaturizeSamples);
@@ -223,7 +225,7 @@ public static class BenchRunner
             var features = new float[ResNet18Featurizer.FeatureLength];
             return i =>
             {
-                if (ImageRows.TryDecode(sample[i].Source, input, mode, pixels, out _))
+                if (ModelInputPixels.TryDecode(sample[i].Source, input, mode, pixels, out _))
                 {
                     engine.Featurize(pixels, 1, features);
                 }
@@ -256,7 +258,7 @@ public static class BenchRunner
         foreach (var image in sample)
         {
             var pixels = new float[input.Shape.Length];
-            if (ImageRows.TryDecode(image.Source, input, mode, pixels, out _))
+            if (ModelInputPixels.TryDecode(image.Source, input, mode, pixels, out _))
             {
                 decoded.Add(pixels);
             }

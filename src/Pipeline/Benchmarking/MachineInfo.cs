@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
-using Pipeline.Comparison;
+using ImageWorkbench.Pipeline.Comparison;
 
-namespace Pipeline.Benchmarking;
+namespace ImageWorkbench.Pipeline.Benchmarking;
 
 /// <summary>The machine a benchmark ran on, so figures from different machines are never mixed up.</summary>
 /// <param name="Description">One line, as in report.json's <c>machine</c>: cores, memory, OS, .NET.</param>

@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Runtime.ExceptionServices;
+using ImageWorkbench.Runtime.Cnn;
 
-namespace Pipeline.Cnn;
+namespace ImageWorkbench.Pipeline.Cnn;
 
 /// <summary>Progress of <c>CnnFeaturizer.FeaturizeAll</c>.</summary>
 /// <param name="Done">Images finished (computed or from the cache).</param>

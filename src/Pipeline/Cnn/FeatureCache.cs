@@ -2,8 +2,10 @@ using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
+using ImageWorkbench.Runtime;
+using ImageWorkbench.Runtime.Cnn;
 
-namespace Pipeline.Cnn;
+namespace ImageWorkbench.Pipeline.Cnn;
 
 /// <summary>Size of a <see cref="FeatureCache"/> and how it was used by this instance.</summary>
 /// <param name="Entries">Entries on disk (as last seen by this instance).</param>

@@ -1,12 +1,15 @@
 using System.Diagnostics;
 using Microsoft.ML;
-using Pipeline.Data;
-using Pipeline.Evaluation;
-using Pipeline.Models;
-using Pipeline.Reports;
-using Pipeline.Training;
+using ImageWorkbench.Pipeline.Data;
+using ImageWorkbench.Pipeline.Evaluation;
+using ImageWorkbench.Pipeline.Reports;
+using ImageWorkbench.Pipeline.Training;
+using ImageWorkbench.Runtime;
+using ImageWorkbench.Runtime.Files;
+using ImageWorkbench.Runtime.Models;
+using ImageWorkbench.Runtime.Decoding;
 
-namespace Pipeline.Comparison;
+namespace ImageWorkbench.Pipeline.Comparison;
 
 /// <summary>What a comparison runs: which pipelines, which trainers, where the models go.</summary>
 public sealed record ComparisonOptions

@@ -1,9 +1,11 @@
-using FeatureExtractors;
-using Pipeline.Data;
-using Pipeline.Pictures;
-using Pipeline.Reports;
+using ImageWorkbench.FeatureExtractors;
+using ImageWorkbench.Pipeline.Data;
+using ImageWorkbench.Pipeline.Pictures;
+using ImageWorkbench.Pipeline.Reports;
+using ImageWorkbench.Runtime;
+using ImageWorkbench.Runtime.Decoding;
 
-namespace Pipeline.Comparison;
+namespace ImageWorkbench.Pipeline.Comparison;
 
 /// <summary>Supplies the report's pictures from the data set: thumbnails of test images and Sobel/HOG examples.</summary>
 public sealed class DatasetReportImages : IReportImages

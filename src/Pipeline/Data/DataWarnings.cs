@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Text;
+using ImageWorkbench.Runtime;
 
-namespace Pipeline.Data;
+namespace ImageWorkbench.Pipeline.Data;
 
 /// <summary>One image that was left out, and why.</summary>
 public readonly record struct SkippedImage(string File, string Reason)

@@ -1,6 +1,9 @@
-using FeatureExtractors;
+using ImageWorkbench.FeatureExtractors;
+using ImageWorkbench.Runtime;
+using ImageWorkbench.Runtime.Decoding;
+using ImageWorkbench.Runtime.Files;
 
-namespace Pipeline.Data;
+namespace ImageWorkbench.Pipeline.Data;
 
 /// <summary>
 /// Loads a labelled image set from a path, detecting its kind:

@@ -1,6 +1,7 @@
 using System.Globalization;
+using ImageWorkbench.Runtime;
 
-namespace Pipeline.Data;
+namespace ImageWorkbench.Pipeline.Data;
 
 /// <summary>How <see cref="DatasetLoader"/> splits and trims a data set. Immutable; values are checked when set.</summary>
 public sealed record DatasetOptions

@@ -1,4 +1,4 @@
-namespace Pipeline.Data;
+namespace ImageWorkbench.Pipeline.Data;
 
 /// <summary>
 /// Seeded, stratified splitting and subsampling. Each class draws from its own random stream, derived from the

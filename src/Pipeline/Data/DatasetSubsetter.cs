@@ -1,7 +1,10 @@
 using System.Text;
-using FeatureExtractors;
+using ImageWorkbench.FeatureExtractors;
+using ImageWorkbench.Runtime;
+using ImageWorkbench.Runtime.Decoding;
+using ImageWorkbench.Runtime.Files;
 
-namespace Pipeline.Data;
+namespace ImageWorkbench.Pipeline.Data;
 
 /// <summary>What <see cref="DatasetSubsetter.WriteIdxSubset"/> wrote.</summary>
 public sealed record IdxSubsetSummary(string Folder, int TrainCount, int TestCount, IReadOnlyList<string> Files);

@@ -1,4 +1,6 @@
-namespace Pipeline.Data;
+using ImageWorkbench.Runtime;
+using ImageWorkbench.Runtime.Files;
+namespace ImageWorkbench.Pipeline.Data;
 
 /// <summary>
 /// Lists the images under class folders. Hidden entries (dot names or the hidden attribute) and files with other

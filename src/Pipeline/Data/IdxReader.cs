@@ -1,7 +1,9 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using ImageWorkbench.Runtime;
+using ImageWorkbench.Runtime.Files;
 
-namespace Pipeline.Data;
+namespace ImageWorkbench.Pipeline.Data;
 
 /// <summary>
 /// Reads IDX files (the MNIST family's format: a big-endian magic <c>0x000008DD</c> with DD the number of

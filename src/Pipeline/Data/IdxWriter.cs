@@ -1,7 +1,8 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using ImageWorkbench.Runtime.Files;
 
-namespace Pipeline.Data;
+namespace ImageWorkbench.Pipeline.Data;
 
 /// <summary>
 /// Writes IDX files (unsigned-byte images <c>0x00000803</c> and labels <c>0x00000801</c>), gzip-compressed when

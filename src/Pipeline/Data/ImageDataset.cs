@@ -1,6 +1,7 @@
-using FeatureExtractors;
+using ImageWorkbench.FeatureExtractors;
+using ImageWorkbench.Runtime.Decoding;
 
-namespace Pipeline.Data;
+namespace ImageWorkbench.Pipeline.Data;
 
 /// <summary>One image and the index of its class in <see cref="ImageDataset.Classes"/>.</summary>
 public sealed record LabeledImage(ImageSource Source, int Label);

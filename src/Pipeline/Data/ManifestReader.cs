@@ -1,6 +1,8 @@
 using System.Text;
+using ImageWorkbench.Runtime;
+using ImageWorkbench.Runtime.Files;
 
-namespace Pipeline.Data;
+namespace ImageWorkbench.Pipeline.Data;
 
 /// <summary>
 /// Reads a <c>path,label</c> manifest: comma-separated (<c>.csv</c>) or tab-separated (<c>.tsv</c>; other

@@ -1,9 +1,10 @@
 using Microsoft.ML;
-using Pipeline.Data;
-using Pipeline.Models;
-using Pipeline.Training;
+using ImageWorkbench.Pipeline.Data;
+using ImageWorkbench.Pipeline.Training;
+using ImageWorkbench.Runtime;
+using ImageWorkbench.Runtime.Models;
 
-namespace Pipeline.Evaluation;
+namespace ImageWorkbench.Pipeline.Evaluation;
 
 /// <summary>Evaluates a model (the whole saved chain, featurizer included) on a list of labelled images.</summary>
 public static class Evaluator

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace Pipeline.Evaluation;
+namespace ImageWorkbench.Pipeline.Evaluation;
 
 /// <summary>The JSON shape of an evaluation, shared by <c>evaluate --json</c> and the comparison report.</summary>
 public static class MetricsJson

@@ -1,7 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-namespace Pipeline.Evaluation;
+namespace ImageWorkbench.Pipeline.Evaluation;
 
 /// <summary>Runs a model over a data view and collects what evaluation needs: true label, scores, source index.</summary>
 public static class ModelScoring

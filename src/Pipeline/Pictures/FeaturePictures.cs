@@ -1,7 +1,10 @@
-using FeatureExtractors;
-using Pipeline.Data;
+using ImageWorkbench.FeatureExtractors;
+using ImageWorkbench.Pipeline.Data;
+using ImageWorkbench.Runtime;
+using ImageWorkbench.Runtime.Decoding;
+using ImageWorkbench.Runtime.Files;
 
-namespace Pipeline.Pictures;
+namespace ImageWorkbench.Pipeline.Pictures;
 
 /// <summary>
 /// The text's edge-detection demonstration made real: an image's Sobel gx, gy and gradient magnitude, and a HOG glyph

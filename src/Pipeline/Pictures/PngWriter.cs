@@ -1,7 +1,8 @@
-using FeatureExtractors;
+using ImageWorkbench.FeatureExtractors;
 using SkiaSharp;
+using ImageWorkbench.Runtime.Files;
 
-namespace Pipeline.Pictures;
+namespace ImageWorkbench.Pipeline.Pictures;
 
 /// <summary>Encodes planar float images (values 0..1) as PNG through SkiaSharp.</summary>
 public static class PngWriter

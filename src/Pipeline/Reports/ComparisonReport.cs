@@ -1,9 +1,11 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using Pipeline.Evaluation;
+using ImageWorkbench.Pipeline.Evaluation;
+using ImageWorkbench.Runtime.Files;
+using ImageWorkbench.Runtime.Models;
 
-namespace Pipeline.Reports;
+namespace ImageWorkbench.Pipeline.Reports;
 
 /// <summary>
 /// Writes the comparison report: <c>report.md</c> (pictures as PNG files in <c>images/</c> beside it), <c>report.html</c> (one self-contained

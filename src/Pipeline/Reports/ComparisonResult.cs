@@ -1,6 +1,6 @@
-using Pipeline.Evaluation;
+using ImageWorkbench.Pipeline.Evaluation;
 
-namespace Pipeline.Reports;
+namespace ImageWorkbench.Pipeline.Reports;
 
 /// <summary>The data set a comparison ran on.</summary>
 public sealed record DatasetSummary(string Name, string Location, IReadOnlyList<string> Classes, int TrainCount, int TestCount);

@@ -1,4 +1,6 @@
-namespace Pipeline.Reports;
+using ImageWorkbench.Runtime;
+using ImageWorkbench.Runtime.Files;
+namespace ImageWorkbench.Pipeline.Reports;
 
 /// <summary>
 /// Replaces a tool-generated block of a Markdown file (README's results and performance tables), between

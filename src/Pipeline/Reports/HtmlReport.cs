@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Text;
+using ImageWorkbench.Runtime.Models;
 
-namespace Pipeline.Reports;
+namespace ImageWorkbench.Pipeline.Reports;
 
 /// <summary>Renders report.html: one self-contained file (inline CSS, pictures as data: URIs, no scripts, no external references).</summary>
 internal static class HtmlReport

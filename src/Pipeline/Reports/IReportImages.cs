@@ -1,4 +1,4 @@
-namespace Pipeline.Reports;
+namespace ImageWorkbench.Pipeline.Reports;
 
 /// <summary>
 /// Pictures the report cannot make from a <see cref="ComparisonResult"/> alone; the caller (which can read the data set and run the

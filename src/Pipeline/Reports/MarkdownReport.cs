@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Text;
+using ImageWorkbench.Runtime.Models;
 
-namespace Pipeline.Reports;
+namespace ImageWorkbench.Pipeline.Reports;
 
 /// <summary>Text shared by the markdown and HTML writers, so both say the same thing.</summary>
 internal static class ReportText

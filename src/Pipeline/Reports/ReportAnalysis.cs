@@ -1,7 +1,8 @@
 using System.Globalization;
-using Pipeline.Evaluation;
+using ImageWorkbench.Pipeline.Evaluation;
+using ImageWorkbench.Runtime.Models;
 
-namespace Pipeline.Reports;
+namespace ImageWorkbench.Pipeline.Reports;
 
 /// <summary>How a summary figure is shown.</summary>
 public enum MetricKind

@@ -3,9 +3,9 @@ using OxyPlot.Annotations;
 using OxyPlot.Axes;
 using OxyPlot.Legends;
 using OxyPlot.Series;
-using Pipeline.Evaluation;
+using ImageWorkbench.Pipeline.Evaluation;
 
-namespace Pipeline.Reports;
+namespace ImageWorkbench.Pipeline.Reports;
 
 /// <summary>The report's charts, drawn with OxyPlot and encoded as PNG through SkiaSharp.</summary>
 internal static class ReportCharts

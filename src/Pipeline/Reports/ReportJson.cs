@@ -1,9 +1,10 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Pipeline.Evaluation;
+using ImageWorkbench.Pipeline.Evaluation;
+using ImageWorkbench.Runtime.Files;
 
-namespace Pipeline.Reports;
+namespace ImageWorkbench.Pipeline.Reports;
 
 /// <summary>
 /// The machine-readable comparison, <c>report.json</c>. Keys are stable; numbers are JSON numbers (invariant culture);

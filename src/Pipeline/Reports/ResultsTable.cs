@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Pipeline.Reports;
+namespace ImageWorkbench.Pipeline.Reports;
 
 /// <summary>The compact results table for README's generated results section.</summary>
 public static class ResultsTable

@@ -1,7 +1,7 @@
 using System.Reflection;
 using Microsoft.ML;
 
-namespace Pipeline.Training;
+namespace ImageWorkbench.Pipeline.Training;
 
 /// <summary>
 /// Fits an ML.NET estimator so that a cancelled token ends the wait at once, whatever the trainer does.

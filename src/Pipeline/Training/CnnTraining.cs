@@ -1,13 +1,16 @@
 using System.Diagnostics;
-using FeatureExtractors;
+using ImageWorkbench.FeatureExtractors;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Pipeline.Cnn;
-using Pipeline.Data;
-using Pipeline.Evaluation;
-using Pipeline.Models;
+using ImageWorkbench.Pipeline.Cnn;
+using ImageWorkbench.Pipeline.Data;
+using ImageWorkbench.Pipeline.Evaluation;
+using ImageWorkbench.Runtime.Cnn;
+using ImageWorkbench.Runtime.Decoding;
+using ImageWorkbench.Runtime.Files;
+using ImageWorkbench.Runtime.Models;
 
-namespace Pipeline.Training;
+namespace ImageWorkbench.Pipeline.Training;
 
 /// <summary>
 /// The CNN pipeline: frozen ResNet18 features, computed once per image content through the fast engine and the
@@ -68,7 +71,7 @@ internal static class CnnTraining
     /// <summary>Features of every readable image as a data view (Features, Label, Index); unreadable ones are skipped with a warning.</summary>
     public static IDataView Featurize(MLContext ml, ResNet18Featurizer engine, FeatureCache? cache, IReadOnlyList<LabeledImage> images, int classCount, ModelInput input, VectorDataViewType featureType, DataWarnings warnings, string stage, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
-        var mode = ImageRows.ParseResizeMode(input.ResizeMode);
+        var mode = ModelInputPixels.ParseResizeMode(input.ResizeMode);
         var adapter = progress is null ? null : new Progress(stage, progress);
         var features = CnnFeaturizer.FeaturizeAll(
             engine,
@@ -76,7 +79,7 @@ internal static class CnnTraining
             image => ContentHash(image.Source),
             (image, buffer) =>
             {
-                if (ImageRows.TryDecode(image.Source, input, mode, buffer, out var error))
+                if (ModelInputPixels.TryDecode(image.Source, input, mode, buffer, out var error))
                 {
                     return true;
                 }

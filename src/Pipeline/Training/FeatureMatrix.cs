@@ -1,7 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-namespace Pipeline.Training;
+namespace ImageWorkbench.Pipeline.Training;
 
 /// <summary>
 /// Featurized training or test rows held once, in one contiguous array: row r's features are

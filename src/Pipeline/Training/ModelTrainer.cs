@@ -1,13 +1,14 @@
 using System.Diagnostics;
-using FeatureExtractors;
+using ImageWorkbench.FeatureExtractors;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Pipeline.Data;
-using Pipeline.Evaluation;
-using Pipeline.HandCrafted;
-using Pipeline.Models;
+using ImageWorkbench.Pipeline.Data;
+using ImageWorkbench.Pipeline.Evaluation;
+using ImageWorkbench.Runtime;
+using ImageWorkbench.Runtime.HandCrafted;
+using ImageWorkbench.Runtime.Models;
 
-namespace Pipeline.Training;
+namespace ImageWorkbench.Pipeline.Training;
 
 /// <summary>What a training run produced: the model, its metadata and (when asked) its test-set evaluation.</summary>
 public sealed record TrainingResult(ITransformer Model, DataViewSchema InputSchema, ModelMetadata Metadata, ClassificationMetrics? Test);

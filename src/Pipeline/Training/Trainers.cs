@@ -2,8 +2,9 @@ using Microsoft.ML;
 using Microsoft.ML.Trainers;
 using Microsoft.ML.Trainers.FastTree;
 using Microsoft.ML.Trainers.LightGbm;
+using ImageWorkbench.Runtime;
 
-namespace Pipeline.Training;
+namespace ImageWorkbench.Pipeline.Training;
 
 /// <summary>Builds the ML.NET head (normaliser where it matters + multiclass trainer) for a <see cref="TrainerKind"/>.</summary>
 public static class Trainers

@@ -1,4 +1,6 @@
-namespace Pipeline.Training;
+using ImageWorkbench.Runtime;
+using ImageWorkbench.Runtime.Cnn;
+namespace ImageWorkbench.Pipeline.Training;
 
 /// <summary>Which featurizer feeds the trainer.</summary>
 public enum PipelineKind
@@ -49,8 +51,8 @@ public sealed record TrainingOptions
         init => _maxBadImageFraction = CheckFraction(value, "max bad image fraction");
     }
 
-    /// <summary>CNN input size, resize mode and channel order; null uses <see cref="Cnn.CnnPreprocessing.Default"/>.</summary>
-    public Cnn.CnnPreprocessing? CnnPreprocessing { get; init; }
+    /// <summary>CNN input size, resize mode and channel order; null uses <see cref="ImageWorkbench.Runtime.Cnn.CnnPreprocessing.Default"/>.</summary>
+    public ImageWorkbench.Runtime.Cnn.CnnPreprocessing? CnnPreprocessing { get; init; }
 
     /// <summary>Reuse CNN features computed before for the same image content (see <see cref="Cnn.FeatureCache"/>).</summary>
     public bool UseFeatureCache { get; init; } = true;

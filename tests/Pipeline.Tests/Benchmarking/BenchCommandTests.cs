@@ -1,9 +1,9 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Pipeline.Benchmarking;
-using Pipeline.Cli;
+using ImageWorkbench.Pipeline.Benchmarking;
+using ImageWorkbench.Pipeline.Cli;
 
-namespace Pipeline.Tests.Benchmarking;
+namespace ImageWorkbench.Pipeline.Tests.Benchmarking;
 
 /// <summary>One tiny hand-crafted <c>pipeline bench</c> run through the CLI, with <c>--readme</c>, shared by the tests.</summary>
 public sealed class TinyBenchFixture : IDisposable

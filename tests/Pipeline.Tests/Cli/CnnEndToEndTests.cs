@@ -1,8 +1,8 @@
-using Pipeline.Cli;
-using Pipeline.Data;
-using Pipeline.Models;
+using ImageWorkbench.Pipeline.Cli;
+using ImageWorkbench.Pipeline.Data;
+using ImageWorkbench.Runtime.Models;
 
-namespace Pipeline.Tests.Cli;
+namespace ImageWorkbench.Pipeline.Tests.Cli;
 
 /// <summary>The CNN pipeline through the CLI on a small slice of the embedded data, with its own feature cache.</summary>
 public sealed class CnnEndToEndTests : IDisposable

@@ -1,6 +1,7 @@
-using Pipeline.Cli;
+using ImageWorkbench.Pipeline.Cli;
+using ImageWorkbench.Runtime;
 
-namespace Pipeline.Tests.Cli;
+namespace ImageWorkbench.Pipeline.Tests.Cli;
 
 public class CommandLineTests
 {

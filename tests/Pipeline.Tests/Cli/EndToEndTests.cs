@@ -1,9 +1,10 @@
-using Pipeline.Data;
+using ImageWorkbench.Pipeline.Data;
 using System.Text.Json.Nodes;
-using Pipeline.Cli;
-using Pipeline.Models;
+using ImageWorkbench.Pipeline.Cli;
+using ImageWorkbench.Runtime.Decoding;
+using ImageWorkbench.Runtime.Models;
 
-namespace Pipeline.Tests.Cli;
+namespace ImageWorkbench.Pipeline.Tests.Cli;
 
 /// <summary>Trains one hand-crafted model on the embedded mini data set through the CLI and shares it.</summary>
 public sealed class HandCraftedModelFixture : IDisposable

@@ -1,7 +1,9 @@
 using Microsoft.ML.OnnxRuntime;
-using Pipeline.Cnn;
+using ImageWorkbench.Pipeline.Cnn;
+using ImageWorkbench.Runtime;
+using ImageWorkbench.Runtime.Cnn;
 
-namespace Pipeline.Tests.Cnn;
+namespace ImageWorkbench.Pipeline.Tests.Cnn;
 
 /// <summary>One shared default engine for the engine tests (loading a session takes about a second).</summary>
 public sealed class EngineFixture : IDisposable

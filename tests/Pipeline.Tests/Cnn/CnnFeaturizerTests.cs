@@ -1,6 +1,8 @@
-using Pipeline.Cnn;
+using ImageWorkbench.Pipeline.Cnn;
+using ImageWorkbench.Runtime;
+using ImageWorkbench.Runtime.Cnn;
 
-namespace Pipeline.Tests.Cnn;
+namespace ImageWorkbench.Pipeline.Tests.Cnn;
 
 public sealed class CnnFeaturizerTests : IClassFixture<EngineFixture>, IDisposable
 {

@@ -1,8 +1,9 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Pipeline.Cnn;
+using ImageWorkbench.Pipeline.Cnn;
+using ImageWorkbench.Runtime.Cnn;
 
-namespace Pipeline.Tests.Cnn;
+namespace ImageWorkbench.Pipeline.Tests.Cnn;
 
 public class CnnScoringTransformerTests : IClassFixture<EngineFixture>
 {

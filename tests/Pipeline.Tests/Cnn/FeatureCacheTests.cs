@@ -1,6 +1,6 @@
-using Pipeline.Cnn;
+using ImageWorkbench.Pipeline.Cnn;
 
-namespace Pipeline.Tests.Cnn;
+namespace ImageWorkbench.Pipeline.Tests.Cnn;
 
 public sealed class FeatureCacheTests : IDisposable
 {

@@ -1,6 +1,7 @@
-using Pipeline.Data;
+using ImageWorkbench.Pipeline.Data;
+using ImageWorkbench.Runtime;
 
-namespace Pipeline.Tests.Data;
+namespace ImageWorkbench.Pipeline.Tests.Data;
 
 public class DataWarningsTests
 {

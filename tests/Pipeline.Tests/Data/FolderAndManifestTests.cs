@@ -1,6 +1,8 @@
-using Pipeline.Data;
+using ImageWorkbench.Pipeline.Data;
+using ImageWorkbench.Runtime;
+using ImageWorkbench.Runtime.Decoding;
 
-namespace Pipeline.Tests.Data;
+namespace ImageWorkbench.Pipeline.Tests.Data;
 
 public class FolderAndManifestTests
 {

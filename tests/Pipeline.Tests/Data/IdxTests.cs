@@ -1,7 +1,9 @@
 using System.Diagnostics;
-using Pipeline.Data;
+using ImageWorkbench.Pipeline.Data;
+using ImageWorkbench.Runtime;
+using ImageWorkbench.Runtime.Decoding;
 
-namespace Pipeline.Tests.Data;
+namespace ImageWorkbench.Pipeline.Tests.Data;
 
 public class IdxTests
 {

@@ -1,9 +1,11 @@
 using System.Diagnostics;
-using FeatureExtractors;
-using Pipeline.Data;
+using ImageWorkbench.FeatureExtractors;
+using ImageWorkbench.Pipeline.Data;
 using SkiaSharp;
+using ImageWorkbench.Runtime;
+using ImageWorkbench.Runtime.Decoding;
 
-namespace Pipeline.Tests.Data;
+namespace ImageWorkbench.Pipeline.Tests.Data;
 
 public class ImageDecoderTests
 {

@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
-using Pipeline.Data;
+using ImageWorkbench.Pipeline.Data;
 
-namespace Pipeline.Tests.Data;
+namespace ImageWorkbench.Pipeline.Tests.Data;
 
 public class MiniDatasetTests
 {

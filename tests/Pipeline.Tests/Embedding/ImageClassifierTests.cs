@@ -1,9 +1,11 @@
-using Pipeline.Cli;
-using Pipeline.Data;
-using Pipeline.Models;
-using Pipeline.Tests.Cli;
+using ImageWorkbench.Pipeline.Cli;
+using ImageWorkbench.Pipeline.Data;
+using ImageWorkbench.Pipeline.Tests.Cli;
+using ImageWorkbench.Runtime;
+using ImageWorkbench.Runtime.Decoding;
+using ImageWorkbench.Runtime.Models;
 
-namespace Pipeline.Tests.Embedding;
+namespace ImageWorkbench.Pipeline.Tests.Embedding;
 
 public sealed class ImageClassifierTests(HandCraftedModelFixture model) : IClassFixture<HandCraftedModelFixture>
 {

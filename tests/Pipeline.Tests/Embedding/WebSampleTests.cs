@@ -3,11 +3,12 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
-using Pipeline.Cli;
-using Pipeline.Data;
-using Pipeline.Tests.Cli;
+using ImageWorkbench.Pipeline.Cli;
+using ImageWorkbench.Pipeline.Data;
+using ImageWorkbench.Pipeline.Tests.Cli;
+using ImageWorkbench.Runtime.Decoding;
 
-namespace Pipeline.Tests.Embedding;
+namespace ImageWorkbench.Pipeline.Tests.Embedding;
 
 /// <summary>Starts samples/WebApi on 127.0.0.1 with a model the CLI trained and checks its answers against the CLI's.</summary>
 public sealed class WebSampleTests(HandCraftedModelFixture model) : IClassFixture<HandCraftedModelFixture>

@@ -1,8 +1,9 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Pipeline.Evaluation;
+using ImageWorkbench.Pipeline.Evaluation;
+using ImageWorkbench.Runtime;
 
-namespace Pipeline.Tests.Evaluation;
+namespace ImageWorkbench.Pipeline.Tests.Evaluation;
 
 public class ClassificationMetricsTests
 {

@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using System.Text;
-using Pipeline.Cli;
-using Pipeline.Data;
-using Pipeline.Training;
+using ImageWorkbench.Pipeline.Cli;
+using ImageWorkbench.Pipeline.Data;
+using ImageWorkbench.Pipeline.Training;
 using Xunit.Abstractions;
 
-namespace Pipeline.Tests.Hostile;
+namespace ImageWorkbench.Pipeline.Tests.Hostile;
 
 /// <summary>
 /// Ctrl+C (a real SIGINT to the real CLI process) while a trainer is fitting: the process ends within seconds with

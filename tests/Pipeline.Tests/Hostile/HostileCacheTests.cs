@@ -1,6 +1,6 @@
-using Pipeline.Cnn;
+using ImageWorkbench.Pipeline.Cnn;
 
-namespace Pipeline.Tests.Hostile;
+namespace ImageWorkbench.Pipeline.Tests.Hostile;
 
 /// <summary>
 /// `cache clear`, `cache info` and the cache's own deletions (eviction, bad entries) touch only what the cache

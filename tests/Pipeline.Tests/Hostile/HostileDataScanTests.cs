@@ -1,8 +1,8 @@
-using Pipeline.Cli;
-using Pipeline.Data;
-using Pipeline.Training;
+using ImageWorkbench.Pipeline.Cli;
+using ImageWorkbench.Pipeline.Data;
+using ImageWorkbench.Pipeline.Training;
 
-namespace Pipeline.Tests.Hostile;
+namespace ImageWorkbench.Pipeline.Tests.Hostile;
 
 /// <summary>
 /// Hostile data set layouts (issue 11, items 3, 16 and 17): links that would relabel images, unreadable folders, names

@@ -1,9 +1,9 @@
 using System.IO.Compression;
 using System.Text;
-using Pipeline.Data;
-using Pipeline.Models;
+using ImageWorkbench.Pipeline.Data;
+using ImageWorkbench.Runtime.Models;
 
-namespace Pipeline.Tests.Hostile;
+namespace ImageWorkbench.Pipeline.Tests.Hostile;
 
 /// <summary>A tiny two-class folder data set and a hand-crafted model trained on it through the CLI.</summary>
 public sealed class TinyModelFixture : IDisposable

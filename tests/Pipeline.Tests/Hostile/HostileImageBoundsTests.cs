@@ -1,12 +1,14 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
-using FeatureExtractors;
-using Pipeline.Cnn;
-using Pipeline.Data;
-using Pipeline.Training;
+using ImageWorkbench.FeatureExtractors;
+using ImageWorkbench.Pipeline.Cnn;
+using ImageWorkbench.Pipeline.Data;
+using ImageWorkbench.Pipeline.Training;
 using SkiaSharp;
+using ImageWorkbench.Runtime;
+using ImageWorkbench.Runtime.Decoding;
 
-namespace Pipeline.Tests.Hostile;
+namespace ImageWorkbench.Pipeline.Tests.Hostile;
 
 /// <summary>
 /// Images and IDX files whose headers promise more than their bytes hold, formats README does not list, and paths that

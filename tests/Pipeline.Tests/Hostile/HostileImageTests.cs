@@ -1,9 +1,10 @@
-using FeatureExtractors;
-using Pipeline.Data;
-using Pipeline.Models;
+using ImageWorkbench.FeatureExtractors;
+using ImageWorkbench.Pipeline.Data;
 using SkiaSharp;
+using ImageWorkbench.Runtime.Decoding;
+using ImageWorkbench.Runtime.Models;
 
-namespace Pipeline.Tests.Hostile;
+namespace ImageWorkbench.Pipeline.Tests.Hostile;
 
 /// <summary>
 /// A folder-per-class data set full of hostile files, generated in a temp folder. Each file ends one of two ways in

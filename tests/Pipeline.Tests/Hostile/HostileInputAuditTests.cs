@@ -1,9 +1,11 @@
 using System.Security.Cryptography;
-using FeatureExtractors;
-using Pipeline.Data;
-using Pipeline.Training;
+using ImageWorkbench.FeatureExtractors;
+using ImageWorkbench.Pipeline.Data;
+using ImageWorkbench.Pipeline.Training;
+using ImageWorkbench.Runtime.Decoding;
+using ImageWorkbench.Runtime.Files;
 
-namespace Pipeline.Tests.Hostile;
+namespace ImageWorkbench.Pipeline.Tests.Hostile;
 
 /// <summary>
 /// Cases found by the audit of the merged fixes for issue 11 that the other hostile test classes did not cover.

@@ -1,10 +1,11 @@
 using System.Diagnostics;
 using System.Text;
-using Pipeline.Cli;
-using Pipeline.Data;
-using Pipeline.Models;
+using ImageWorkbench.Pipeline.Cli;
+using ImageWorkbench.Pipeline.Data;
+using ImageWorkbench.Runtime.Files;
+using ImageWorkbench.Runtime.Models;
 
-namespace Pipeline.Tests.Hostile;
+namespace ImageWorkbench.Pipeline.Tests.Hostile;
 
 /// <summary>
 /// Output safety: what sits at an output path is never replaced unless it is a regular file; folders of outputs

@@ -4,10 +4,12 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Pipeline.Cnn;
-using Pipeline.Models;
+using ImageWorkbench.Pipeline.Cnn;
+using ImageWorkbench.Runtime;
+using ImageWorkbench.Runtime.Cnn;
+using ImageWorkbench.Runtime.Models;
 
-namespace Pipeline.Tests.Hostile;
+namespace ImageWorkbench.Pipeline.Tests.Hostile;
 
 /// <summary>
 /// Crafted model packages: edited metadata, extra or repeated entries, zip bombs, ONNX networks that read files
@@ -267,7 +269,7 @@ public sealed class HostilePackageTests(TinyModelFixture tiny) : IClassFixture<T
     private static (int Code, string Out, string Err) RunWithTempFolder(string tempFolder, params string[] args)
     {
         var info = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(Path.Combine(Cli.RepoRoot(), "src", "Pipeline.Cli", "bin", "Release", "net10.0", "pipeline.dll"));
+        info.ArgumentList.Add(Path.Combine(Cli.RepoRoot(), "src", "Pipeline.Cli", "bin", "Release", "net10.0", "ImageWorkbench.Pipeline.Cli.dll"));
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);

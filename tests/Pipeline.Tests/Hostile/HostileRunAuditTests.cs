@@ -1,10 +1,11 @@
 using System.Diagnostics;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Pipeline.Data;
-using Pipeline.Evaluation;
+using ImageWorkbench.Pipeline.Data;
+using ImageWorkbench.Pipeline.Evaluation;
+using ImageWorkbench.Runtime.Files;
 
-namespace Pipeline.Tests.Hostile;
+namespace ImageWorkbench.Pipeline.Tests.Hostile;
 
 /// <summary>
 /// Cases found by the audit of issue 11's fixes (item 10, what a CNN run leaves behind): ONNX Runtime 1.29+ starts
@@ -265,7 +266,7 @@ public sealed class HostileRunAuditTests(TinyModelFixture tiny, Xunit.Abstractio
     private static (int Code, string Err) Run(string temp, string home, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(Path.Combine(Cli.RepoRoot(), "src", "Pipeline.Cli", "bin", "Release", "net10.0", "pipeline.dll"));
+        info.ArgumentList.Add(Path.Combine(Cli.RepoRoot(), "src", "Pipeline.Cli", "bin", "Release", "net10.0", "ImageWorkbench.Pipeline.Cli.dll"));
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);

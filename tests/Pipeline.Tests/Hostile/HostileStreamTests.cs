@@ -1,8 +1,10 @@
-using Pipeline.Data;
-using Pipeline.Models;
-using Pipeline.Tests.Cli;
+using ImageWorkbench.Pipeline.Data;
+using ImageWorkbench.Pipeline.Tests.Cli;
+using ImageWorkbench.Runtime;
+using ImageWorkbench.Runtime.Decoding;
+using ImageWorkbench.Runtime.Models;
 
-namespace Pipeline.Tests.Hostile;
+namespace ImageWorkbench.Pipeline.Tests.Hostile;
 
 /// <summary>An app that hands <see cref="ImageClassifier"/> a stream does not control how long it is.</summary>
 public sealed class HostileStreamTests(HandCraftedModelFixture model) : IClassFixture<HandCraftedModelFixture>

@@ -2,10 +2,10 @@ using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Numerics;
 using System.Text;
-using Pipeline.Cli;
+using ImageWorkbench.Pipeline.Cli;
 using SkiaSharp;
 
-namespace Pipeline.Tests.Hostile;
+namespace ImageWorkbench.Pipeline.Tests.Hostile;
 
 /// <summary>Tests that swap <see cref="Console.Error"/> run one at a time, after the parallel ones.</summary>
 [CollectionDefinition("Console", DisableParallelization = true)]

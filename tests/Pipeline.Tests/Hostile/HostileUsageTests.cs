@@ -1,7 +1,7 @@
-using FeatureExtractors;
+using ImageWorkbench.FeatureExtractors;
 using SkiaSharp;
 
-namespace Pipeline.Tests.Hostile;
+namespace ImageWorkbench.Pipeline.Tests.Hostile;
 
 /// <summary>
 /// Every option of every command, given every kind of wrong value: each must be a usage error (exit 2, one

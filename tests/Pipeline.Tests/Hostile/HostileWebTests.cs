@@ -3,10 +3,10 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
-using Pipeline.Tests.Cli;
-using Pipeline.Tests.Embedding;
+using ImageWorkbench.Pipeline.Tests.Cli;
+using ImageWorkbench.Pipeline.Tests.Embedding;
 
-namespace Pipeline.Tests.Hostile;
+namespace ImageWorkbench.Pipeline.Tests.Hostile;
 
 /// <summary>
 /// One samples/WebApi process with tight limits (2 MiB images, 3 s per request, one prediction at a time and one

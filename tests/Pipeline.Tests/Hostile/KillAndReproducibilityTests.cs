@@ -1,17 +1,18 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json.Nodes;
-using Pipeline.Cnn;
-using Pipeline.Data;
-using Pipeline.Models;
+using ImageWorkbench.Pipeline.Cnn;
+using ImageWorkbench.Pipeline.Data;
 using Xunit.Abstractions;
+using ImageWorkbench.Runtime.Models;
+using ImageWorkbench.Runtime.Files;
 
-namespace Pipeline.Tests.Hostile;
+namespace ImageWorkbench.Pipeline.Tests.Hostile;
 
-/// <summary>The real CLI as a child process (<c>dotnet pipeline.dll ...</c>), killed with SIGKILL on cue.</summary>
+/// <summary>The real CLI as a child process (<c>dotnet ImageWorkbench.Pipeline.Cli.dll ...</c>), killed with SIGKILL on cue.</summary>
 internal static class ChildCli
 {
-    private static string Dll => Path.Combine(Cli.RepoRoot(), "src", "Pipeline.Cli", "bin", "Release", "net10.0", "pipeline.dll");
+    private static string Dll => Path.Combine(Cli.RepoRoot(), "src", "Pipeline.Cli", "bin", "Release", "net10.0", "ImageWorkbench.Pipeline.Cli.dll");
 
     internal static Process Start(string[] args, StringBuilder stdout, StringBuilder stderr, Action<string>? onErrLine = null)
     {

@@ -1,9 +1,10 @@
 using System.IO.Compression;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Pipeline.Models;
+using ImageWorkbench.Runtime;
+using ImageWorkbench.Runtime.Models;
 
-namespace Pipeline.Tests.Models;
+namespace ImageWorkbench.Pipeline.Tests.Models;
 
 public sealed class ModelPackageTests : IDisposable
 {

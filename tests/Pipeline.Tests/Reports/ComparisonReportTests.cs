@@ -1,9 +1,10 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Pipeline.Reports;
-using static Pipeline.Tests.Reports.ReportFixtures;
+using ImageWorkbench.Pipeline.Reports;
+using static ImageWorkbench.Pipeline.Tests.Reports.ReportFixtures;
+using ImageWorkbench.Runtime.Models;
 
-namespace Pipeline.Tests.Reports;
+namespace ImageWorkbench.Pipeline.Tests.Reports;
 
 public sealed partial class ComparisonReportTests : IDisposable
 {
@@ -415,7 +416,7 @@ public sealed class ComparisonReportEdgeCaseTests : IDisposable
         var random = new Random(3);
         var labels = Enumerable.Range(0, 60).Select(i => i % 12).ToArray();
         var names = labels.Select((l, i) => $"dir with space/{i}_{l}.jpg").ToArray();
-        global::Pipeline.Evaluation.ClassificationMetrics Scores(double skill) => global::Pipeline.Evaluation.ClassificationMetrics.Compute(classes, labels, [.. labels.Select(l =>
+        global::ImageWorkbench.Pipeline.Evaluation.ClassificationMetrics Scores(double skill) => global::ImageWorkbench.Pipeline.Evaluation.ClassificationMetrics.Compute(classes, labels, [.. labels.Select(l =>
         {
             var s = Enumerable.Range(0, 12).Select(_ => (float)random.NextDouble()).ToArray();
             if (random.NextDouble() < skill)

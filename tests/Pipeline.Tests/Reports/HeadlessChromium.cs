@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Pipeline.Tests.Reports;
+namespace ImageWorkbench.Pipeline.Tests.Reports;
 
 /// <summary>Runs Chromium headless on a local file, offline, with a fresh profile and a hard timeout.</summary>
 internal static class HeadlessChromium

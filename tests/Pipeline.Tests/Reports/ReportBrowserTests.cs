@@ -1,8 +1,8 @@
 using System.Text.RegularExpressions;
-using Pipeline.Reports;
-using static Pipeline.Tests.Reports.ReportFixtures;
+using ImageWorkbench.Pipeline.Reports;
+using static ImageWorkbench.Pipeline.Tests.Reports.ReportFixtures;
 
-namespace Pipeline.Tests.Reports;
+namespace ImageWorkbench.Pipeline.Tests.Reports;
 
 /// <summary>
 /// Opens report.html in headless Chromium (offline, fresh profile, 60 s timeout) and checks that it renders, that every picture decodes,

@@ -1,9 +1,9 @@
-using FeatureExtractors;
-using Pipeline.Evaluation;
-using Pipeline.Pictures;
-using Pipeline.Reports;
+using ImageWorkbench.FeatureExtractors;
+using ImageWorkbench.Pipeline.Evaluation;
+using ImageWorkbench.Pipeline.Pictures;
+using ImageWorkbench.Pipeline.Reports;
 
-namespace Pipeline.Tests.Reports;
+namespace ImageWorkbench.Pipeline.Tests.Reports;
 
 /// <summary>A small, fully known comparison: 4 classes, 12 test images, hand-crafted vs CNN.</summary>
 internal static class ReportFixtures

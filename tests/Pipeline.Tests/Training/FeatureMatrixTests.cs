@@ -1,8 +1,8 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Pipeline.Training;
+using ImageWorkbench.Pipeline.Training;
 
-namespace Pipeline.Tests.Training;
+namespace ImageWorkbench.Pipeline.Tests.Training;
 
 public class FeatureMatrixTests
 {

@@ -1,10 +1,11 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
-using FeatureExtractors;
+using ImageWorkbench.FeatureExtractors;
 using SkiaSharp;
+using ImageWorkbench.Runtime.Files;
 
-namespace Pipeline.Data;
+namespace ImageWorkbench.Runtime.Decoding;
 
 /// <summary>
 /// Turns an <see cref="ImageSource"/> into a planar float image (values 0..1, planes R, G, B or one grey plane)

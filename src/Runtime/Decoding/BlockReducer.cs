@@ -1,8 +1,8 @@
 using System.Buffers;
-using FeatureExtractors;
+using ImageWorkbench.FeatureExtractors;
 using SkiaSharp;
 
-namespace Pipeline.Data;
+namespace ImageWorkbench.Runtime.Decoding;
 
 /// <summary>
 /// Collects decoded 4-byte pixel rows (premultiplied, any order) of a w x h image into a planar float image of at most

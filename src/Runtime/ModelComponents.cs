@@ -1,6 +1,6 @@
 using Microsoft.ML;
 
-namespace Pipeline;
+namespace ImageWorkbench.Runtime;
 
 /// <summary>Makes this assembly's custom-mapping factories known to an <see cref="MLContext"/>, so saved models that use them load.</summary>
 public static class ModelComponents

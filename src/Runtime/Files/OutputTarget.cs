@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Pipeline;
+namespace ImageWorkbench.Runtime.Files;
 
 /// <summary>An output path that must not be written: a device, a link, a folder where a file goes, inside the input.</summary>
 public sealed class OutputPathException : WorkbenchException

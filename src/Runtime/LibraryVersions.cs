@@ -1,6 +1,6 @@
 using System.Reflection;
 
-namespace Pipeline;
+namespace ImageWorkbench.Runtime;
 
 /// <summary>Versions of the libraries a model was made with, for its metadata.</summary>
 public static class LibraryVersions

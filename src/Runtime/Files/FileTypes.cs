@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Pipeline;
+namespace ImageWorkbench.Runtime.Files;
 
 /// <summary>What a path names, read without following a symbolic link at its last component.</summary>
 public enum FileType

@@ -1,7 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-namespace Pipeline.Cnn;
+namespace ImageWorkbench.Runtime.Cnn;
 
 /// <summary>
 /// The CNN featurizer as an ML.NET transformer that survives <c>ml.Model.Save</c>/<c>Load</c> on its own:

@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
+using ImageWorkbench.Runtime.Cnn;
 
-namespace Pipeline.Models;
+namespace ImageWorkbench.Runtime.Models;
 
 /// <summary>What a saved model package records besides the ML.NET model: enough to use it and to trust it.</summary>
 public sealed record ModelMetadata

@@ -4,10 +4,10 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Win32.SafeHandles;
 
-namespace Pipeline;
+namespace ImageWorkbench.Runtime.Files;
 
 /// <summary>Checks made before opening a file the user named, and the one bounded way to read an input file.</summary>
-internal static class FileChecks
+public static class FileChecks
 {
     /// <summary>Bytes read per step when hashing a file: small enough to stay off the large object heap.</summary>
     private const int HashStep = 80 * 1024;

@@ -1,7 +1,7 @@
 using System.Globalization;
-using FeatureExtractors;
+using ImageWorkbench.FeatureExtractors;
 
-namespace Pipeline.Cnn;
+namespace ImageWorkbench.Runtime.Cnn;
 
 /// <summary>Which channel order the network is fed. The input buffer is always RGB planar.</summary>
 public enum CnnChannelOrder

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Pipeline;
+namespace ImageWorkbench.Runtime.Files;
 
 /// <summary>Writes files so that readers see either the old file or the complete new one, never half of one.</summary>
 public static class AtomicFile

@@ -1,7 +1,8 @@
 using System.Globalization;
 using Microsoft.ML;
+using ImageWorkbench.Runtime.Files;
 
-namespace Pipeline.Cnn;
+namespace ImageWorkbench.Runtime.Cnn;
 
 /// <summary>
 /// Where ML.NET's ONNX transformer may write its copy of the network. ML.NET 5 hands ONNX Runtime a file, never

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Pipeline.Cnn;
+namespace ImageWorkbench.Runtime.Cnn;
 
 /// <summary>
 /// Facts about the ResNet18 ONNX files shipped by <c>Microsoft.ML.DnnImageFeaturizer.ResNet18</c> 0.23.1

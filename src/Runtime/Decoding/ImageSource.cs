@@ -1,4 +1,4 @@
-namespace Pipeline.Data;
+namespace ImageWorkbench.Runtime.Decoding;
 
 /// <summary>
 /// Where the bytes of one image come from: a file, encoded bytes in memory (PNG, JPEG, ...), or raw 8-bit

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Pipeline.Cnn;
+namespace ImageWorkbench.Runtime.Cnn;
 
 /// <summary>
 /// Keeps ONNX Runtime's built-in usage telemetry off. Since 1.29 the Linux and macOS builds of ONNX Runtime start a

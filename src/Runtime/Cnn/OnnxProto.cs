@@ -1,7 +1,8 @@
 using System.Buffers;
 using System.Text;
+using ImageWorkbench.Runtime.Models;
 
-namespace Pipeline.Cnn;
+namespace ImageWorkbench.Runtime.Cnn;
 
 /// <summary>
 /// One field of a protobuf message as it appears on the wire: its number, wire type and either the varint

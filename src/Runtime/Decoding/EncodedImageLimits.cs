@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using SkiaSharp;
 
-namespace Pipeline.Data;
+namespace ImageWorkbench.Runtime.Decoding;
 
 /// <summary>
 /// What an encoded image's own bytes allow, read from its header without decoding: which of the accepted formats it

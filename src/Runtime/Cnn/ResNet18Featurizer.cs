@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.ML.OnnxRuntime;
 
-namespace Pipeline.Cnn;
+namespace ImageWorkbench.Runtime.Cnn;
 
 /// <summary>
 /// Settings of <see cref="ResNet18Featurizer"/>. Defaults were picked by measurement at 224x224 on the 2-core

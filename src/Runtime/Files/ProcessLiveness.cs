@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Pipeline;
+namespace ImageWorkbench.Runtime.Files;
 
 /// <summary>Temp files and folders carry the id of the process that made them; one whose process is gone is a leftover of a killed run.</summary>
 internal static class ProcessLiveness

@@ -1,4 +1,4 @@
-namespace Pipeline;
+namespace ImageWorkbench.Runtime;
 
 /// <summary>
 /// An error caused by the user's input (a data set, a model file, an option), with a message fit to show

@@ -1,4 +1,4 @@
-namespace Pipeline;
+namespace ImageWorkbench.Runtime.Files;
 
 /// <summary>
 /// An output folder that changes all at once or not at all. Files are written into a hidden staging folder inside

@@ -1,9 +1,9 @@
-using FeatureExtractors;
+using ImageWorkbench.FeatureExtractors;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms;
 
-namespace Pipeline.HandCrafted;
+namespace ImageWorkbench.Runtime.HandCrafted;
 
 /// <summary>The model's input row: one planar image, values 0..1, of the feature set's input shape.</summary>
 public sealed class PixelsRow

@@ -6,9 +6,10 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Pipeline.Cnn;
+using ImageWorkbench.Runtime.Cnn;
+using ImageWorkbench.Runtime.Files;
 
-namespace Pipeline.Models;
+namespace ImageWorkbench.Runtime.Models;
 
 /// <summary>
 /// A trained model as one <c>.zip</c>: <c>metadata.json</c> (<see cref="ModelMetadata"/>), <c>mlnet-model.zip</c>

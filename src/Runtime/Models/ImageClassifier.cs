@@ -1,12 +1,11 @@
 using System.Buffers;
 using System.Collections.Concurrent;
-using FeatureExtractors;
+using ImageWorkbench.FeatureExtractors;
 using Microsoft.ML;
-using Pipeline.Data;
-using Pipeline.HandCrafted;
-using Pipeline.Training;
+using ImageWorkbench.Runtime.Decoding;
+using ImageWorkbench.Runtime.HandCrafted;
 
-namespace Pipeline.Models;
+namespace ImageWorkbench.Runtime.Models;
 
 /// <summary>One prediction: the best label, its probability, and every class's score, best first.</summary>
 public sealed record Prediction(string Label, float Confidence, IReadOnlyList<KeyValuePair<string, float>> Scores);
@@ -34,8 +33,8 @@ public sealed class ImageClassifier : IDisposable
         _ml = ml;
         _model = package.Model;
         Metadata = package.Metadata;
-        _inputSchema = ImageRows.PixelsSchema(Metadata.Input);
-        _resizeMode = ImageRows.ParseResizeMode(Metadata.Input.ResizeMode);
+        _inputSchema = ModelInputPixels.PixelsSchema(Metadata.Input);
+        _resizeMode = ModelInputPixels.ParseResizeMode(Metadata.Input.ResizeMode);
     }
 
     /// <summary>Everything the package records: classes, pipeline, trainer, metrics, expected input.</summary>
@@ -101,7 +100,7 @@ public sealed class ImageClassifier : IDisposable
         {
             // Decode into the slot's own buffer: a CNN input is 600 KB, and a new array per call lands on the
             // large object heap, which is only collected in full GCs, so a busy app's memory kept climbing.
-            if (!ImageRows.TryDecode(source, Metadata.Input, _resizeMode, slot.Pixels, out var error))
+            if (!ModelInputPixels.TryDecode(source, Metadata.Input, _resizeMode, slot.Pixels, out var error))
             {
                 throw new ImageDecodeException($"{source.Name}: {error}");
             }
