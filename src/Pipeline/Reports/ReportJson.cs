@@ -21,7 +21,7 @@ namespace ImageWorkbench.Pipeline.Reports;
 /// <c>confusionMatrix</c> (rows true class, columns predicted class, counts); then the costs: <c>featurizeImagesPerSecond</c>,
 /// <c>trainSeconds</c>, <c>predictMillisecondsP50</c>, <c>predictMillisecondsP95</c>, <c>batchImagesPerSecond</c>, <c>modelBytes</c>,
 /// <c>peakWorkingSetBytes</c>, <c>modelPath</c>.</item>
-/// <item><c>disagreements</c>: one object per pair of pipelines (for two pipelines, one object): <c>a</c>, <c>b</c> (pipeline labels; <c>b</c> is the
+/// <item><c>disagreements</c>: one object per pair of pipelines (for two pipelines, one object): <c>a</c>, <c>b</c> (pipeline labels; <c>b</c> ranks higher, e.g. the
 /// CNN when one of the pair is), <c>matched</c> (test images matched by name), <c>bothCorrect</c>, <c>bothWrong</c>, <c>onlyACorrect</c>, <c>onlyBCorrect</c>.</item>
 /// <item><c>best</c>: object, summary key (e.g. <c>accuracy</c>, <c>logLoss</c>, <c>topK.3</c>, <c>predictMillisecondsP50</c>) -> array of the labels with the
 /// better value (empty when tied or not comparable).</item>

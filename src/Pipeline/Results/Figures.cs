@@ -134,7 +134,7 @@ public static class Figures
         }
 
         var mb = bytes / 1_000_000;
-        return mb.ToString(mb >= 100 ? "#,0" : mb >= 10 ? "0.0" : "0.00", Inv);
+        return mb.ToString(mb >= 100 ? "#,0" : mb >= 10 ? "0.0" : mb >= 1 ? "0.00" : mb >= 0.1 ? "0.000" : "0.0000", Inv);
     }
 
     /// <summary>A size in kB (1,000 bytes) as a bare number, one decimal.</summary>

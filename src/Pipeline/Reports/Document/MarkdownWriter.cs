@@ -58,7 +58,8 @@ internal static class MarkdownWriter
             }
         }
 
-        return sb.ToString();
+        // Blocks end in a blank line to keep them apart; the file ends in one newline.
+        return sb.ToString().TrimEnd('\n') + "\n";
     }
 
     /// <summary>Escapes text for a Markdown line or table cell (pipes, newlines, and characters Markdown would treat as markup).</summary>
