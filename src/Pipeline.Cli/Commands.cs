@@ -6,6 +6,7 @@ using ImageWorkbench.Pipeline.Cnn;
 using ImageWorkbench.Pipeline.Comparison;
 using ImageWorkbench.Pipeline.Data;
 using ImageWorkbench.Pipeline.Reports;
+using ImageWorkbench.Pipeline.Results;
 using ImageWorkbench.Pipeline.Evaluation;
 using ImageWorkbench.Pipeline.Training;
 using ImageWorkbench.Runtime;

@@ -51,7 +51,7 @@ public sealed record BenchResult(
     MachineInfo Machine,
     string Command,
     DateTimeOffset CreatedUtc,
-    Reports.DatasetSummary Dataset,
+    Results.DatasetSummary Dataset,
     BenchOptions Options,
     IReadOnlyList<PipelineBench> Results);
 

@@ -3,7 +3,7 @@ using ImageWorkbench.FeatureExtractors;
 using ImageWorkbench.Pipeline.Cnn;
 using ImageWorkbench.Pipeline.Comparison;
 using ImageWorkbench.Pipeline.Data;
-using ImageWorkbench.Pipeline.Reports;
+using ImageWorkbench.Pipeline.Results;
 using ImageWorkbench.Pipeline.Training;
 using ImageWorkbench.Runtime;
 using ImageWorkbench.Runtime.Cnn;

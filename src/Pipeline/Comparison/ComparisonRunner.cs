@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Microsoft.ML;
 using ImageWorkbench.Pipeline.Data;
 using ImageWorkbench.Pipeline.Evaluation;
-using ImageWorkbench.Pipeline.Reports;
+using ImageWorkbench.Pipeline.Results;
 using ImageWorkbench.Pipeline.Training;
 using ImageWorkbench.Runtime;
 using ImageWorkbench.Runtime.Files;
@@ -110,6 +110,7 @@ public static class ComparisonRunner
         using var process = Process.GetCurrentProcess();
         process.Refresh();
         var m = classifier.Metadata;
+        var (displayName, comparisonRank) = Describe(m.PipelineKind);
         return new PipelineRun(
             m.PipelineKind,
             m.Trainer,
@@ -122,8 +123,14 @@ public static class ComparisonRunner
             timings.BatchImagesPerSecond,
             new FileInfo(modelPath).Length,
             process.PeakWorkingSet64,
-            Path.GetFullPath(modelPath));
+            Path.GetFullPath(modelPath),
+            DisplayName: displayName,
+            ComparisonRank: comparisonRank);
     }
+
+    /// <summary>How the report names a pipeline in prose, and its side in a pair (the CNN is B). To come from the pipeline registry.</summary>
+    private static (string DisplayName, int ComparisonRank) Describe(string pipeline) =>
+        pipeline == "cnn" ? ("CNN", 1) : pipeline == "handcrafted" ? ("hand-crafted pipeline", 0) : (string.Empty, 0);
 
     /// <summary>
     /// The prediction costs of a loaded classifier on <paramref name="samples"/>: warm-up calls (at least 5, cycling

@@ -1,3 +1,5 @@
+using ImageWorkbench.Pipeline.Results;
+
 namespace ImageWorkbench.Pipeline.Reports;
 
 /// <summary>

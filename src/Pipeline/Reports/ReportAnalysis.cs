@@ -1,6 +1,6 @@
 using System.Globalization;
 using ImageWorkbench.Pipeline.Evaluation;
-using ImageWorkbench.Runtime.Models;
+using ImageWorkbench.Pipeline.Results;
 
 namespace ImageWorkbench.Pipeline.Reports;
 
@@ -72,7 +72,7 @@ public sealed record ClassDifference(string Class, int Support, double F1A, doub
 /// <summary>The same test image scored by two pipelines.</summary>
 public sealed record ImagePair(ScoredImage A, ScoredImage B);
 
-/// <summary>How two pipelines differ image by image and class by class. B is the CNN when one of the two is.</summary>
+/// <summary>How two pipelines differ image by image and class by class. B is the one with the higher <see cref="PipelineRun.ComparisonRank"/> (the CNN against the hand-crafted pipeline).</summary>
 /// <param name="A">Index of the first pipeline.</param>
 /// <param name="B">Index of the second pipeline.</param>
 /// <param name="Matched">Test images found (by name) in both.</param>
@@ -173,7 +173,7 @@ public static class ReportAnalysis
         return winners.Length == measured.Length ? [] : winners;
     }
 
-    /// <summary>Every pair of pipelines to compare, with the CNN as B when one of the pair is the CNN.</summary>
+    /// <summary>Every pair of pipelines to compare; B is the run with the higher <see cref="PipelineRun.ComparisonRank"/> (run order on equal ranks).</summary>
     public static IReadOnlyList<PairComparison> Pairs(ComparisonResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
@@ -182,7 +182,7 @@ public static class ReportAnalysis
         {
             for (var j = i + 1; j < result.Results.Count; j++)
             {
-                var swap = IsCnn(result.Results[i]) && !IsCnn(result.Results[j]);
+                var swap = result.Results[i].ComparisonRank > result.Results[j].ComparisonRank;
                 pairs.Add(Compare(result, swap ? j : i, swap ? i : j));
             }
         }
@@ -264,14 +264,14 @@ public static class ReportAnalysis
         if (runs.Count == 1)
         {
             var only = runs[0];
-            var sentence = $"Only {Name(result, 0)} ran ({Acc(only.Metrics.Accuracy)} accuracy, {ReportFormat.Milliseconds(Cost(only.PredictMillisecondsP50))} per image, a {ReportFormat.Bytes(Cost(only.ModelBytes))} model): run both pipelines to see what the other one would trade.";
+            var sentence = $"Only {Name(result, 0)} ran ({Acc(only.Metrics.Accuracy)} accuracy, {Figures.Milliseconds(Figures.Cost(only.PredictMillisecondsP50))} per image, a {Figures.Bytes(Figures.Cost(only.ModelBytes))} model): run both pipelines to see what the other one would trade.";
             return new TradeOff(TradeOffKind.SinglePipeline, sentence, null, null, 0);
         }
 
         // The most accurate run against the fastest of the others (for two runs: against the other one).
-        var m = Enumerable.Range(0, runs.Count).OrderByDescending(i => runs[i].Metrics.Accuracy).ThenBy(i => Cost(runs[i].PredictMillisecondsP50), NaNLast.Instance).First();
+        var m = Enumerable.Range(0, runs.Count).OrderByDescending(i => runs[i].Metrics.Accuracy).ThenBy(i => Figures.Cost(runs[i].PredictMillisecondsP50), NaNLast.Instance).First();
         var o = Enumerable.Range(0, runs.Count).Where(i => i != m)
-            .OrderBy(i => Cost(runs[i].PredictMillisecondsP50), NaNLast.Instance)
+            .OrderBy(i => Figures.Cost(runs[i].PredictMillisecondsP50), NaNLast.Instance)
             .ThenByDescending(i => runs[i].Metrics.Accuracy)
             .First();
         var rm = runs[m];
@@ -279,10 +279,10 @@ public static class ReportAnalysis
         var accM = rm.Metrics.Accuracy;
         var accO = ro.Metrics.Accuracy;
         var (a, b) = AccPair(accM, accO);
-        var pM = Cost(rm.PredictMillisecondsP50);
-        var pO = Cost(ro.PredictMillisecondsP50);
-        var sM = Cost(rm.ModelBytes);
-        var sO = Cost(ro.ModelBytes);
+        var pM = Figures.Cost(rm.PredictMillisecondsP50);
+        var pO = Figures.Cost(ro.PredictMillisecondsP50);
+        var sM = Figures.Cost(rm.ModelBytes);
+        var sO = Figures.Cost(ro.ModelBytes);
         var latencyKnown = double.IsFinite(pM) && double.IsFinite(pO);
         int? faster = latencyKnown && pM != pO ? (pM < pO ? m : o) : null;
         var nameM = Name(result, m);
@@ -299,27 +299,27 @@ public static class ReportAnalysis
                 var c = pM < pO ? m : o;
                 var other = c == m ? o : m;
                 recommended = c;
-                sentence = $"{both} are equally accurate ({a} vs {b}, within 0.5 point), but {Name(result, c)} predicts {Times(Ratio(pM, pO))} faster ({Ms(runs[c])} vs {Ms(runs[other])} per image) and its model is {ReportFormat.Bytes(Cost(runs[c].ModelBytes))} vs {ReportFormat.Bytes(Cost(runs[other].ModelBytes))}: choose {Name(result, c)}.";
+                sentence = $"{both} are equally accurate ({a} vs {b}, within 0.5 point), but {Name(result, c)} predicts {Figures.Times(Ratio(pM, pO))} faster ({Ms(runs[c])} vs {Ms(runs[other])} per image) and its model is {Figures.Bytes(Figures.Cost(runs[c].ModelBytes))} vs {Figures.Bytes(Figures.Cost(runs[other].ModelBytes))}: choose {Name(result, c)}.";
             }
             else if (double.IsFinite(sM) && double.IsFinite(sO) && Ratio(sM, sO) >= SameSpeedFactor)
             {
                 var c = sM < sO ? m : o;
                 var other = c == m ? o : m;
                 recommended = c;
-                sentence = $"{both} are equally accurate ({a} vs {b}, within 0.5 point) and predict about as fast ({Ms(runs[m])} vs {Ms(runs[o])} per image), but {Name(result, c)} has the smaller model ({ReportFormat.Bytes(Cost(runs[c].ModelBytes))} vs {ReportFormat.Bytes(Cost(runs[other].ModelBytes))}): choose {Name(result, c)}.";
+                sentence = $"{both} are equally accurate ({a} vs {b}, within 0.5 point) and predict about as fast ({Ms(runs[m])} vs {Ms(runs[o])} per image), but {Name(result, c)} has the smaller model ({Figures.Bytes(Figures.Cost(runs[c].ModelBytes))} vs {Figures.Bytes(Figures.Cost(runs[other].ModelBytes))}): choose {Name(result, c)}.";
             }
             else
             {
-                sentence = $"{both} are equally accurate ({a} vs {b}, within 0.5 point) and cost about the same ({Ms(runs[m])} vs {Ms(runs[o])} per image, models {ReportFormat.Bytes(sM)} vs {ReportFormat.Bytes(sO)}): either will do.";
+                sentence = $"{both} are equally accurate ({a} vs {b}, within 0.5 point) and cost about the same ({Ms(runs[m])} vs {Ms(runs[o])} per image, models {Figures.Bytes(sM)} vs {Figures.Bytes(sO)}): either will do.";
             }
 
             return new TradeOff(TradeOffKind.Tie, sentence, null, faster, recommended);
         }
 
-        var points = ((accM - accO) * 100).ToString("0.0", Inv);
+        var points = Figures.Points(accM - accO);
         if (!latencyKnown)
         {
-            var sentence = $"{Capitalize(nameM)} is {points} points more accurate ({a} vs {b}); prediction latency was not measured for both, so choose {nameM} unless its cost ({ReportFormat.Bytes(sM)} model vs {ReportFormat.Bytes(sO)}) rules it out.";
+            var sentence = $"{Capitalize(nameM)} is {points} points more accurate ({a} vs {b}); prediction latency was not measured for both, so choose {nameM} unless its cost ({Figures.Bytes(sM)} model vs {Figures.Bytes(sO)}) rules it out.";
             return new TradeOff(TradeOffKind.Dominates, sentence, m, null, m);
         }
 
@@ -327,39 +327,24 @@ public static class ReportAnalysis
         if (slowdown <= SameSpeedFactor)
         {
             var speed = slowdown < 1 / SameSpeedFactor
-                ? $"predicts {Times(1 / slowdown)} faster ({Ms(rm)} vs {Ms(ro)} per image)"
+                ? $"predicts {Figures.Times(1 / slowdown)} faster ({Ms(rm)} vs {Ms(ro)} per image)"
                 : $"predicts about as fast ({Ms(rm)} vs {Ms(ro)} per image)";
-            var sentence = $"{Capitalize(nameM)} is {points} points more accurate ({a} vs {b}) and {speed}, with a model of {ReportFormat.Bytes(sM)} vs {ReportFormat.Bytes(sO)}: choose {nameM}.";
+            var sentence = $"{Capitalize(nameM)} is {points} points more accurate ({a} vs {b}) and {speed}, with a model of {Figures.Bytes(sM)} vs {Figures.Bytes(sO)}: choose {nameM}.";
             return new TradeOff(TradeOffKind.Dominates, sentence, m, faster, m);
         }
 
-        var tradeSentence = $"{Capitalize(nameM)} is {points} points more accurate ({a} vs {b}) but predicts {Times(slowdown)} slower ({Ms(rm)} vs {Ms(ro)} per image) and its model is {ReportFormat.Bytes(sM)} vs {ReportFormat.Bytes(sO)}: choose {nameM} when accuracy matters more than latency, otherwise {nameO}.";
+        var tradeSentence = $"{Capitalize(nameM)} is {points} points more accurate ({a} vs {b}) but predicts {Figures.Times(slowdown)} slower ({Ms(rm)} vs {Ms(ro)} per image) and its model is {Figures.Bytes(sM)} vs {Figures.Bytes(sO)}: choose {nameM} when accuracy matters more than latency, otherwise {nameO}.";
         return new TradeOff(TradeOffKind.TradeOff, tradeSentence, m, faster, null);
     }
 
-    /// <summary>How a pipeline is named in prose: "the CNN", "the hand-crafted pipeline", or "the X pipeline".</summary>
+    /// <summary>How a pipeline is named in prose: "the " + its <see cref="PipelineRun.DisplayName"/> (e.g. "the CNN"), or "the X pipeline".</summary>
     public static string Name(ComparisonResult result, int index)
     {
         ArgumentNullException.ThrowIfNull(result);
-        var labels = Labels(result);
+        var label = Labels(result)[index];
         var run = result.Results[index];
-        if (labels[index] != run.Pipeline)
-        {
-            return $"the {labels[index]} pipeline";
-        }
-
-        return run.Pipeline.ToUpperInvariant() switch
-        {
-            "CNN" => "the CNN",
-            "HANDCRAFTED" or "HAND-CRAFTED" => "the hand-crafted pipeline",
-            _ => $"the {run.Pipeline} pipeline",
-        };
+        return label == run.Pipeline && run.DisplayName.Length > 0 ? $"the {run.DisplayName}" : $"the {label} pipeline";
     }
-
-    internal static bool IsCnn(PipelineRun run) => string.Equals(run.Pipeline, "cnn", StringComparison.OrdinalIgnoreCase);
-
-    /// <summary>A cost figure, or NaN when it was not measured (non-finite or not positive).</summary>
-    internal static double Cost(double value) => double.IsFinite(value) && value > 0 ? value : double.NaN;
 
     internal static string Capitalize(string s) => s.Length == 0 ? s : char.ToUpperInvariant(s[0]) + s[1..];
 
@@ -377,9 +362,7 @@ public static class ReportAnalysis
 
     private static double Ratio(double x, double y) => Math.Max(x, y) / Math.Min(x, y);
 
-    private static string Times(double ratio) => ratio.ToString(ratio >= 10 ? "0" : "0.0", Inv) + "x";
-
-    private static string Ms(PipelineRun run) => ReportFormat.Milliseconds(Cost(run.PredictMillisecondsP50));
+    private static string Ms(PipelineRun run) => Figures.Milliseconds(Figures.Cost(run.PredictMillisecondsP50));
 
     private static string Acc(double accuracy) => accuracy.ToString("0.00", Inv);
 

@@ -4,6 +4,7 @@ using OxyPlot.Axes;
 using OxyPlot.Legends;
 using OxyPlot.Series;
 using ImageWorkbench.Pipeline.Evaluation;
+using ImageWorkbench.Pipeline.Results;
 
 namespace ImageWorkbench.Pipeline.Reports;
 
@@ -107,7 +108,7 @@ internal static class ReportCharts
     public static byte[]? AccuracyVersusCost(ComparisonResult result, IReadOnlyList<string> labels)
     {
         var points = Enumerable.Range(0, result.Results.Count)
-            .Select(i => (Index: i, X: ReportAnalysis.Cost(result.Results[i].PredictMillisecondsP50), Y: result.Results[i].Metrics.Accuracy))
+            .Select(i => (Index: i, X: Figures.Cost(result.Results[i].PredictMillisecondsP50), Y: result.Results[i].Metrics.Accuracy))
             .Where(p => double.IsFinite(p.X))
             .ToArray();
         if (points.Length == 0)
@@ -152,7 +153,7 @@ internal static class ReportCharts
                 Fill = Palette[index % Palette.Length],
                 Stroke = OxyColors.Black,
                 StrokeThickness = 1,
-                Text = $"{labels[index]}: {ReportFormat.Ratio(y)} at {ReportFormat.Milliseconds(x)}",
+                Text = $"{labels[index]}: {Figures.Ratio(y)} at {Figures.Milliseconds(x)}",
                 FontSize = 12,
                 TextColor = OxyColors.Black,
                 TextHorizontalAlignment = right ? HorizontalAlignment.Left : HorizontalAlignment.Right,

@@ -1,4 +1,7 @@
+using System.Globalization;
 using System.Text;
+using ImageWorkbench.Pipeline.Reports.Document;
+using ImageWorkbench.Pipeline.Results;
 
 namespace ImageWorkbench.Pipeline.Reports;
 
@@ -7,33 +10,33 @@ public static class ResultsTable
 {
     /// <summary>
     /// A markdown table (pipeline, trainer, accuracy, macro F1, log-loss, featurize img/s, train s, p50 ms, model MB), one row per pipeline,
-    /// followed by a line naming the command, the machine and the date. MB = 1,000,000 bytes; "–" marks a figure that was not measured.
+    /// followed by a line naming the command, the machine and the date. Figures as <see cref="Figures"/> writes them (MB = 1,000,000 bytes;
+    /// <see cref="Figures.Missing"/> marks a figure that was not measured).
     /// </summary>
     public static string Markdown(ComparisonResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
         var sb = new StringBuilder();
-        sb.Append("| Pipeline | Trainer | Accuracy | Macro F1 | Log-loss | Featurize img/s | Train s | p50 ms | Model MB |\n");
+        sb.Append("| Pipeline | Trainer | Accuracy | Macro F1 | Log-loss | Featurize img/s | Train s | p50 ms | Model ").Append(Figures.MegabyteUnit).Append(" |\n");
         sb.Append("|---|---|--:|--:|--:|--:|--:|--:|--:|\n");
         foreach (var run in result.Results)
         {
-            var p50 = ReportAnalysis.Cost(run.PredictMillisecondsP50);
-            sb.Append("| ").Append(ReportFormat.MarkdownCell(run.Pipeline))
-                .Append(" | ").Append(ReportFormat.MarkdownCell(run.Trainer))
-                .Append(" | ").Append(ReportFormat.Ratio(run.Metrics.Accuracy))
-                .Append(" | ").Append(ReportFormat.Ratio(run.Metrics.MacroF1))
-                .Append(" | ").Append(ReportFormat.Number(run.Metrics.LogLoss, "0.000"))
-                .Append(" | ").Append(ReportFormat.Rate(ReportAnalysis.Cost(run.FeaturizeImagesPerSecond))).Append(run.FeatureCacheHits > 0 ? " (cached)" : string.Empty)
-                .Append(" | ").Append(ReportFormat.Number(ReportAnalysis.Cost(run.TrainSeconds), "0.0"))
-                .Append(" | ").Append(ReportFormat.Milliseconds(p50).Replace(" ms", "", StringComparison.Ordinal))
-                .Append(" | ").Append(ReportFormat.Megabytes(ReportAnalysis.Cost(run.ModelBytes)))
+            sb.Append("| ").Append(MarkdownWriter.Escape(run.Pipeline))
+                .Append(" | ").Append(MarkdownWriter.Escape(run.Trainer))
+                .Append(" | ").Append(Figures.Ratio(run.Metrics.Accuracy))
+                .Append(" | ").Append(Figures.Ratio(run.Metrics.MacroF1))
+                .Append(" | ").Append(Figures.LogLoss(run.Metrics.LogLoss))
+                .Append(" | ").Append(Figures.Rate(Figures.Cost(run.FeaturizeImagesPerSecond))).Append(run.FeatureCacheHits > 0 ? " (cached)" : string.Empty)
+                .Append(" | ").Append(Figures.Number(Figures.Cost(run.TrainSeconds), "0.0"))
+                .Append(" | ").Append(Figures.Milliseconds(Figures.Cost(run.PredictMillisecondsP50), withUnit: false))
+                .Append(" | ").Append(Figures.Megabytes(Figures.Cost(run.ModelBytes)))
                 .Append(" |\n");
         }
 
-        sb.Append('\n').Append("Command: `").Append(result.Command.Replace('`', '\'')).Append("` on ").Append(ReportFormat.MarkdownCell(result.Machine))
-            .Append(", ").Append(result.CreatedUtc.UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture))
-            .Append(", ").Append(ReportFormat.MarkdownCell(result.Dataset.Name)).Append(" (").Append(ReportText.N(result.Dataset.TrainCount)).Append(" train / ")
-            .Append(ReportText.N(result.Dataset.TestCount)).Append(" test images).");
+        sb.Append('\n').Append("Command: `").Append(MarkdownWriter.CodeText(result.Command)).Append("` on ").Append(MarkdownWriter.Escape(result.Machine))
+            .Append(", ").Append(result.CreatedUtc.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))
+            .Append(", ").Append(MarkdownWriter.Escape(result.Dataset.Name)).Append(" (").Append(Figures.Count(result.Dataset.TrainCount)).Append(" train / ")
+            .Append(Figures.Count(result.Dataset.TestCount)).Append(" test images).");
         var runLine = ReportText.RunLine(result);
         sb.Append(runLine.Length > 0 ? " " + runLine : string.Empty).Append('\n');
         return sb.ToString();

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using ImageWorkbench.Pipeline.Reports;
+using ImageWorkbench.Pipeline.Results;
 using static ImageWorkbench.Pipeline.Tests.Reports.ReportFixtures;
 using ImageWorkbench.Runtime.Models;
 
@@ -367,7 +368,7 @@ public sealed partial class ComparisonReportTests : IDisposable
     [InlineData(1379.6, "23 min 00 s")]
     [InlineData(3725, "1 h 02 min")]
     [InlineData(double.NaN, "–")]
-    public void Durations_read_as_minutes_past_a_minute(double seconds, string expected) => Assert.Equal(expected, ReportFormat.Duration(seconds));
+    public void Durations_read_as_minutes_past_a_minute(double seconds, string expected) => Assert.Equal(expected, Figures.Duration(seconds));
 
     internal static bool IsPng(byte[] bytes) => bytes.Length > 8 && bytes[0] == 0x89 && bytes[1] == (byte)'P' && bytes[2] == (byte)'N' && bytes[3] == (byte)'G';
 

@@ -2,6 +2,7 @@ using ImageWorkbench.FeatureExtractors;
 using ImageWorkbench.Pipeline.Evaluation;
 using ImageWorkbench.Pipeline.Pictures;
 using ImageWorkbench.Pipeline.Reports;
+using ImageWorkbench.Pipeline.Results;
 
 namespace ImageWorkbench.Pipeline.Tests.Reports;
 
@@ -60,7 +61,8 @@ internal static class ReportFixtures
         BatchImagesPerSecond: 9000,
         ModelBytes: modelBytes,
         PeakWorkingSetBytes: 300_000_000,
-        ModelPath: "models/handcrafted.zip");
+        ModelPath: "models/handcrafted.zip",
+        DisplayName: "hand-crafted pipeline");
 
     public static PipelineRun CnnRun(ClassificationMetrics? metrics = null, double p50 = 22, long modelBytes = 60_000_000) => new(
         "cnn",
@@ -75,7 +77,9 @@ internal static class ReportFixtures
         BatchImagesPerSecond: 63,
         ModelBytes: modelBytes,
         PeakWorkingSetBytes: 950_000_000,
-        ModelPath: "models/cnn.zip");
+        ModelPath: "models/cnn.zip",
+        DisplayName: "CNN",
+        ComparisonRank: 1);
 
     public static ComparisonResult Result(params PipelineRun[] runs) => new(
         new DatasetSummary("pets-mini", "/data/pets-mini", Classes, 48, Truth.Length),

@@ -1,12 +1,12 @@
 using ImageWorkbench.Pipeline.Evaluation;
 
-namespace ImageWorkbench.Pipeline.Reports;
+namespace ImageWorkbench.Pipeline.Results;
 
 /// <summary>The data set a comparison ran on.</summary>
 public sealed record DatasetSummary(string Name, string Location, IReadOnlyList<string> Classes, int TrainCount, int TestCount);
 
 /// <summary>Quality and cost of one trained pipeline on the shared test split.</summary>
-/// <param name="Pipeline"><c>handcrafted</c> or <c>cnn</c>.</param>
+/// <param name="Pipeline">The pipeline's name, as on the command line (e.g. <c>handcrafted</c>, <c>cnn</c>).</param>
 /// <param name="Trainer">ML.NET trainer name.</param>
 /// <param name="FeatureSet">Feature set (preset name or CNN preprocessing id).</param>
 /// <param name="Metrics">Test-set metrics, including every scored test image.</param>
@@ -19,6 +19,14 @@ public sealed record DatasetSummary(string Name, string Location, IReadOnlyList<
 /// <param name="PeakWorkingSetBytes">Peak working set of the process after this pipeline ran.</param>
 /// <param name="ModelPath">Where the package was written (or read from).</param>
 /// <param name="FeatureCacheHits">Training images whose CNN features came from the feature cache (their featurization was not timed again).</param>
+/// <param name="DisplayName">
+/// How prose names the pipeline after "the" (e.g. <c>CNN</c>, <c>hand-crafted pipeline</c>); supplied by the pipeline itself so the
+/// report never has to recognise a pipeline by its name. Empty: "the <paramref name="Pipeline"/> pipeline".
+/// </param>
+/// <param name="ComparisonRank">
+/// Orders a pair in the report's "where they differ": the run with the higher rank is B (differences read "B minus A", so the
+/// pipeline others are measured against ranks highest, e.g. the CNN). Equal ranks keep run order. Supplied by the pipeline.
+/// </param>
 public sealed record PipelineRun(
     string Pipeline,
     string Trainer,
@@ -32,7 +40,9 @@ public sealed record PipelineRun(
     long ModelBytes,
     long PeakWorkingSetBytes,
     string ModelPath,
-    int FeatureCacheHits = 0);
+    int FeatureCacheHits = 0,
+    string DisplayName = "",
+    int ComparisonRank = 0);
 
 /// <summary>Everything one <c>compare</c> run measured, ready for the report writers.</summary>
 /// <param name="Dataset">What was compared on.</param>
