@@ -89,11 +89,11 @@ internal static class Opt
 
     public static readonly CliOption<string> Readme = CliOptions.Text("readme", "FILE", "Also replace a generated block of this Markdown file with the results table");
 
-    public static readonly CliOption<string> CompareSection = CliOptions.Text("section", "NAME", "The name of the generated block in --readme", "results-<data set name>");
+    public static readonly CliOption<string> CompareSection = CliOptions.Text("section", "NAME", "The name of the generated results block in --readme", "results-<data set name>");
 
     public static readonly CliOption<string> BenchOut = CliOptions.Text("out", "FILE", "The bench.json to write");
 
-    public static readonly CliOption<string> BenchSection = CliOptions.Text("section", "NAME", "The name of the generated block in --readme", "performance-<data set name>");
+    public static readonly CliOption<string> BenchSection = CliOptions.Text("section", "NAME", "The name of the generated performance block in --readme", "performance-<data set name>");
 
     // features, dataset subset
     public static readonly CliOption<string> Image = CliOptions.Text("image", "FILE", "The image to draw the features of");
