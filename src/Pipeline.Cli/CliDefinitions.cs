@@ -27,9 +27,9 @@ internal static class Opt
 
     public static readonly CliOption<double> TestFraction = CliOptions.Number("test-fraction", "Share of the images held out for testing when the data has no split of its own", 0.2, 0, 1);
 
-    public static readonly CliOption<int?> MaxTrainPerClass = CliOptions.OptionalInt("max-train-per-class", "At most this many training images per class (seeded stratified subsample)", 1, defaultText: "all");
+    public static readonly CliOption<int?> MaxTrainPerClass = CliOptions.OptionalInt("max-train-per-class", "At most this many training images per class, a seeded stratified subsample", 1, defaultText: "all");
 
-    public static readonly CliOption<int?> MaxTestPerClass = CliOptions.OptionalInt("max-test-per-class", "At most this many test images per class (seeded stratified subsample)", 1, defaultText: "all");
+    public static readonly CliOption<int?> MaxTestPerClass = CliOptions.OptionalInt("max-test-per-class", "At most this many test images per class, a seeded stratified subsample", 1, defaultText: "all");
 
     public static readonly CliOption<double> MaxBadFraction = CliOptions.Number(
         "max-bad-fraction", "Share of unreadable images (training and test alike) skipped with a warning naming the file before the run fails; 0 fails on the first one, 1 never fails", 0.01, 0, 1, ends: true);
@@ -43,9 +43,9 @@ internal static class Opt
 
     public static readonly CliOption<TrainerKind?> Trainer = CliOptions.Choice<TrainerKind?>("trainer", "The trainer of the classification head", TrainerNames, t => Commands.ParseTrainer("trainer", t), "the pipeline's default");
 
-    public static readonly CliOption<string> FeatureSet = CliOptions.Choice("feature-set", "The hand-crafted feature set (handcrafted only)", FeatureSetPresets.Names, Commands.ParseFeatureSet, "chosen from the data's image shape");
+    public static readonly CliOption<string> FeatureSet = CliOptions.Choice("feature-set", "The hand-crafted feature set (train: handcrafted only)", FeatureSetPresets.Names, Commands.ParseFeatureSet, "chosen from the data's image shape");
 
-    public static readonly CliOption<int?> MaxIterations = CliOptions.OptionalInt("max-iterations", "Caps the trainer's iterations (quick trial runs)", 1, 100_000, "the trainer's default");
+    public static readonly CliOption<int?> MaxIterations = CliOptions.OptionalInt("max-iterations", "Caps the trainer's iterations, for quick trial runs", 1, 100_000, "the trainer's default");
 
     public static readonly CliOption<bool> NoEval = CliOptions.Switch("no-eval", "Skip the evaluation on the test split");
 

@@ -38,6 +38,7 @@ internal static class CliReference
         return text.ToString();
     }
 
-    /// <summary>Markdown table cell text: a '|' would end the cell.</summary>
-    private static string Cell(string text) => text.Replace("|", "\\|", StringComparison.Ordinal);
+    /// <summary>Markdown table cell text: a '|' would end the cell, and "&lt;data set name&gt;" would be read as an HTML tag.</summary>
+    private static string Cell(string text) =>
+        text.Replace("|", "\\|", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal).Replace(">", "&gt;", StringComparison.Ordinal);
 }

@@ -135,16 +135,17 @@ internal sealed class CommandLine
 {
     private readonly ParseResult _result;
 
-    private CommandLine(ParseResult result, CliCommand command)
+    private CommandLine(ParseResult result, IReadOnlyList<string> args, CliCommand command)
     {
         _result = result;
+        Args = args;
         Command = command;
     }
 
     public CliCommand Command { get; }
 
     /// <summary>The words as given after <c>pipeline</c> (quoted into report headers).</summary>
-    public IReadOnlyList<string> Tokens => [.. _result.Tokens.Select(t => t.Value)];
+    public IReadOnlyList<string> Args { get; }
 
     /// <summary>The image paths (predict).</summary>
     public IReadOnlyList<string> Positionals =>
@@ -196,7 +197,7 @@ internal sealed class CommandLine
             ?? (command is { TakesImages: true } ? result.GetValue<string[]>(CommandTree.ImagesArgument)?.FirstOrDefault(p => p.StartsWith("--", StringComparison.Ordinal) && beforeSeparator.Contains(p)) : null);
         if (stray is not null)
         {
-            throw new UsageException(Unmatched(stray, commandResult.Command, command is null));
+            throw new UsageException(Unmatched(stray, commandResult.Command, command, tree.Commands));
         }
 
         if (command is null)
@@ -210,7 +211,7 @@ internal sealed class CommandLine
             throw new UsageException($"{option.Option.Name} needs a value");
         }
 
-        var line = new CommandLine(result, command);
+        var line = new CommandLine(result, args, command);
         if (command.Required.FirstOrDefault(o => !line.Given(o)) is { } missing)
         {
             throw new UsageException($"{missing.Flag} is required");
@@ -282,16 +283,24 @@ internal sealed class CommandLine
     }
 
     /// <summary>A word nobody took: an unknown option or command (with the nearest known one), or a stray argument.</summary>
-    private static string Unmatched(string token, Command command, bool expectsCommand)
+    private static string Unmatched(string token, Command command, CliCommand? definition, IReadOnlyList<CliCommand> all)
     {
         if (token.StartsWith('-'))
         {
             var name = token.Split('=', ':')[0];
             var options = command.Options.Concat(command.Parents.OfType<Command>().SelectMany(p => p.Options).Where(o => o.Recursive)).Where(o => !o.Hidden).Select(o => o.Name);
-            return $"unknown option {name}{DidYouMean(name, options)}";
+            var suggestion = DidYouMean(name, options);
+            var takers = all.Where(c => c.Options.Any(o => o.Flag == name)).Select(c => c.Path).ToArray();
+            if (definition is not null && takers.Length > 0 && suggestion.Length == 0)
+            {
+                // an option of another command (--seed given to predict): say whose it is
+                return $"{name} is not an option of {definition.Path} (it is one of {string.Join(", ", takers)})";
+            }
+
+            return $"unknown option {name}{(definition is null ? string.Empty : $" for {definition.Path}")}{suggestion}";
         }
 
-        if (expectsCommand)
+        if (definition is null)
         {
             return $"unknown command '{token}'{DidYouMean(token, command.Subcommands.Where(c => !c.Hidden).Select(c => c.Name))}";
         }

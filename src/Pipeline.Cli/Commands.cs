@@ -402,7 +402,7 @@ internal static class Commands
 
     /// <summary>How the run was asked for, quoted into its report (the words as given).</summary>
     private static string CommandText(CommandLine line) =>
-        "pipeline " + string.Join(' ', line.Tokens.Select(a => a.Contains(' ', StringComparison.Ordinal) ? $"\"{a}\"" : a));
+        "pipeline " + string.Join(' ', line.Args.Select(a => a.Contains(' ', StringComparison.Ordinal) ? $"\"{a}\"" : a));
 
     internal static PipelineKind ParsePipeline(string option, string name) => name.Trim().ToLowerInvariant() switch
     {
