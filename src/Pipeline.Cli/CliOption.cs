@@ -9,32 +9,23 @@ namespace ImageWorkbench.Pipeline.Cli;
 /// README's CLI reference and the checking of a given value all come from this definition, so none of them can drift
 /// from what a command reads. Checking happens while the command line is parsed, before any work, with our wording.
 /// </summary>
-internal abstract class CliOption
+internal abstract class CliOption(string name, string valueName, string description, string? defaultText, IReadOnlyList<string> allowed)
 {
-    protected CliOption(string name, string valueName, string description, string? defaultText, IReadOnlyList<string> allowed)
-    {
-        Name = name;
-        ValueName = valueName;
-        Description = description;
-        DefaultText = defaultText;
-        Allowed = allowed;
-    }
-
     /// <summary>The name without its dashes: <c>seed</c> for <c>--seed</c>.</summary>
-    public string Name { get; }
+    public string Name => name;
 
     public string Flag => "--" + Name;
 
     /// <summary>What the value is called in usage lines (<c>N</c>, <c>PATH</c>, <c>sdca|lbfgs</c>); empty for a switch.</summary>
-    public string ValueName { get; }
+    public string ValueName => valueName;
 
-    public string Description { get; }
+    public string Description => description;
 
     /// <summary>What is used when the option is not given, as the user reads it; null when nothing is.</summary>
-    public string? DefaultText { get; }
+    public string? DefaultText => defaultText;
 
     /// <summary>The values the option takes when they are a fixed set (tab completion offers them).</summary>
-    public IReadOnlyList<string> Allowed { get; }
+    public IReadOnlyList<string> Allowed => allowed;
 
     public bool IsSwitch => ValueName.Length == 0;
 

@@ -44,8 +44,8 @@ internal static class Commands
         new("dataset info", "Classes, split and image counts of a data set.", Opt.DataOptions, DatasetInfo),
         new("dataset subset", "Writes a stratified subset as IDX .gz files (how datasets/fashion-mnist-mini was made).",
             [.. Opt.DataOptions, Opt.SubsetOut, Opt.TrainPerClass, Opt.TestPerClass], DatasetSubset) { Required = [Opt.Data, Opt.SubsetOut, Opt.TrainPerClass, Opt.TestPerClass] },
-        new("cache info", "Entries and size of the CNN feature cache (bounded at 2 GiB, least recently used evicted).", [Opt.CacheDir], CacheInfo),
-        new("cache clear", "Deletes the CNN feature cache's own entries (and refuses a folder that is not a cache).", [Opt.CacheDir], CacheClear),
+        new("cache info", "Entries and size of the CNN feature cache (bounded at 2 GiB, least recently used evicted).", [Opt.CacheDir], Cache),
+        new("cache clear", "Deletes the CNN feature cache's own entries (and refuses a folder that is not a cache).", [Opt.CacheDir], Cache),
     ];
 
     /// <summary>Commands that only group others.</summary>
@@ -374,23 +374,23 @@ internal static class Commands
         return ExitCodes.Ok;
     }
 
-    private static int CacheInfo(CommandLine line, TextWriter output, CancellationToken cancellationToken)
+    private static int Cache(CommandLine line, TextWriter output, CancellationToken cancellationToken)
     {
         const double MiB = 1024.0 * 1024;
         var cache = new FeatureCache(line.Get(Opt.CacheDir));
-        var stats = cache.Inspect();
-        var left = stats.ForeignItems > 0 ? $" ({stats.ForeignItems:N0} other item(s) not counted)" : string.Empty;
-        output.WriteLine($"{cache.Directory}: {stats.Entries:N0} entries, {stats.Bytes / MiB:F1} MiB of at most {cache.MaxBytes / MiB:F0} MiB{left}");
-        return ExitCodes.Ok;
-    }
+        if (line.Command.Path == "cache clear")
+        {
+            var cleared = cache.Clear();
+            var kept = cleared.FirstForeignItem is { } foreign ? $"; left {cleared.ForeignItems:N0} item(s) the cache did not write, e.g. '{foreign}'" : string.Empty;
+            output.WriteLine($"cleared {cleared.Entries:N0} entries ({cleared.Bytes / MiB:F1} MiB) from {cache.Directory}{kept}");
+        }
+        else
+        {
+            var stats = cache.Inspect();
+            var other = stats.ForeignItems > 0 ? $" ({stats.ForeignItems:N0} other item(s) not counted)" : string.Empty;
+            output.WriteLine($"{cache.Directory}: {stats.Entries:N0} entries, {stats.Bytes / MiB:F1} MiB of at most {cache.MaxBytes / MiB:F0} MiB{other}");
+        }
 
-    private static int CacheClear(CommandLine line, TextWriter output, CancellationToken cancellationToken)
-    {
-        const double MiB = 1024.0 * 1024;
-        var cache = new FeatureCache(line.Get(Opt.CacheDir));
-        var cleared = cache.Clear();
-        var left = cleared.FirstForeignItem is { } foreign ? $"; left {cleared.ForeignItems:N0} item(s) the cache did not write, e.g. '{foreign}'" : string.Empty;
-        output.WriteLine($"cleared {cleared.Entries:N0} entries ({cleared.Bytes / MiB:F1} MiB) from {cache.Directory}{left}");
         return ExitCodes.Ok;
     }
 
