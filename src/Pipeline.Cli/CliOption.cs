@@ -67,6 +67,8 @@ internal sealed class CliOption<T> : CliOption
         option.Arity = ArgumentArity.ExactlyOne;
         option.CustomParser = Parse;
 
+        // Only our spellings: System.CommandLine would also offer an enum's member names (CenterCrop, HandCrafted).
+        option.CompletionSources.Clear();
         if (Allowed.Count > 0)
         {
             option.CompletionSources.Add(Allowed.ToArray());

@@ -104,6 +104,14 @@ public sealed class CliHelpTests
     }
 
     [Fact]
+    public void Completion_offers_our_spellings_only()
+    {
+        const string Typed = "pipeline train --resize ";
+        var offered = CliRunner.Run($"[suggest:{Typed.Length}]", Typed).Out.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(["center-crop", "pad", "stretch"], offered.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void Readme_cli_reference_is_the_one_the_definitions_give()
     {
         var readme = Path.Combine(CliRunner.RepoRoot(), "README.md");
