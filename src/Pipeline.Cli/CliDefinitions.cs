@@ -16,6 +16,14 @@ internal static class Opt
 
     private static readonly string[] PipelineNames = [HandCrafted, Cnn];
 
+    /// <summary>The --resize spellings; "centercrop" is also taken.</summary>
+    private static readonly Dictionary<string, ResizeMode> ResizeNames = new(StringComparer.Ordinal)
+    {
+        ["stretch"] = ResizeMode.Stretch,
+        ["pad"] = ResizeMode.Pad,
+        ["center-crop"] = ResizeMode.CenterCrop,
+    };
+
     private static readonly string[] TrainerNames = Training.Trainers.KnownNames.Split(", ");
 
     // The data options, shared by every command that reads a data set.
@@ -41,9 +49,9 @@ internal static class Opt
 
     public static readonly CliOption<string> ModelOut = CliOptions.Text("out", "FILE", "The model package to write", "handcrafted-model.zip or cnn-model.zip");
 
-    public static readonly CliOption<TrainerKind?> Trainer = CliOptions.Choice<TrainerKind?>("trainer", "The trainer of the classification head", TrainerNames, t => Commands.ParseTrainer("trainer", t), "the pipeline's default");
+    public static readonly CliOption<TrainerKind?> Trainer = CliOptions.Choice<TrainerKind?>("trainer", "The trainer of the classification head", TrainerNames, t => Commands.ParseTrainer("trainer", t), defaultText: "the pipeline's default");
 
-    public static readonly CliOption<string> FeatureSet = CliOptions.Choice("feature-set", "The hand-crafted feature set (train: handcrafted only)", FeatureSetPresets.Names, Commands.ParseFeatureSet, "chosen from the data's image shape");
+    public static readonly CliOption<string> FeatureSet = CliOptions.Choice("feature-set", "The hand-crafted feature set (train: handcrafted only)", FeatureSetPresets.Names, Commands.ParseFeatureSet, defaultText: "chosen from the data's image shape");
 
     public static readonly CliOption<int?> MaxIterations = CliOptions.OptionalInt("max-iterations", "Caps the trainer's iterations, for quick trial runs", 1, 100_000, "the trainer's default");
 
@@ -54,7 +62,7 @@ internal static class Opt
         ParseInputSize, CnnPreprocessing.Default.InputSize, CnnPreprocessing.Default.InputSize.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     public static readonly CliOption<ResizeMode> Resize = CliOptions.Choice(
-        "resize", "How an image is fitted to the CNN's square input (cnn only)", ["stretch", "pad", "center-crop"], ParseResize, "center-crop");
+        "resize", "How an image is fitted to the CNN's square input (cnn only)", [.. ResizeNames.Keys], ParseResize, ResizeNames.Single(n => n.Value == CnnPreprocessing.Default.ResizeMode).Key);
 
     public static readonly CliOption<bool> NoCache = CliOptions.Switch("no-cache", "Compute the CNN features afresh instead of reading and filling the feature cache (cnn only)");
 
@@ -77,7 +85,7 @@ internal static class Opt
         "pipelines", "handcrafted,cnn", "The pipelines to run, comma-separated", p => Commands.ParsePipeline("pipelines", p), "handcrafted,cnn", PipelineNames);
 
     public static readonly CliOption<IReadOnlyList<TrainerKind>> Trainers = CliOptions.List(
-        "trainers", "T,...", $"The trainers to try on each pipeline, comma-separated ({string.Join(", ", TrainerNames)})", t => Commands.ParseTrainer("trainers", t), "each pipeline's default", TrainerNames);
+        "trainers", "T,...", $"The trainers to try on each pipeline, comma-separated ({string.Join(", ", TrainerNames)})", t => Commands.ParseTrainer("trainers", t), allowed: TrainerNames, defaultText: "each pipeline's default");
 
     public static readonly CliOption<IReadOnlyList<TrainerKind>> TrainerList = CliOptions.List(
         "trainer", "T,...", "The same as --trainers (give one of them)", t => Commands.ParseTrainer("trainer", t), allowed: TrainerNames);
@@ -129,11 +137,8 @@ internal static class Opt
     }
 
     // Names only: Enum.TryParse would also take numbers ("7") and flag lists ("pad,stretch").
-    private static ResizeMode ParseResize(string text) => text.Trim().ToLowerInvariant() switch
-    {
-        "stretch" => ResizeMode.Stretch,
-        "pad" => ResizeMode.Pad,
-        "center-crop" or "centercrop" => ResizeMode.CenterCrop,
-        _ => throw new UsageException($"--resize must be stretch, pad or center-crop, got '{text}'"),
-    };
+    private static ResizeMode ParseResize(string text) =>
+        ResizeNames.TryGetValue(text.Trim().ToLowerInvariant() is "centercrop" ? "center-crop" : text.Trim().ToLowerInvariant(), out var mode)
+            ? mode
+            : throw new UsageException($"--resize must be {string.Join(", ", ResizeNames.Keys)}, got '{text}'");
 }

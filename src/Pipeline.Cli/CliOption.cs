@@ -125,16 +125,22 @@ internal static class CliOptions
     public static CliOption<double> Number(string name, string description, double defaultValue, double min, double max, bool ends = false) =>
         new(name, "F", $"{description} ({(ends ? $"{min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}" : $"above {min.ToString(CultureInfo.InvariantCulture)}, below {max.ToString(CultureInfo.InvariantCulture)}")})", text => ParseDouble(name, text, min, max, ends), defaultValue, defaultValue.ToString(CultureInfo.InvariantCulture));
 
-    /// <summary>One name out of <paramref name="allowed"/>, resolved by <paramref name="parse"/> (which may take spellings the help does not list).</summary>
-    public static CliOption<T> Choice<T>(string name, string description, IReadOnlyList<string> allowed, Func<string, T> parse, string? defaultText = null) =>
-        new(name, string.Join('|', allowed), description, parse, defaultText: defaultText, allowed: allowed);
+    /// <summary>
+    /// One name out of <paramref name="allowed"/>, resolved by <paramref name="parse"/> (which may take spellings the
+    /// help does not list). The default is either one of the names (<paramref name="defaultName"/>, parsed like a
+    /// given value, so the help cannot show another default than the one applied) or, when a command decides it
+    /// later, a description of it (<paramref name="defaultText"/>).
+    /// </summary>
+    public static CliOption<T> Choice<T>(string name, string description, IReadOnlyList<string> allowed, Func<string, T> parse, string? defaultName = null, string? defaultText = null) =>
+        new(name, string.Join('|', allowed), description, parse, defaultName is null ? default : parse(defaultName), defaultText ?? defaultName, allowed);
 
     /// <summary>
     /// A comma-separated list, each entry parsed by <paramref name="parse"/>: an empty list, an empty entry or an
     /// entry given twice is a usage error (<c>--pipelines ,</c> would otherwise run nothing and report success).
     /// </summary>
-    public static CliOption<IReadOnlyList<T>> List<T>(string name, string valueName, string description, Func<string, T> parse, string? defaultText = null, IReadOnlyList<string>? allowed = null) =>
-        new(name, valueName, description, text => ParseList(name, text, parse), defaultText: defaultText, allowed: allowed);
+    /// <remarks><paramref name="defaultList"/>, when given, is parsed as a given value would be (the help shows it).</remarks>
+    public static CliOption<IReadOnlyList<T>> List<T>(string name, string valueName, string description, Func<string, T> parse, string? defaultList = null, IReadOnlyList<string>? allowed = null, string? defaultText = null) =>
+        new(name, valueName, description, text => ParseList(name, text, parse), defaultList is null ? null : ParseList(name, defaultList, parse), defaultText ?? defaultList, allowed);
 
     private static string Range(int min, int max) =>
         max == int.MaxValue ? $" (from {min.ToString(CultureInfo.InvariantCulture)})" : $" ({min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)})";

@@ -27,7 +27,9 @@ internal static class Commands
         + "Tab completion: see README (dotnet-suggest).";
 
     /// <summary>The commands, each with the options it takes (defined once in <see cref="Opt"/>) and its one method.</summary>
-    public static readonly CliCommand[] Table =
+    /// <remarks>A property, not a field: <see cref="Opt"/>'s fields parse their defaults with this class's parsers, and a
+    /// field here would make the two classes' static initialisation depend on which is touched first.</remarks>
+    public static IReadOnlyList<CliCommand> Table =>
     [
         new("train", "Trains one model package and evaluates it on the test split (unless --no-eval).",
             [Opt.Pipeline, .. Opt.DataOptions, Opt.ModelOut, Opt.Trainer, Opt.FeatureSet, Opt.MaxIterations, Opt.NoEval, .. Opt.CnnOptions, Opt.NoCache], Train),
@@ -168,7 +170,7 @@ internal static class Commands
         var dataRequest = DataRequestFrom(line);
         var options = new ComparisonOptions
         {
-            Pipelines = line.Get(Opt.Pipelines) ?? [PipelineKind.HandCrafted, PipelineKind.Cnn],
+            Pipelines = line.Get(Opt.Pipelines) ?? [],
             Trainers = line.Get(Opt.Trainers) ?? line.Get(Opt.TrainerList) ?? [],
             Seed = dataRequest.Options.Seed,
             OutputFolder = outDir,
@@ -227,7 +229,7 @@ internal static class Commands
         var dataRequest = DataRequestFrom(line);
         var options = new BenchOptions
         {
-            Pipelines = line.Get(Opt.Pipelines) ?? [PipelineKind.HandCrafted, PipelineKind.Cnn],
+            Pipelines = line.Get(Opt.Pipelines) ?? [],
             Seed = dataRequest.Options.Seed,
             MaxBadImageFraction = dataRequest.Options.MaxBadFraction,
         };

@@ -30,6 +30,12 @@ public class CommandLineTests
         Assert.Null(line.Get(Opt.MaxIterations));
         Assert.False(line.Given(Opt.Seed));
         Assert.False(line.Has(Opt.NoEval));
+
+        // --input-size alone keeps the measured resize default (a typed default of 0 would be Stretch)
+        var cnn = Check("train", "--pipeline", "cnn", "--input-size", "96");
+        Assert.Equal(ImageWorkbench.Runtime.Cnn.CnnPreprocessing.Default.ResizeMode, cnn.Get(Opt.Resize));
+        Assert.Equal(ImageWorkbench.Pipeline.Training.PipelineKind.Cnn, cnn.Get(Opt.Pipeline));
+        Assert.Equal([ImageWorkbench.Pipeline.Training.PipelineKind.HandCrafted, ImageWorkbench.Pipeline.Training.PipelineKind.Cnn], Check("bench", "--out", "b.json").Get(Opt.Pipelines));
     }
 
     [Fact]
