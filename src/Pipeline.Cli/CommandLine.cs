@@ -1,192 +1,353 @@
-using System.Globalization;
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Invocation;
+using System.CommandLine.Parsing;
+using System.Reflection;
 
 namespace ImageWorkbench.Pipeline.Cli;
 
-/// <summary>A usage mistake: printed with the command's help, exit code 2.</summary>
+/// <summary>A usage mistake: printed as one <c>usage error:</c> line, exit code 2.</summary>
 internal sealed class UsageException(string message) : Exception(message);
 
+/// <summary>What a command does with its checked command line.</summary>
+internal delegate int CommandHandler(CommandLine line, TextWriter output, CancellationToken cancellationToken);
+
 /// <summary>
-/// Parsed arguments of one command: <c>--name value</c> options, <c>--flag</c> switches and positional words.
-/// Everything a user can get wrong here is a usage error naming the option: an unknown option, an option given
-/// twice, an empty value, a value that is another option, a word the command does not take, a number out of range
-/// or not finite. A typo never silently falls back to a default, and commands read every option before any work.
+/// A command: its words (<c>dataset subset</c>), what it does, the options it takes (<see cref="Opt"/>), which of
+/// them it needs, whether it takes image paths, and the one method that runs it.
+/// </summary>
+internal sealed record CliCommand(string Path, string Description, CliOption[] Options, CommandHandler Run)
+{
+    public CliOption[] Required { get; init; } = [];
+
+    /// <summary>Whether the command takes image paths after its options (predict).</summary>
+    public bool TakesImages { get; init; }
+}
+
+/// <summary>
+/// The System.CommandLine tree built from the command table: help (<c>--help</c>, <c>-h</c> on every command),
+/// <c>--version</c>, the <c>[suggest]</c> directive that shell completion calls, and the parse itself.
+/// Response files (<c>@file</c>) are off: an image path may begin with '@'.
+/// </summary>
+internal sealed class CommandTree
+{
+    public const string ImagesArgument = "IMAGE";
+
+    private static readonly ParserConfiguration Configuration = new() { ResponseFileTokenReplacer = null };
+
+    private readonly Dictionary<Command, CliCommand> _commands = [];
+
+    public CommandTree(string description, IReadOnlyList<CliCommand> commands, IReadOnlyDictionary<string, string> groups)
+    {
+        Commands = commands;
+        // Help names the program by the entry assembly's file (ImageWorkbench.Pipeline.Cli, or the test host)
+        // unless told: the command is installed as `pipeline`.
+        Root = new RootCommand(description) { HelpName = "pipeline" };
+        foreach (var version in Root.Options.OfType<VersionOption>())
+        {
+            version.Action = new PrintVersion();
+        }
+
+        foreach (var help in Root.Options.OfType<HelpOption>())
+        {
+            help.Action = new HelpAction { MaxWidth = HelpWidth() };
+        }
+
+        var verbose = Opt.Verbose.Create(required: false);
+        verbose.Recursive = true;
+        Root.Add(verbose);
+        foreach (var definition in commands)
+        {
+            var parent = (Command)Root;
+            var words = definition.Path.Split(' ');
+            foreach (var group in words[..^1])
+            {
+                var existing = parent.Subcommands.FirstOrDefault(c => c.Name == group);
+                if (existing is null)
+                {
+                    existing = new Command(group, groups[group]);
+                    parent.Add(existing);
+                }
+
+                parent = existing;
+            }
+
+            var command = new Command(words[^1], definition.Description);
+            foreach (var option in definition.Options)
+            {
+                command.Add(option.Create(definition.Required.Contains(option)));
+            }
+
+            if (definition.TakesImages)
+            {
+                command.Add(new Argument<string[]>(ImagesArgument) { Arity = ArgumentArity.ZeroOrMore, Description = "The images to classify" });
+            }
+
+            parent.Add(command);
+            _commands[command] = definition;
+        }
+    }
+
+    public RootCommand Root { get; }
+
+    public IReadOnlyList<CliCommand> Commands { get; }
+
+    /// <summary>The informational version of the runner (the one <c>--version</c> prints).</summary>
+    public static string Version =>
+        typeof(CommandTree).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+        ?? typeof(CommandTree).Assembly.GetName().Version?.ToString() ?? "unknown";
+
+    public ParseResult Parse(IReadOnlyList<string> args) => Root.Parse(args, Configuration);
+
+    public CliCommand? Find(Command command) => _commands.GetValueOrDefault(command);
+
+    /// <summary>Help lines wrap at the terminal's width, or at 110 columns in a pipe or file.</summary>
+    private static int HelpWidth()
+    {
+        try
+        {
+            return Console.IsOutputRedirected || Console.WindowWidth < 40 ? 110 : Console.WindowWidth;
+        }
+        catch (IOException)
+        {
+            return 110;
+        }
+    }
+
+    /// <summary>Our own: System.CommandLine's would print the entry assembly's version (the test host's, in tests).</summary>
+    private sealed class PrintVersion : SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult)
+        {
+            parseResult.InvocationConfiguration.Output.WriteLine(Version);
+            return ExitCodes.Ok;
+        }
+    }
+}
+
+/// <summary>
+/// A parsed and checked command line. Everything a user can get wrong is a usage error naming the option: an unknown
+/// option or command (with a "did you mean"), an option given twice, an empty value, a value that is another option,
+/// a switch given a value, a word the command does not take, a number out of range or not finite, a bad list. A typo
+/// never silently falls back to a default, and every option is checked before any work.
 /// </summary>
 internal sealed class CommandLine
 {
-    private readonly Dictionary<string, string> _options = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _flags = new(StringComparer.Ordinal);
+    private readonly ParseResult _result;
 
-    private CommandLine(List<string> positionals) => Positionals = positionals;
+    private CommandLine(ParseResult result, IReadOnlyList<string> args, CliCommand command)
+    {
+        _result = result;
+        Args = args;
+        Command = command;
+    }
 
-    public IReadOnlyList<string> Positionals { get; }
+    public CliCommand Command { get; }
+
+    /// <summary>The words as given after <c>pipeline</c> (quoted into report headers).</summary>
+    public IReadOnlyList<string> Args { get; }
+
+    /// <summary>The image paths (predict).</summary>
+    public IReadOnlyList<string> Positionals =>
+        Command.TakesImages ? _result.GetValue<string[]>(CommandTree.ImagesArgument) ?? [] : [];
 
     /// <summary>
-    /// Parses <paramref name="args"/> given which names take a value and which are switches; words that are not
-    /// options are refused unless <paramref name="takesPositionals"/>.
+    /// Checks <paramref name="result"/> against our rules, first mistake first; throws <see cref="UsageException"/>
+    /// for it. <paramref name="args"/> are the raw words (System.CommandLine splits <c>--name=value</c>).
     /// </summary>
-    public static CommandLine Parse(IReadOnlyList<string> args, IReadOnlyCollection<string> valueOptions, IReadOnlyCollection<string> flagOptions, bool takesPositionals = false)
+    public static CommandLine Check(ParseResult result, IReadOnlyList<string> args, CommandTree tree)
     {
+        ArgumentNullException.ThrowIfNull(result);
         ArgumentNullException.ThrowIfNull(args);
-        ArgumentNullException.ThrowIfNull(valueOptions);
-        ArgumentNullException.ThrowIfNull(flagOptions);
-        var line = new CommandLine([]);
-        var positionals = (List<string>)line.Positionals;
-        for (var i = 0; i < args.Count; i++)
+        ArgumentNullException.ThrowIfNull(tree);
+        var commandResult = result.CommandResult;
+        var command = tree.Find(commandResult.Command);
+        var beforeSeparator = args.TakeWhile(a => a != "--").ToArray();
+        CliOption[] known = [.. command?.Options ?? [], Opt.Verbose];
+
+        // A switch given a value: System.CommandLine splits "--no-eval=1" and reports the stray "1" alone.
+        foreach (var arg in beforeSeparator.Where(a => a.StartsWith("--", StringComparison.Ordinal)))
         {
-            var arg = args[i];
-            if (arg == "--")
+            var delimiter = arg.IndexOfAny(['=', ':']);
+            if (delimiter > 2 && known.FirstOrDefault(o => o.IsSwitch && o.Flag == arg[..delimiter]) is { } flag)
             {
-                positionals.AddRange(args.Skip(i + 1));
-                break;
-            }
-
-            if (!arg.StartsWith("--", StringComparison.Ordinal) || arg.Length == 2)
-            {
-                positionals.Add(arg);
-                continue;
-            }
-
-            var name = arg[2..];
-            string? inlineValue = null;
-            var eq = name.IndexOf('=', StringComparison.Ordinal);
-            if (eq >= 0)
-            {
-                inlineValue = name[(eq + 1)..];
-                name = name[..eq];
-            }
-
-            if (flagOptions.Contains(name))
-            {
-                if (inlineValue is not null)
-                {
-                    throw new UsageException($"--{name} is a switch and takes no value, got '{inlineValue}'");
-                }
-
-                if (!line._flags.Add(name))
-                {
-                    throw new UsageException($"--{name} is given twice");
-                }
-            }
-            else if (valueOptions.Contains(name))
-            {
-                var value = inlineValue ?? (i + 1 < args.Count ? args[++i] : throw new UsageException($"--{name} needs a value"));
-                if (inlineValue is null && value.StartsWith("--", StringComparison.Ordinal) && value.Length > 2)
-                {
-                    // `--out --seed 1` would otherwise write to a file called "--seed"; `--out=--seed` still can.
-                    throw new UsageException($"--{name} needs a value, got the option '{value}' (write --{name}={value} if that is the value)");
-                }
-
-                if (string.IsNullOrWhiteSpace(value))
-                {
-                    throw new UsageException($"--{name} needs a value, got '{value}'");
-                }
-
-                if (!line._options.TryAdd(name, value))
-                {
-                    throw new UsageException($"--{name} is given twice ('{line._options[name]}' and '{value}')");
-                }
-            }
-            else
-            {
-                throw new UsageException($"unknown option --{name}");
+                throw new UsageException($"{flag.Flag} is a switch and takes no value, got '{arg[(delimiter + 1)..]}'");
             }
         }
 
-        if (!takesPositionals && positionals.Count > 0)
+        var optionResults = AllOptionResults(commandResult).ToArray();
+        foreach (var option in optionResults.Where(o => o.IdentifierTokenCount > 1))
         {
-            throw new UsageException($"unexpected argument '{positionals[0]}' (options are written --name value)");
+            var values = option.Tokens.Count >= 2 ? $" ('{option.Tokens[0].Value}' and '{option.Tokens[1].Value}')" : string.Empty;
+            throw new UsageException($"{option.Option.Name} is given twice{values}");
+        }
+
+        foreach (var option in optionResults.Where(o => o.Tokens.Count == 1))
+        {
+            // `--out --seed 1` would otherwise write to a file called "--seed"; `--out=--seed` still can.
+            var value = option.Tokens[0].Value;
+            var name = option.Option.Name;
+            if (value.StartsWith("--", StringComparison.Ordinal) && value.Length > 2 && !args.Contains($"{name}={value}") && !args.Contains($"{name}:{value}"))
+            {
+                throw new UsageException($"{name} needs a value, got the option '{value}' (write {name}={value} if that is the value)");
+            }
+        }
+
+        var stray = result.UnmatchedTokens.FirstOrDefault()
+            ?? (command is { TakesImages: true } ? result.GetValue<string[]>(CommandTree.ImagesArgument)?.FirstOrDefault(p => p.StartsWith("--", StringComparison.Ordinal) && beforeSeparator.Contains(p)) : null);
+        if (stray is not null)
+        {
+            throw new UsageException(Unmatched(stray, commandResult.Command, command, tree.Commands));
+        }
+
+        if (command is null)
+        {
+            var choices = string.Join(", ", commandResult.Command.Subcommands.Where(c => !c.Hidden).Select(c => c.Name));
+            throw new UsageException(commandResult.Command is RootCommand ? $"a command is needed: {choices}" : $"{commandResult.Command.Name} needs a subcommand: {choices}");
+        }
+
+        foreach (var option in optionResults.Where(o => o.Tokens.Count == 0 && o.Option.Arity.MinimumNumberOfValues > 0))
+        {
+            throw new UsageException($"{option.Option.Name} needs a value");
+        }
+
+        var line = new CommandLine(result, args, command);
+        if (command.Required.FirstOrDefault(o => !line.Given(o)) is { } missing)
+        {
+            throw new UsageException($"{missing.Flag} is required");
+        }
+
+        // What is left are our value checks (CliOption's parser) and anything System.CommandLine adds: the first one.
+        if (result.Errors.Count > 0)
+        {
+            throw new UsageException(result.Errors[0].Message);
         }
 
         return line;
     }
 
-    public bool Has(string flag) => _flags.Contains(flag);
+    /// <summary>Whether option or switch <paramref name="option"/> was given.</summary>
+    public bool Given(CliOption option) => Find(option) is { Implicit: false };
 
-    /// <summary>Whether option or switch <paramref name="name"/> was given.</summary>
-    public bool Given(string name) => _options.ContainsKey(name) || _flags.Contains(name);
+    public bool Has(CliOption<bool> flag) => Given(flag);
 
-    public string? Get(string name) => _options.GetValueOrDefault(name);
-
-    public string Require(string name) => Get(name) ?? throw new UsageException($"--{name} is required");
-
-    /// <summary>Refuses each of <paramref name="names"/> that was given: it does not apply to this run (<paramref name="why"/>).</summary>
-    public void Refuse(IEnumerable<string> names, string why)
+    /// <summary>The checked value, or the option's default when it is not given.</summary>
+    public T? Get<T>(CliOption<T> option)
     {
-        ArgumentNullException.ThrowIfNull(names);
-        if (names.FirstOrDefault(Given) is { } name)
+        ArgumentNullException.ThrowIfNull(option);
+        return Find(option) is { Implicit: false } result ? result.GetValueOrDefault<T>() : option.Default;
+    }
+
+    /// <summary>The value of an option the command marks required (parsing already refused a line without it).</summary>
+    public T Require<T>(CliOption<T> option) =>
+        Get(option) ?? throw new UsageException($"{option.Flag} is required");
+
+    /// <summary>The number of a required option (parsing already refused a line without it).</summary>
+    public int RequireNumber(CliOption<int?> option) =>
+        Get(option) ?? throw new UsageException($"{option.Flag} is required");
+
+    /// <summary>Refuses each of <paramref name="options"/> that was given: it does not apply to this run (<paramref name="why"/>).</summary>
+    public void Refuse(IEnumerable<CliOption> options, string why)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.FirstOrDefault(Given) is { } option)
         {
-            throw new UsageException($"--{name} {why}");
+            throw new UsageException($"{option.Flag} {why}");
         }
     }
 
-    public int GetInt(string name, int fallback, int min = int.MinValue, int max = int.MaxValue) =>
-        Get(name) is { } text ? ParseInt(name, text, min, max) : fallback;
-
-    public int? GetOptionalInt(string name, int min = int.MinValue, int max = int.MaxValue) =>
-        Get(name) is { } text ? ParseInt(name, text, min, max) : null;
-
-    public int RequireInt(string name, int min = int.MinValue, int max = int.MaxValue) => ParseInt(name, Require(name), min, max);
-
-    /// <summary>A finite number from <paramref name="min"/> to <paramref name="max"/>; each end included only when said.</summary>
-    public double GetDouble(string name, double fallback, double min, double max, bool minIncluded = false, bool maxIncluded = false)
+    private OptionResult? Find(CliOption option)
     {
-        var text = Get(name);
-        if (text is null)
+        ArgumentNullException.ThrowIfNull(option);
+        if (option != Opt.Verbose && !Command.Options.Contains(option))
         {
-            return fallback;
+            // A command reading an option it does not define: the help and README would not show it.
+            throw new InvalidOperationException($"{Command.Path} reads {option.Flag}, which its definition does not list");
         }
 
-        // NaN passes every comparison below as "not out of range", and Infinity is never meant: refuse both first.
-        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value)
-            || (minIncluded ? value < min : value <= min) || (maxIncluded ? value > max : value >= max))
-        {
-            var range = $"{(minIncluded ? "from" : "between")} {min.ToString(CultureInfo.InvariantCulture)}{(minIncluded ? string.Empty : " (excluded)")} {(minIncluded ? "to" : "and")} {max.ToString(CultureInfo.InvariantCulture)}{(maxIncluded ? string.Empty : " (excluded)")}";
-            throw new UsageException($"--{name} must be a number {range}, got '{text}'");
-        }
-
-        return value;
+        return _result.GetResult(option.Flag) as OptionResult;
     }
 
-    /// <summary>
-    /// A comma-separated list, each entry parsed by <paramref name="parse"/>: an empty list, an empty entry or an
-    /// entry given twice is a usage error (<c>--pipelines ,</c> would otherwise run nothing and report success).
-    /// </summary>
-    public IReadOnlyList<T>? GetList<T>(string name, Func<string, T> parse)
+    private static IEnumerable<OptionResult> AllOptionResults(SymbolResult? result)
     {
-        ArgumentNullException.ThrowIfNull(parse);
-        var text = Get(name);
-        if (text is null)
+        for (var current = result; current is not null; current = current.Parent)
         {
-            return null;
-        }
-
-        var items = new List<T>();
-        foreach (var entry in text.Split(',', StringSplitOptions.TrimEntries))
-        {
-            if (entry.Length == 0)
+            if (current is CommandResult command)
             {
-                throw new UsageException($"--{name} has an empty entry in '{text}'");
+                foreach (var option in command.Children.OfType<OptionResult>())
+                {
+                    yield return option;
+                }
+            }
+        }
+    }
+
+    /// <summary>A word nobody took: an unknown option or command (with the nearest known one), or a stray argument.</summary>
+    private static string Unmatched(string token, Command command, CliCommand? definition, IReadOnlyList<CliCommand> all)
+    {
+        if (token.StartsWith('-'))
+        {
+            var name = token.Split('=', ':')[0];
+            var options = command.Options.Concat(command.Parents.OfType<Command>().SelectMany(p => p.Options).Where(o => o.Recursive)).Where(o => !o.Hidden).Select(o => o.Name);
+            var suggestion = DidYouMean(name, options);
+            var takers = all.Where(c => c.Options.Any(o => o.Flag == name)).Select(c => c.Path).ToArray();
+            if (definition is not null && takers.Length > 0 && suggestion.Length == 0)
+            {
+                // an option of another command (--seed given to predict): say whose it is
+                return $"{name} is not an option of {definition.Path} (it is one of {string.Join(", ", takers)})";
             }
 
-            var item = parse(entry);
-            if (items.Contains(item))
-            {
-                throw new UsageException($"--{name} names '{entry}' twice");
-            }
-
-            items.Add(item);
+            return $"unknown option {name}{(definition is null ? string.Empty : $" for {definition.Path}")}{suggestion}";
         }
 
-        return items;
+        if (definition is null)
+        {
+            return $"unknown command '{token}'{DidYouMean(token, command.Subcommands.Where(c => !c.Hidden).Select(c => c.Name))}";
+        }
+
+        return $"unexpected argument '{token}' (options are written --name value)";
     }
 
-    private static int ParseInt(string name, string text, int min, int max)
+    /// <summary>" (did you mean --seed?)" when a known name is a likely typo of <paramref name="given"/>.</summary>
+    internal static string DidYouMean(string given, IEnumerable<string> known)
     {
-        if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
+        var best = known
+            .Select(k => (Name: k, Distance: EditDistance(given, k)))
+            .Where(k => k.Distance <= Math.Max(1, k.Name.Length / 3) || (given.Length >= 4 && k.Name.StartsWith(given, StringComparison.Ordinal)))
+            .OrderBy(k => k.Distance)
+            .ThenBy(k => k.Name, StringComparer.Ordinal)
+            .Select(k => k.Name)
+            .FirstOrDefault();
+        return best is null ? string.Empty : $" (did you mean {best}?)";
+    }
+
+    /// <summary>Levenshtein distance with adjacent swaps counted as one edit ("trian" is one edit from "train").</summary>
+    private static int EditDistance(string a, string b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (var i = 0; i <= a.Length; i++)
         {
-            throw new UsageException($"--{name} must be a whole number from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}, got '{text}'");
+            d[i, 0] = i;
         }
 
-        return value;
+        for (var j = 0; j <= b.Length; j++)
+        {
+            d[0, j] = j;
+        }
+
+        for (var i = 1; i <= a.Length; i++)
+        {
+            for (var j = 1; j <= b.Length; j++)
+            {
+                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                {
+                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
+                }
+            }
+        }
+
+        return d[a.Length, b.Length];
     }
 }

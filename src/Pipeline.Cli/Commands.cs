@@ -19,86 +19,73 @@ namespace ImageWorkbench.Pipeline.Cli;
 /// <summary>The commands. Each parses its options and calls src/Pipeline; none holds ML logic.</summary>
 internal static class Commands
 {
-    public const string Help = """
-        pipeline: image classification workbench: hand-crafted Sobel/HOG features vs a frozen ResNet18, on ML.NET
+    /// <summary>The root help's text: what the tool is and what holds for every command.</summary>
+    public const string Description =
+        "pipeline: image classification workbench: hand-crafted Sobel/HOG features vs a frozen ResNet18, on ML.NET.\n\n"
+        + "Without --data every command uses the embedded datasets/fashion-mnist-mini. Every option is checked before any work; an option given twice, an empty value or an option that does not apply is a usage error. "
+        + "Ctrl+C stops any stage, training included, within a second or two; nothing half-written is left. "
+        + "Exit codes: 0 ok, 1 failure (one 'error:' line), 2 usage (one 'usage error:' line). "
+        + "Tab completion: see README (dotnet-suggest).";
 
-        usage: pipeline <command> [options]   (--verbose on any command prints stack traces)
+    /// <summary>The commands, each with the options it takes (defined once in <see cref="Opt"/>) and its one method.</summary>
+    /// <remarks>A property, not a field: <see cref="Opt"/>'s fields parse their defaults with this class's parsers, and a
+    /// field here would make the two classes' static initialisation depend on which is touched first.</remarks>
+    public static IReadOnlyList<CliCommand> Table =>
+    [
+        new("train", "Trains one model package and evaluates it on the test split (unless --no-eval).",
+            [Opt.Pipeline, .. Opt.DataOptions, Opt.ModelOut, Opt.Trainer, Opt.FeatureSet, Opt.MaxIterations, Opt.NoEval, .. Opt.CnnOptions, Opt.NoCache], Train),
+        new("evaluate", "Metrics of a model package on the test split of --data (all of it when the data has no split).",
+            [Opt.Model, .. Opt.DataOptions, Opt.MetricsJson], Evaluate) { Required = [Opt.Model] },
+        new("compare", "Trains every pipeline (x trainer) on the same split and seed, or takes --models trained earlier, evaluates each on the same test images, measures costs and writes report.md, report.html, report.json and the models into --out.",
+            [.. Opt.DataOptions, Opt.Pipelines, Opt.Trainers, Opt.TrainerList, Opt.Models, Opt.ReportOut, Opt.Readme, Opt.CompareSection], Compare) { Required = [Opt.ReportOut] },
+        new("bench", "Whole-program speed on this machine: featurization images/s on one and on all threads, training seconds, prediction p50/p95, batch throughput, allocations per prediction, model bytes, peak working set (CNN cache off).",
+            [.. Opt.DataOptions, Opt.Pipelines, Opt.BenchOut, Opt.Readme, Opt.BenchSection], Bench) { Required = [Opt.BenchOut] },
+        new("predict", "Label and top scores per image; an unreadable image gets an 'error:' line (exit 1), the others are still predicted.",
+            [Opt.Model, Opt.Top, Opt.PredictJson], Predict) { Required = [Opt.Model], TakesImages = true },
+        new("features", "Writes the image's Sobel gx.png, gy.png, magnitude.png and a HOG glyph picture hog.png.",
+            [Opt.Image, Opt.PicturesOut, Opt.FeatureSet], Features) { Required = [Opt.Image, Opt.PicturesOut] },
+        new("dataset info", "Classes, split and image counts of a data set.", Opt.DataOptions, DatasetInfo),
+        new("dataset subset", "Writes a stratified subset as IDX .gz files (how datasets/fashion-mnist-mini was made).",
+            [.. Opt.DataOptions, Opt.SubsetOut, Opt.TrainPerClass, Opt.TestPerClass], DatasetSubset) { Required = [Opt.Data, Opt.SubsetOut, Opt.TrainPerClass, Opt.TestPerClass] },
+        new("cache info", "Entries and size of the CNN feature cache (bounded at 2 GiB, least recently used evicted).", [Opt.CacheDir], Cache),
+        new("cache clear", "Deletes the CNN feature cache's own entries (and refuses a folder that is not a cache).", [Opt.CacheDir], Cache),
+    ];
 
-        commands:
-          train      --pipeline handcrafted|cnn [--data PATH] [--out model.zip] [--trainer sdca|lbfgs|lightgbm|fasttree]
-                     [--feature-set NAME] [--seed N] [--test-fraction F] [--max-train-per-class N] [--max-test-per-class N]
-                     [--max-bad-fraction F] [--no-eval]
-                     cnn only: [--input-size 224|192|160|128|96] [--resize stretch|pad|center-crop] [--no-cache] [--cache-dir DIR]
-          compare    [--data PATH] [--pipelines handcrafted,cnn] [--trainers lbfgs,sdca,...] --out DIR [--seed N]
-                     [--max-train-per-class N] [--max-test-per-class N] [--readme README.md [--section NAME]]
-          compare    --models a.zip,b.zip [--data PATH] --out DIR
-          bench      [--data PATH] [--pipelines handcrafted,cnn] --out bench.json [--max-train-per-class N] [--max-test-per-class N]
-                     [--readme README.md [--section NAME]]   (speed, memory, model size on this machine; CNN cache off)
-          evaluate   --model model.zip [--data PATH] [--json FILE] [--max-test-per-class N]
-          predict    --model model.zip [--json] [--top N] IMAGE...
-          features   --image IMAGE --out DIR [--feature-set NAME]
-          cache      info|clear [--cache-dir DIR]     (CNN feature cache; default $IMAGE_WORKBENCH_CACHE or ~/.cache/image-workbench/features)
-          dataset    info [--data PATH]
-                     subset --data PATH --out DIR --train-per-class N --test-per-class N [--seed N]
-
-        --data takes a folder per class (optionally with train/ and test/ or val/), an IDX folder (MNIST family,
-        .gz or raw) or a CSV/TSV manifest of path,label. Without --data the embedded datasets/fashion-mnist-mini is used.
-        --max-bad-fraction F (0..1, default 0.01): share of unreadable images skipped with a warning before the run
-        fails; 0 fails on any, 1 never fails. --seed N: 0..2147483647. Every option is checked before any work; an
-        option given twice, an empty value or an option that does not apply to the command is a usage error.
-        Ctrl+C stops any stage, training included, within a second or two; nothing half-written is left.
-        exit codes: 0 ok, 1 failure (one 'error:' line), 2 usage.
-
-        """;
-
-    private static readonly string[] DataOptions = ["data", "seed", "test-fraction", "max-train-per-class", "max-test-per-class", "max-bad-fraction"];
-
-    private static readonly string[] CnnOptions = ["input-size", "resize", "cache-dir"];
-
-    public static int Dispatch(string[] args, TextWriter output, CancellationToken cancellationToken)
+    /// <summary>Commands that only group others.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Groups = new Dictionary<string, string>(StringComparer.Ordinal)
     {
-        var rest = args[1..];
-        return args[0] switch
-        {
-            "train" => Train(rest, output, cancellationToken),
-            "evaluate" => Evaluate(rest, output, cancellationToken),
-            "compare" => Compare(rest, output, cancellationToken),
-            "bench" => Bench(rest, output, cancellationToken),
-            "predict" => Predict(rest, output),
-            "features" => Features(rest, output),
-            "dataset" => Dataset(rest, output, cancellationToken),
-            "cache" => Cache(rest, output),
-            _ => throw new UsageException($"unknown command '{args[0]}'"),
-        };
-    }
+        ["dataset"] = "Look at a data set, or write a subset of it.",
+        ["cache"] = "The CNN feature cache: features are computed once per (image content, network, preprocessing) and reused across runs and trainers.",
+    };
 
-    private static int Train(string[] args, TextWriter output, CancellationToken cancellationToken)
+    public static CommandTree Tree() => new(Description, Table, Groups);
+
+    private static int Train(CommandLine line, TextWriter output, CancellationToken cancellationToken)
     {
-        var line = CommandLine.Parse(args, [.. DataOptions, .. CnnOptions, "pipeline", "out", "trainer", "feature-set", "max-iterations"], ["no-eval", "no-cache"]);
-        var pipeline = ParsePipeline("pipeline", line.Get("pipeline") ?? "handcrafted");
+        var pipeline = line.Get(Opt.Pipeline);
         if (pipeline == PipelineKind.Cnn)
         {
-            line.Refuse(["feature-set"], "applies to --pipeline handcrafted only");
+            line.Refuse([Opt.FeatureSet], "applies to --pipeline handcrafted only");
         }
         else
         {
-            line.Refuse([.. CnnOptions, "no-cache"], "applies to --pipeline cnn only");
+            line.Refuse([.. Opt.CnnOptions, Opt.NoCache], "applies to --pipeline cnn only");
         }
 
-        var outPath = line.Get("out") ?? $"{(pipeline == PipelineKind.Cnn ? "cnn" : "handcrafted")}-model.zip";
+        var outPath = line.Get(Opt.ModelOut) ?? $"{(pipeline == PipelineKind.Cnn ? "cnn" : "handcrafted")}-model.zip";
         var dataRequest = DataRequestFrom(line);
         var options = new TrainingOptions
         {
             Pipeline = pipeline,
-            Trainer = line.Get("trainer") is { } t ? ParseTrainer("trainer", t) : null,
-            FeatureSet = line.Get("feature-set") is { } f ? ParseFeatureSet(f) : null,
+            Trainer = line.Get(Opt.Trainer),
+            FeatureSet = line.Get(Opt.FeatureSet),
             Seed = dataRequest.Options.Seed,
-            EvaluateOnTest = !line.Has("no-eval"),
+            EvaluateOnTest = !line.Has(Opt.NoEval),
             MaxBadImageFraction = dataRequest.Options.MaxBadFraction,
-            MaxIterations = line.GetOptionalInt("max-iterations", 1, 100_000),
+            MaxIterations = line.Get(Opt.MaxIterations),
             CnnPreprocessing = CnnPreprocessingFrom(line),
-            UseFeatureCache = !line.Has("no-cache"),
-            CacheDirectory = line.Get("cache-dir"),
+            UseFeatureCache = !line.Has(Opt.NoCache),
+            CacheDirectory = line.Get(Opt.CacheDir),
         };
         CheckOutputFile(outPath, dataRequest);
         var warnings = NewWarnings();
@@ -121,11 +108,10 @@ internal static class Commands
         return ExitCodes.Ok;
     }
 
-    private static int Evaluate(string[] args, TextWriter output, CancellationToken cancellationToken)
+    private static int Evaluate(CommandLine line, TextWriter output, CancellationToken cancellationToken)
     {
-        var line = CommandLine.Parse(args, [.. DataOptions, "model", "json"], []);
-        var modelPath = line.Require("model");
-        var jsonPath = line.Get("json");
+        var modelPath = line.Require(Opt.Model);
+        var jsonPath = line.Get(Opt.MetricsJson);
         var dataRequest = DataRequestFrom(line);
         if (jsonPath is not null)
         {
@@ -167,33 +153,32 @@ internal static class Commands
     /// <summary>What a <c>compare --readme</c> that names a file compare itself writes into <c>--out</c> is, in the refusal.</summary>
     private const string ReadmeCollision = "file compare writes into --out";
 
-    private static int Compare(string[] args, TextWriter output, CancellationToken cancellationToken)
+    private static int Compare(CommandLine line, TextWriter output, CancellationToken cancellationToken)
     {
-        var line = CommandLine.Parse(args, [.. DataOptions, "pipelines", "trainer", "trainers", "models", "out", "readme", "section"], []);
-        var outDir = line.Require("out");
-        var models = line.GetList("models", Path.GetFullPath);
+        var outDir = line.Require(Opt.ReportOut);
+        var models = line.Get(Opt.Models);
         if (models is not null)
         {
-            line.Refuse(["pipelines", "trainer", "trainers", "max-train-per-class"], "does not apply to compare --models (the packages are evaluated as they are)");
+            line.Refuse([Opt.Pipelines, Opt.TrainerList, Opt.Trainers, Opt.MaxTrainPerClass], "does not apply to compare --models (the packages are evaluated as they are)");
         }
 
-        if (line.Given("trainer") && line.Given("trainers"))
+        if (line.Given(Opt.TrainerList) && line.Given(Opt.Trainers))
         {
             throw new UsageException("--trainer and --trainers are the same option: give one");
         }
 
-        RefuseSectionWithoutReadme(line);
+        RefuseSectionWithoutReadme(line, Opt.CompareSection);
         var dataRequest = DataRequestFrom(line);
         var options = new ComparisonOptions
         {
-            Pipelines = line.GetList("pipelines", p => ParsePipeline("pipelines", p)) ?? [PipelineKind.HandCrafted, PipelineKind.Cnn],
-            Trainers = line.GetList("trainers", t => ParseTrainer("trainers", t)) ?? line.GetList("trainer", t => ParseTrainer("trainer", t)) ?? [],
+            Pipelines = line.Get(Opt.Pipelines) ?? [],
+            Trainers = line.Get(Opt.Trainers) ?? line.Get(Opt.TrainerList) ?? [],
             Seed = dataRequest.Options.Seed,
             OutputFolder = outDir,
             MaxBadImageFraction = dataRequest.Options.MaxBadFraction,
         };
         OutputTarget.CheckNotInside(outDir, DataPath(dataRequest), "data set");
-        if (line.Get("readme") is { } readmeTarget)
+        if (line.Get(Opt.Readme) is { } readmeTarget)
         {
             OutputTarget.CheckFile(readmeTarget);
             foreach (var reportFile in new[] { ComparisonReport.MarkdownFile, ComparisonReport.HtmlFile, ComparisonReport.JsonFile })
@@ -207,20 +192,20 @@ internal static class Commands
         options = options with { StagedOutput = staged };
         var warnings = NewWarnings();
         var data = LoadData(dataRequest, warnings);
-        var readmeSection = line.Get("section") ?? "results-" + data.Name;
-        if (line.Get("readme") is { } readmeToCheck)
+        var readmeSection = line.Get(Opt.CompareSection) ?? "results-" + data.Name;
+        if (line.Get(Opt.Readme) is { } readmeToCheck)
         {
             GeneratedSection.Check(readmeToCheck, readmeSection); // fail now, not after a run of many minutes
         }
 
-        var command = "pipeline compare " + string.Join(' ', args.Select(a => a.Contains(' ', StringComparison.Ordinal) ? $"\"{a}\"" : a));
+        var command = CommandText(line);
         var progress = new ConsoleProgress();
         var result = models is not null
             ? ComparisonRunner.CompareModels(models, data, options, warnings, command, progress, cancellationToken)
             : ComparisonRunner.TrainAndCompare(data, options, warnings, command, progress, cancellationToken);
         progress.EndLine();
         var files = ComparisonReport.Write(result, staged, new DatasetReportImages(data));
-        if (line.Get("readme") is { } readmeToKeep)
+        if (line.Get(Opt.Readme) is { } readmeToKeep)
         {
             staged.CheckNotStaged(readmeToKeep, ReadmeCollision); // e.g. a model's name: known only now, still before any change
         }
@@ -230,7 +215,7 @@ internal static class Commands
         output.WriteLine();
         output.WriteLine(ReportAnalysis.TradeOff(result).Sentence);
         output.WriteLine($"wrote {files.Count} files to {TerminalText.Escape(Path.GetFullPath(outDir))} (report.html, report.md, report.json)");
-        if (line.Get("readme") is { } readme)
+        if (line.Get(Opt.Readme) is { } readme)
         {
             GeneratedSection.Replace(readme, readmeSection, ResultsTable.Markdown(result) + "\n" + ReportAnalysis.TradeOff(result).Sentence + "\n");
             output.WriteLine($"updated the '{readmeSection}' section of {readme}");
@@ -238,20 +223,19 @@ internal static class Commands
         return ExitCodes.Ok;
     }
 
-    private static int Bench(string[] args, TextWriter output, CancellationToken cancellationToken)
+    private static int Bench(CommandLine line, TextWriter output, CancellationToken cancellationToken)
     {
-        var line = CommandLine.Parse(args, [.. DataOptions, "pipelines", "out", "readme", "section"], []);
-        var outPath = line.Require("out");
-        RefuseSectionWithoutReadme(line);
+        var outPath = line.Require(Opt.BenchOut);
+        RefuseSectionWithoutReadme(line, Opt.BenchSection);
         var dataRequest = DataRequestFrom(line);
         var options = new BenchOptions
         {
-            Pipelines = line.GetList("pipelines", p => ParsePipeline("pipelines", p)) ?? [PipelineKind.HandCrafted, PipelineKind.Cnn],
+            Pipelines = line.Get(Opt.Pipelines) ?? [],
             Seed = dataRequest.Options.Seed,
             MaxBadImageFraction = dataRequest.Options.MaxBadFraction,
         };
         CheckOutputFile(outPath, dataRequest);
-        if (line.Get("readme") is { } readmeTarget)
+        if (line.Get(Opt.Readme) is { } readmeTarget)
         {
             OutputTarget.CheckFile(readmeTarget);
             OutputTarget.CheckNotInside(outPath, readmeTarget, "--readme file");
@@ -259,20 +243,20 @@ internal static class Commands
 
         var warnings = NewWarnings();
         var data = LoadData(dataRequest, warnings);
-        var section = line.Get("section") ?? "performance-" + data.Name;
-        if (line.Get("readme") is { } readmeToCheck)
+        var section = line.Get(Opt.BenchSection) ?? "performance-" + data.Name;
+        if (line.Get(Opt.Readme) is { } readmeToCheck)
         {
             BenchMarkdown.CheckSection(readmeToCheck, section); // fail now, not after a long run
         }
 
-        var command = "pipeline bench " + string.Join(' ', args.Select(a => a.Contains(' ', StringComparison.Ordinal) ? $"\"{a}\"" : a));
+        var command = CommandText(line);
         var progress = new ConsoleProgress();
         var result = BenchRunner.Run(data, options, command, warnings, progress, cancellationToken);
         progress.EndLine();
         BenchJson.Write(result, outPath);
         output.Write(BenchMarkdown.Table(result));
         output.WriteLine($"wrote {TerminalText.Escape(Path.GetFullPath(outPath))}");
-        if (line.Get("readme") is { } readme)
+        if (line.Get(Opt.Readme) is { } readme)
         {
             GeneratedSection.Replace(readme, section, BenchMarkdown.Table(result));
             output.WriteLine($"updated the '{section}' section of {readme}");
@@ -281,16 +265,15 @@ internal static class Commands
         return ExitCodes.Ok;
     }
 
-    private static int Predict(string[] args, TextWriter output)
+    private static int Predict(CommandLine line, TextWriter output, CancellationToken cancellationToken)
     {
-        var line = CommandLine.Parse(args, ["model", "top"], ["json"], takesPositionals: true);
-        var modelPath = line.Require("model");
+        var modelPath = line.Require(Opt.Model);
         if (line.Positionals.Count == 0)
         {
             throw new UsageException("predict needs at least one image path");
         }
 
-        var top = line.GetInt("top", 3, 1, 1000);
+        var top = line.Get(Opt.Top);
         using var classifier = ImageClassifier.Load(modelPath);
         var results = new JsonArray();
         var failures = 0;
@@ -299,7 +282,7 @@ internal static class Commands
             try
             {
                 var p = classifier.Predict(path);
-                if (line.Has("json"))
+                if (line.Has(Opt.PredictJson))
                 {
                     results.Add(new JsonObject
                     {
@@ -320,14 +303,14 @@ internal static class Commands
             {
                 failures++;
                 Failures.Print($"error: {ex.Message}");
-                if (line.Has("json"))
+                if (line.Has(Opt.PredictJson))
                 {
                     results.Add(new JsonObject { ["image"] = path, ["error"] = ex.Message });
                 }
             }
         }
 
-        if (line.Has("json"))
+        if (line.Has(Opt.PredictJson))
         {
             output.WriteLine(results.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         }
@@ -335,12 +318,11 @@ internal static class Commands
         return failures == 0 ? ExitCodes.Ok : ExitCodes.Failure;
     }
 
-    private static int Features(string[] args, TextWriter output)
+    private static int Features(CommandLine line, TextWriter output, CancellationToken cancellationToken)
     {
-        var line = CommandLine.Parse(args, ["image", "out", "feature-set"], []);
-        var image = line.Require("image");
-        var outDir = line.Require("out");
-        var featureSet = line.Get("feature-set") is { } f ? ParseFeatureSet(f) : null;
+        var image = line.Require(Opt.Image);
+        var outDir = line.Require(Opt.PicturesOut);
+        var featureSet = line.Get(Opt.FeatureSet);
         var written = Pictures.FeaturePictures.Write(image, outDir, featureSet);
         foreach (var file in written)
         {
@@ -350,149 +332,99 @@ internal static class Commands
         return ExitCodes.Ok;
     }
 
-    private static int Dataset(string[] args, TextWriter output, CancellationToken cancellationToken)
+    private static int DatasetInfo(CommandLine line, TextWriter output, CancellationToken cancellationToken)
     {
-        if (args.Length == 0)
+        var dataRequest = DataRequestFrom(line);
+        var warnings = NewWarnings();
+        var data = LoadData(dataRequest, warnings);
+        output.WriteLine($"{TerminalText.Escape(data.Name)} ({TerminalText.Escape(data.Location)})");
+        output.WriteLine($"  split: {(data.HasOwnSplit ? "the data set's own" : "seeded stratified")}, {data.Train.Count:N0} train / {data.Test.Count:N0} test");
+        output.WriteLine($"  image shape: {(data.NativeShape is { } s ? s.ToString() : "varies (decoded on use)")}");
+        // Counted in one pass each: a count per class over all images was quadratic (10,000 classes: 10^8 steps).
+        var trainCounts = new int[data.Classes.Count];
+        var testCounts = new int[data.Classes.Count];
+        foreach (var image in data.Train)
         {
-            throw new UsageException("dataset needs a subcommand: info or subset");
+            trainCounts[image.Label]++;
         }
 
-        switch (args[0])
+        foreach (var image in data.Test)
         {
-            case "info":
-            {
-                var dataRequest = DataRequestFrom(CommandLine.Parse(args[1..], DataOptions, []));
-                var warnings = NewWarnings();
-                var data = LoadData(dataRequest, warnings);
-                output.WriteLine($"{TerminalText.Escape(data.Name)} ({TerminalText.Escape(data.Location)})");
-                output.WriteLine($"  split: {(data.HasOwnSplit ? "the data set's own" : "seeded stratified")}, {data.Train.Count:N0} train / {data.Test.Count:N0} test");
-                output.WriteLine($"  image shape: {(data.NativeShape is { } s ? s.ToString() : "varies (decoded on use)")}");
-                // Counted in one pass each: a count per class over all images was quadratic (10,000 classes: 10^8 steps).
-                var trainCounts = new int[data.Classes.Count];
-                var testCounts = new int[data.Classes.Count];
-                foreach (var image in data.Train)
-                {
-                    trainCounts[image.Label]++;
-                }
-
-                foreach (var image in data.Test)
-                {
-                    testCounts[image.Label]++;
-                }
-
-                for (var c = 0; c < data.Classes.Count; c++)
-                {
-                    output.WriteLine($"  {c,3} {data.Classes[c],-20} train {trainCounts[c],6:N0}  test {testCounts[c],6:N0}");
-                }
-
-                return ExitCodes.Ok;
-            }
-
-            case "subset":
-            {
-                var line = CommandLine.Parse(args[1..], [.. DataOptions, "out", "train-per-class", "test-per-class"], []);
-                var dataPath = line.Require("data");
-                var outDir = line.Require("out");
-                var trainPerClass = line.RequireInt("train-per-class", 1);
-                var testPerClass = line.RequireInt("test-per-class", 1);
-                var dataOptions = DataOptionsFrom(line);
-                OutputTarget.CheckFolder(outDir);
-                OutputTarget.CheckNotInside(outDir, dataPath, "data set");
-                var warnings = NewWarnings();
-                var data = DatasetLoader.Load(dataPath, dataOptions, warnings);
-                DatasetSubsetter.WriteIdxSubset(data, outDir, trainPerClass, testPerClass, dataOptions.Seed, cancellationToken);
-                output.WriteLine($"wrote {TerminalText.Escape(Path.GetFullPath(outDir))}");
-                return ExitCodes.Ok;
-            }
-
-            default:
-                throw new UsageException($"unknown dataset subcommand '{args[0]}'");
+            testCounts[image.Label]++;
         }
+
+        for (var c = 0; c < data.Classes.Count; c++)
+        {
+            output.WriteLine($"  {c,3} {data.Classes[c],-20} train {trainCounts[c],6:N0}  test {testCounts[c],6:N0}");
+        }
+
+        return ExitCodes.Ok;
     }
 
-    private static int Cache(string[] args, TextWriter output)
+    private static int DatasetSubset(CommandLine line, TextWriter output, CancellationToken cancellationToken)
     {
-        if (args.Length == 0 || args[0] is not ("info" or "clear"))
-        {
-            throw new UsageException("cache needs a subcommand: info or clear");
-        }
+        var dataPath = line.Require(Opt.Data);
+        var outDir = line.Require(Opt.SubsetOut);
+        var trainPerClass = line.RequireNumber(Opt.TrainPerClass);
+        var testPerClass = line.RequireNumber(Opt.TestPerClass);
+        var dataOptions = DataOptionsFrom(line);
+        OutputTarget.CheckFolder(outDir);
+        OutputTarget.CheckNotInside(outDir, dataPath, "data set");
+        var warnings = NewWarnings();
+        var data = DatasetLoader.Load(dataPath, dataOptions, warnings);
+        DatasetSubsetter.WriteIdxSubset(data, outDir, trainPerClass, testPerClass, dataOptions.Seed, cancellationToken);
+        output.WriteLine($"wrote {TerminalText.Escape(Path.GetFullPath(outDir))}");
+        return ExitCodes.Ok;
+    }
 
-        var line = CommandLine.Parse(args[1..], ["cache-dir"], []);
-        var cache = new FeatureCache(line.Get("cache-dir"));
+    private static int Cache(CommandLine line, TextWriter output, CancellationToken cancellationToken)
+    {
         const double MiB = 1024.0 * 1024;
-        var left = string.Empty;
-        if (args[0] == "clear")
+        var cache = new FeatureCache(line.Get(Opt.CacheDir));
+        if (line.Command.Path == "cache clear")
         {
             var cleared = cache.Clear();
-            if (cleared.FirstForeignItem is { } foreign)
-            {
-                left = $"; left {cleared.ForeignItems:N0} item(s) the cache did not write, e.g. '{foreign}'";
-            }
-
-            output.WriteLine($"cleared {cleared.Entries:N0} entries ({cleared.Bytes / MiB:F1} MiB) from {cache.Directory}{left}");
+            var kept = cleared.FirstForeignItem is { } foreign ? $"; left {cleared.ForeignItems:N0} item(s) the cache did not write, e.g. '{foreign}'" : string.Empty;
+            output.WriteLine($"cleared {cleared.Entries:N0} entries ({cleared.Bytes / MiB:F1} MiB) from {cache.Directory}{kept}");
         }
         else
         {
             var stats = cache.Inspect();
-            if (stats.ForeignItems > 0)
-            {
-                left = $" ({stats.ForeignItems:N0} other item(s) not counted)";
-            }
-
-            output.WriteLine($"{cache.Directory}: {stats.Entries:N0} entries, {stats.Bytes / MiB:F1} MiB of at most {cache.MaxBytes / MiB:F0} MiB{left}");
+            var other = stats.ForeignItems > 0 ? $" ({stats.ForeignItems:N0} other item(s) not counted)" : string.Empty;
+            output.WriteLine($"{cache.Directory}: {stats.Entries:N0} entries, {stats.Bytes / MiB:F1} MiB of at most {cache.MaxBytes / MiB:F0} MiB{other}");
         }
 
         return ExitCodes.Ok;
     }
 
     /// <summary>The CNN input options; null when none is given (the measured default then applies).</summary>
-    private static CnnPreprocessing? CnnPreprocessingFrom(CommandLine line)
-    {
-        if (line.Get("input-size") is null && line.Get("resize") is null)
-        {
-            return null;
-        }
+    private static CnnPreprocessing? CnnPreprocessingFrom(CommandLine line) =>
+        line.Given(Opt.InputSize) || line.Given(Opt.Resize)
+            ? CnnPreprocessing.Default with { InputSize = line.Get(Opt.InputSize), ResizeMode = line.Get(Opt.Resize) }
+            : null;
 
-        // Names only: Enum.TryParse would also take numbers ("7") and flag lists ("pad,stretch").
-        var mode = line.Get("resize") is not { } resize ? CnnPreprocessing.Default.ResizeMode : resize.Trim().ToLowerInvariant() switch
-        {
-            "stretch" => ResizeMode.Stretch,
-            "pad" => ResizeMode.Pad,
-            "center-crop" or "centercrop" => ResizeMode.CenterCrop,
-            _ => throw new UsageException($"--resize must be stretch, pad or center-crop, got '{resize}'"),
-        };
+    /// <summary>How the run was asked for, quoted into its report (the words as given).</summary>
+    private static string CommandText(CommandLine line) =>
+        "pipeline " + string.Join(' ', line.Args.Select(a => a.Contains(' ', StringComparison.Ordinal) ? $"\"{a}\"" : a));
 
-        var inputSize = line.GetInt("input-size", CnnPreprocessing.Default.InputSize, 32, 1024);
-        try
-        {
-            ResNet18Model.ValidateInputSize(inputSize);
-        }
-        catch (WorkbenchException ex)
-        {
-            throw new UsageException($"--input-size: {ex.Message}");
-        }
-
-        return CnnPreprocessing.Default with { InputSize = inputSize, ResizeMode = mode };
-    }
-
-    private static PipelineKind ParsePipeline(string option, string name) => name.Trim().ToLowerInvariant() switch
+    internal static PipelineKind ParsePipeline(string option, string name) => name.Trim().ToLowerInvariant() switch
     {
         "handcrafted" or "hand-crafted" => PipelineKind.HandCrafted,
         "cnn" => PipelineKind.Cnn,
         _ => throw new UsageException($"--{option} must be handcrafted or cnn, got '{name}'"),
     };
 
-    private static TrainerKind ParseTrainer(string option, string name) =>
+    internal static TrainerKind ParseTrainer(string option, string name) =>
         Trainers.TryParse(name, out var kind) ? kind : throw new UsageException($"--{option}: unknown trainer '{name}' (known: {Trainers.KnownNames})");
 
-    private static string ParseFeatureSet(string name) =>
+    internal static string ParseFeatureSet(string name) =>
         FeatureSetPresets.Names.Contains(name) ? name : throw new UsageException($"--feature-set: unknown feature set '{name}' (known: {string.Join(", ", FeatureSetPresets.Names)})");
 
-    private static void RefuseSectionWithoutReadme(CommandLine line)
+    private static void RefuseSectionWithoutReadme(CommandLine line, CliOption section)
     {
-        if (!line.Given("readme"))
+        if (!line.Given(Opt.Readme))
         {
-            line.Refuse(["section"], "names a section of --readme, which is not given");
+            line.Refuse([section], "names a section of --readme, which is not given");
         }
     }
 
@@ -510,17 +442,17 @@ internal static class Commands
     /// </summary>
     private static DatasetOptions DataOptionsFrom(CommandLine line) => new()
     {
-        TestFraction = line.GetDouble("test-fraction", 0.2, 0, 1),
-        Seed = line.GetInt("seed", 42, 0),
-        MaxTrainPerClass = line.GetOptionalInt("max-train-per-class", 1),
-        MaxTestPerClass = line.GetOptionalInt("max-test-per-class", 1),
-        MaxBadFraction = line.GetDouble("max-bad-fraction", 0.01, 0, 1, minIncluded: true, maxIncluded: true),
+        TestFraction = line.Get(Opt.TestFraction),
+        Seed = line.Get(Opt.Seed),
+        MaxTrainPerClass = line.Get(Opt.MaxTrainPerClass),
+        MaxTestPerClass = line.Get(Opt.MaxTestPerClass),
+        MaxBadFraction = line.Get(Opt.MaxBadFraction),
     };
 
     /// <summary>The data set a command reads (null path: the embedded one) and its checked options.</summary>
     private sealed record DataRequest(string? Path, DatasetOptions Options);
 
-    private static DataRequest DataRequestFrom(CommandLine line) => new(line.Get("data"), DataOptionsFrom(line));
+    private static DataRequest DataRequestFrom(CommandLine line) => new(line.Get(Opt.Data), DataOptionsFrom(line));
 
     private static string DataPath(DataRequest request) => request.Path ?? EmbeddedDataset.Locate();
 

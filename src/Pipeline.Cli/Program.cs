@@ -1,3 +1,5 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
 using System.Runtime.InteropServices;
 using ImageWorkbench.Pipeline.Data;
 using ImageWorkbench.Runtime;
@@ -40,24 +42,35 @@ internal static class Program
 
     internal static int Run(string[] args, TextWriter output, CancellationToken cancellationToken)
     {
-        var verbose = args.Contains("--verbose");
-        var rest = args.Where(a => a != "--verbose").ToArray();
-        if (rest.Length == 0 || rest[0] is "help" or "--help" or "-h")
+        ArgumentNullException.ThrowIfNull(args);
+        var tree = Commands.Tree();
+        if (args.Length == 0)
         {
-            output.Write(Commands.Help);
-            return rest.Length == 0 ? ExitCodes.Usage : ExitCodes.Ok;
+            tree.Parse(["--help"]).Invoke(Invocation(output));
+            return ExitCodes.Usage;
         }
 
+        // `pipeline help` and `pipeline help train` are `pipeline --help` and `pipeline train --help`.
+        var parse = tree.Parse(args[0] == "help" ? [.. args[1..], "--help"] : args);
+        if (parse.Action is not null and not ParseErrorAction)
+        {
+            return parse.Invoke(Invocation(output)); // --help, --version, the [suggest] directive of shell completion: exit 0
+        }
+
+        var verbose = false;
         RunEnd.Begin();
         try
         {
-            return Commands.Dispatch(rest, output, cancellationToken);
+            var line = CommandLine.Check(parse, args, tree);
+            verbose = line.Has(Opt.Verbose);
+            return line.Command.Run(line, output, cancellationToken);
         }
         catch (UsageException ex)
         {
             RunEnd.Finish();
+            var command = parse.CommandResult.Command is RootCommand ? string.Empty : CommandPath(parse.CommandResult.Command) + " ";
             Failures.Print($"usage error: {ex.Message}");
-            Console.Error.WriteLine("run 'pipeline help' for the commands and options");
+            Console.Error.WriteLine($"run 'pipeline {command}--help' for the options");
             return ExitCodes.Usage;
         }
         catch (Exception ex)
@@ -70,6 +83,13 @@ internal static class Program
             RunEnd.Finish();
         }
     }
+
+    /// <summary>Help and version go to <paramref name="output"/>; exceptions are not System.CommandLine's to print.</summary>
+    private static InvocationConfiguration Invocation(TextWriter output) =>
+        new() { Output = output, Error = Console.Error, EnableDefaultExceptionHandler = false };
+
+    private static string CommandPath(Command command) =>
+        command.Parents.OfType<Command>().FirstOrDefault(p => p is not RootCommand) is { } parent ? $"{CommandPath(parent)} {command.Name}" : command.Name;
 }
 
 internal static class ExitCodes

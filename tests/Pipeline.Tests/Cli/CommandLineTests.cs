@@ -5,23 +5,45 @@ namespace ImageWorkbench.Pipeline.Tests.Cli;
 
 public class CommandLineTests
 {
+    private static CommandLine Check(params string[] args)
+    {
+        var tree = Commands.Tree();
+        return CommandLine.Check(tree.Parse(args), args, tree);
+    }
+
     [Fact]
     public void Parses_values_flags_inline_values_and_positionals()
     {
-        var line = CommandLine.Parse(["--model", "m.zip", "--json", "a.png", "--top=2", "b c.png"], ["model", "top"], ["json"], takesPositionals: true);
-        Assert.Equal("m.zip", line.Get("model"));
-        Assert.True(line.Has("json"));
-        Assert.Equal(2, line.GetInt("top", 5));
+        var line = Check("predict", "--model", "m.zip", "--json", "a.png", "--top=2", "b c.png");
+        Assert.Equal("m.zip", line.Get(Opt.Model));
+        Assert.True(line.Has(Opt.PredictJson));
+        Assert.Equal(2, line.Get(Opt.Top));
         Assert.Equal(new[] { "a.png", "b c.png" }, line.Positionals);
+    }
+
+    [Fact]
+    public void Options_not_given_read_as_their_defaults()
+    {
+        var line = Check("train");
+        Assert.Equal(42, line.Get(Opt.Seed));
+        Assert.Equal(0.01, line.Get(Opt.MaxBadFraction));
+        Assert.Null(line.Get(Opt.MaxIterations));
+        Assert.False(line.Given(Opt.Seed));
+        Assert.False(line.Has(Opt.NoEval));
+
+        // --input-size alone keeps the measured resize default (a typed default of 0 would be Stretch)
+        var cnn = Check("train", "--pipeline", "cnn", "--input-size", "96");
+        Assert.Equal(ImageWorkbench.Runtime.Cnn.CnnPreprocessing.Default.ResizeMode, cnn.Get(Opt.Resize));
+        Assert.Equal(ImageWorkbench.Pipeline.Training.PipelineKind.Cnn, cnn.Get(Opt.Pipeline));
+        Assert.Equal([ImageWorkbench.Pipeline.Training.PipelineKind.HandCrafted, ImageWorkbench.Pipeline.Training.PipelineKind.Cnn], Check("bench", "--out", "b.json").Get(Opt.Pipelines));
     }
 
     [Fact]
     public void Unknown_option_and_missing_value_are_usage_errors()
     {
-        Assert.Throws<UsageException>(() => CommandLine.Parse(["--modle", "x"], ["model"], []));
-        Assert.Throws<UsageException>(() => CommandLine.Parse(["--model"], ["model"], []));
-        var line = CommandLine.Parse(["--seed", "abc"], ["seed"], []);
-        Assert.Throws<UsageException>(() => line.GetInt("seed", 1));
+        Assert.Throws<UsageException>(() => Check("evaluate", "--modle", "x"));
+        Assert.Throws<UsageException>(() => Check("evaluate", "--model"));
+        Assert.Throws<UsageException>(() => Check("train", "--seed", "abc"));
     }
 
     [Fact]

@@ -1,0 +1,144 @@
+using ImageWorkbench.FeatureExtractors;
+using ImageWorkbench.Pipeline.Training;
+using ImageWorkbench.Runtime;
+using ImageWorkbench.Runtime.Cnn;
+
+namespace ImageWorkbench.Pipeline.Cli;
+
+/// <summary>
+/// Every option of every command, each defined once. The commands (Commands.Table) list which of these they take;
+/// the help, tab completion and README's CLI reference (<see cref="CliReference"/>) are made from the same objects.
+/// </summary>
+internal static class Opt
+{
+    public const string HandCrafted = "handcrafted";
+    public const string Cnn = "cnn";
+
+    private static readonly string[] PipelineNames = [HandCrafted, Cnn];
+
+    /// <summary>The --resize spellings; "centercrop" is also taken.</summary>
+    private static readonly Dictionary<string, ResizeMode> ResizeNames = new(StringComparer.Ordinal)
+    {
+        ["stretch"] = ResizeMode.Stretch,
+        ["pad"] = ResizeMode.Pad,
+        ["center-crop"] = ResizeMode.CenterCrop,
+    };
+
+    private static readonly string[] TrainerNames = Training.Trainers.KnownNames.Split(", ");
+
+    // The data options, shared by every command that reads a data set.
+    public static readonly CliOption<string> Data = CliOptions.Text(
+        "data", "PATH", "The data set: a folder per class (optionally with train/ and test/ or val/ subfolders), an IDX folder (MNIST family, .gz or raw) or a CSV/TSV manifest of path,label lines",
+        "the embedded datasets/fashion-mnist-mini");
+
+    public static readonly CliOption<int> Seed = CliOptions.Int("seed", "Seed of the split, the subsamples and the trainers: the same seed and data give the same figures", 42, 0);
+
+    public static readonly CliOption<double> TestFraction = CliOptions.Number("test-fraction", "Share of the images held out for testing when the data has no split of its own", 0.2, 0, 1);
+
+    public static readonly CliOption<int?> MaxTrainPerClass = CliOptions.OptionalInt("max-train-per-class", "At most this many training images per class, a seeded stratified subsample", 1, defaultText: "all");
+
+    public static readonly CliOption<int?> MaxTestPerClass = CliOptions.OptionalInt("max-test-per-class", "At most this many test images per class, a seeded stratified subsample", 1, defaultText: "all");
+
+    public static readonly CliOption<double> MaxBadFraction = CliOptions.Number(
+        "max-bad-fraction", "Share of unreadable images (training and test alike) skipped with a warning naming the file before the run fails; 0 fails on the first one, 1 never fails", 0.01, 0, 1, ends: true);
+
+    public static readonly CliOption[] DataOptions = [Data, Seed, TestFraction, MaxTrainPerClass, MaxTestPerClass, MaxBadFraction];
+
+    // train
+    public static readonly CliOption<PipelineKind> Pipeline = CliOptions.Choice("pipeline", "The pipeline to train", PipelineNames, p => Commands.ParsePipeline("pipeline", p), HandCrafted);
+
+    public static readonly CliOption<string> ModelOut = CliOptions.Text("out", "FILE", "The model package to write", "handcrafted-model.zip or cnn-model.zip");
+
+    public static readonly CliOption<TrainerKind?> Trainer = CliOptions.Choice<TrainerKind?>("trainer", "The trainer of the classification head", TrainerNames, t => Commands.ParseTrainer("trainer", t), defaultText: "the pipeline's default");
+
+    public static readonly CliOption<string> FeatureSet = CliOptions.Choice("feature-set", "The hand-crafted feature set (train: handcrafted only)", FeatureSetPresets.Names, Commands.ParseFeatureSet, defaultText: "chosen from the data's image shape");
+
+    public static readonly CliOption<int?> MaxIterations = CliOptions.OptionalInt("max-iterations", "Caps the trainer's iterations, for quick trial runs", 1, 100_000, "the trainer's default");
+
+    public static readonly CliOption<bool> NoEval = CliOptions.Switch("no-eval", "Skip the evaluation on the test split");
+
+    public static readonly CliOption<int> InputSize = new(
+        "input-size", "N", "Side of the CNN's square input in pixels, a multiple of 32 from 32 to 1024, e.g. 224, 192, 160, 128 or 96 (cnn only)",
+        ParseInputSize, CnnPreprocessing.Default.InputSize, CnnPreprocessing.Default.InputSize.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    public static readonly CliOption<ResizeMode> Resize = CliOptions.Choice(
+        "resize", "How an image is fitted to the CNN's square input (cnn only)", [.. ResizeNames.Keys], ParseResize, ResizeNames.Single(n => n.Value == CnnPreprocessing.Default.ResizeMode).Key);
+
+    public static readonly CliOption<bool> NoCache = CliOptions.Switch("no-cache", "Compute the CNN features afresh instead of reading and filling the feature cache (cnn only)");
+
+    public static readonly CliOption<string> CacheDir = CliOptions.Text(
+        "cache-dir", "DIR", "The CNN feature cache folder", "$IMAGE_WORKBENCH_CACHE, else $XDG_CACHE_HOME/image-workbench/features or ~/.cache/image-workbench/features");
+
+    public static readonly CliOption[] CnnOptions = [InputSize, Resize, CacheDir];
+
+    // evaluate, predict
+    public static readonly CliOption<string> Model = CliOptions.Text("model", "FILE", "The model package");
+
+    public static readonly CliOption<string> MetricsJson = CliOptions.Text("json", "FILE", "Also write the metrics as JSON to this file");
+
+    public static readonly CliOption<int> Top = CliOptions.Int("top", "Scores shown per image", 3, 1, 1000);
+
+    public static readonly CliOption<bool> PredictJson = CliOptions.Switch("json", "Print the predictions as JSON");
+
+    // compare, bench
+    public static readonly CliOption<IReadOnlyList<PipelineKind>> Pipelines = CliOptions.List(
+        "pipelines", "handcrafted,cnn", "The pipelines to run, comma-separated", p => Commands.ParsePipeline("pipelines", p), "handcrafted,cnn", PipelineNames);
+
+    public static readonly CliOption<IReadOnlyList<TrainerKind>> Trainers = CliOptions.List(
+        "trainers", "T,...", $"The trainers to try on each pipeline, comma-separated ({string.Join(", ", TrainerNames)})", t => Commands.ParseTrainer("trainers", t), allowed: TrainerNames, defaultText: "each pipeline's default");
+
+    public static readonly CliOption<IReadOnlyList<TrainerKind>> TrainerList = CliOptions.List(
+        "trainer", "T,...", "The same as --trainers (give one of them)", t => Commands.ParseTrainer("trainer", t), allowed: TrainerNames);
+
+    public static readonly CliOption<IReadOnlyList<string>> Models = CliOptions.List(
+        "models", "FILE,...", "Compare these model packages, trained earlier, on the test split of --data instead of training", Path.GetFullPath);
+
+    public static readonly CliOption<string> ReportOut = CliOptions.Text("out", "DIR", "The report folder: report.md, report.html, report.json, pictures and the models");
+
+    public static readonly CliOption<string> Readme = CliOptions.Text("readme", "FILE", "Also replace a generated block of this Markdown file with the results table");
+
+    public static readonly CliOption<string> CompareSection = CliOptions.Text("section", "NAME", "The name of the generated results block in --readme", "results-<data set name>");
+
+    public static readonly CliOption<string> BenchOut = CliOptions.Text("out", "FILE", "The bench.json to write");
+
+    public static readonly CliOption<string> BenchSection = CliOptions.Text("section", "NAME", "The name of the generated performance block in --readme", "performance-<data set name>");
+
+    // features, dataset subset
+    public static readonly CliOption<string> Image = CliOptions.Text("image", "FILE", "The image to draw the features of");
+
+    public static readonly CliOption<string> PicturesOut = CliOptions.Text("out", "DIR", "The folder for gx.png, gy.png, magnitude.png and hog.png");
+
+    public static readonly CliOption<string> SubsetOut = CliOptions.Text("out", "DIR", "The folder for the subset's IDX .gz files");
+
+    public static readonly CliOption<int?> TrainPerClass = CliOptions.OptionalInt("train-per-class", "Training images per class in the subset", 1);
+
+    public static readonly CliOption<int?> TestPerClass = CliOptions.OptionalInt("test-per-class", "Test images per class in the subset", 1);
+
+    /// <summary>On every command (recursive): a failure prints its stack trace after the <c>error:</c> line.</summary>
+    public static readonly CliOption<bool> Verbose = CliOptions.Switch("verbose", "Print the stack trace of a failure");
+
+    private static int ParseInputSize(string text)
+    {
+        if (!int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var size) || size < 32 || size > 1024)
+        {
+            throw new UsageException($"--input-size must be a whole number from 32 to 1024, got '{text}'");
+        }
+
+        try
+        {
+            ResNet18Model.ValidateInputSize(size);
+        }
+        catch (WorkbenchException ex)
+        {
+            throw new UsageException($"--input-size: {ex.Message}");
+        }
+
+        return size;
+    }
+
+    // Names only: Enum.TryParse would also take numbers ("7") and flag lists ("pad,stretch").
+    private static ResizeMode ParseResize(string text) =>
+        ResizeNames.TryGetValue(text.Trim().ToLowerInvariant() is "centercrop" ? "center-crop" : text.Trim().ToLowerInvariant(), out var mode)
+            ? mode
+            : throw new UsageException($"--resize must be {string.Join(", ", ResizeNames.Keys)}, got '{text}'");
+}
