@@ -2,7 +2,8 @@ using System.Text.Json;
 using ImageWorkbench.FeatureExtractors;
 using System.Text.Json.Nodes;
 using ImageWorkbench.Pipeline.Benchmarking;
-using ImageWorkbench.Pipeline.Cnn;
+using ImageWorkbench.Pipeline.Pipelines;
+using ImageWorkbench.Pipeline.Pipelines.Cnn;
 using ImageWorkbench.Pipeline.Comparison;
 using ImageWorkbench.Pipeline.Data;
 using ImageWorkbench.Pipeline.Reports;
@@ -74,17 +75,13 @@ internal static class Commands
     private static int Train(string[] args, TextWriter output, CancellationToken cancellationToken)
     {
         var line = CommandLine.Parse(args, [.. DataOptions, .. CnnOptions, "pipeline", "out", "trainer", "feature-set", "max-iterations"], ["no-eval", "no-cache"]);
-        var pipeline = ParsePipeline("pipeline", line.Get("pipeline") ?? "handcrafted");
-        if (pipeline == PipelineKind.Cnn)
+        var pipeline = line.Get("pipeline") is { } p ? ParsePipeline("pipeline", p) : PipelineRegistry.Default;
+        foreach (var other in PipelineRegistry.All.Where(o => o != pipeline))
         {
-            line.Refuse(["feature-set"], "applies to --pipeline handcrafted only");
-        }
-        else
-        {
-            line.Refuse([.. CnnOptions, "no-cache"], "applies to --pipeline cnn only");
+            line.Refuse([.. other.OwnOptions.Except(pipeline.OwnOptions)], $"applies to --pipeline {other.Name} only");
         }
 
-        var outPath = line.Get("out") ?? $"{(pipeline == PipelineKind.Cnn ? "cnn" : "handcrafted")}-model.zip";
+        var outPath = line.Get("out") ?? $"{pipeline.Name}-model.zip";
         var dataRequest = DataRequestFrom(line);
         var options = new TrainingOptions
         {
@@ -185,7 +182,7 @@ internal static class Commands
         var dataRequest = DataRequestFrom(line);
         var options = new ComparisonOptions
         {
-            Pipelines = line.GetList("pipelines", p => ParsePipeline("pipelines", p)) ?? [PipelineKind.HandCrafted, PipelineKind.Cnn],
+            Pipelines = line.GetList("pipelines", p => ParsePipeline("pipelines", p)) ?? PipelineRegistry.All,
             Trainers = line.GetList("trainers", t => ParseTrainer("trainers", t)) ?? line.GetList("trainer", t => ParseTrainer("trainer", t)) ?? [],
             Seed = dataRequest.Options.Seed,
             OutputFolder = outDir,
@@ -245,7 +242,7 @@ internal static class Commands
         var dataRequest = DataRequestFrom(line);
         var options = new BenchOptions
         {
-            Pipelines = line.GetList("pipelines", p => ParsePipeline("pipelines", p)) ?? [PipelineKind.HandCrafted, PipelineKind.Cnn],
+            Pipelines = line.GetList("pipelines", p => ParsePipeline("pipelines", p)) ?? PipelineRegistry.All,
             Seed = dataRequest.Options.Seed,
             MaxBadImageFraction = dataRequest.Options.MaxBadFraction,
         };
@@ -474,12 +471,8 @@ internal static class Commands
         return CnnPreprocessing.Default with { InputSize = inputSize, ResizeMode = mode };
     }
 
-    private static PipelineKind ParsePipeline(string option, string name) => name.Trim().ToLowerInvariant() switch
-    {
-        "handcrafted" or "hand-crafted" => PipelineKind.HandCrafted,
-        "cnn" => PipelineKind.Cnn,
-        _ => throw new UsageException($"--{option} must be handcrafted or cnn, got '{name}'"),
-    };
+    private static IPipelineWing ParsePipeline(string option, string name) =>
+        PipelineRegistry.TryGet(name, out var pipeline) ? pipeline : throw new UsageException($"--{option} must be {PipelineRegistry.KnownNames}, got '{name}'");
 
     private static TrainerKind ParseTrainer(string option, string name) =>
         Trainers.TryParse(name, out var kind) ? kind : throw new UsageException($"--{option}: unknown trainer '{name}' (known: {Trainers.KnownNames})");
