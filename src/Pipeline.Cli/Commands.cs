@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using ImageWorkbench.Pipeline.Benchmarking;
 using ImageWorkbench.Pipeline.Pipelines;
 using ImageWorkbench.Pipeline.Pipelines.Cnn;
+using ImageWorkbench.Pipeline.Pipelines.HandCrafted;
 using ImageWorkbench.Pipeline.Comparison;
 using ImageWorkbench.Pipeline.Data;
 using ImageWorkbench.Pipeline.Reports;
@@ -87,12 +88,15 @@ internal static class Commands
         {
             Pipeline = pipeline,
             Trainer = line.Get("trainer") is { } t ? ParseTrainer("trainer", t) : null,
-            FeatureSet = line.Get("feature-set") is { } f ? ParseFeatureSet(f) : null,
             Seed = dataRequest.Options.Seed,
             EvaluateOnTest = !line.Has("no-eval"),
             MaxBadImageFraction = dataRequest.Options.MaxBadFraction,
             MaxIterations = line.GetOptionalInt("max-iterations", 1, 100_000),
-            CnnPreprocessing = CnnPreprocessingFrom(line),
+            PipelineOptions =
+            [
+                new HandCraftedPipelineOptions { FeatureSet = line.Get("feature-set") is { } f ? ParseFeatureSet(f) : null },
+                new CnnPipelineOptions { Preprocessing = CnnPreprocessingFrom(line) },
+            ],
             UseFeatureCache = !line.Has("no-cache"),
             CacheDirectory = line.Get("cache-dir"),
         };

@@ -38,6 +38,9 @@ public interface IPipelineWing
     FeaturizeRates MeasureFeaturization(ImageDataset data, ModelMetadata metadata, ProbeSettings probe, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken);
 }
 
+/// <summary>A pipeline's own options record, carried in <see cref="TrainingOptions.PipelineOptions"/>.</summary>
+public interface IPipelineOptions;
+
 /// <summary>One training call as a wing receives it: the context, the data, the options and the trainer already chosen.</summary>
 public sealed record TrainingRun(
     MLContext Ml,

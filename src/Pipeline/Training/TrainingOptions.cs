@@ -27,9 +27,6 @@ public sealed record TrainingOptions
     /// <summary>The trainer; null picks the pipeline's default (<see cref="IPipelineWing.DefaultTrainer"/>).</summary>
     public TrainerKind? Trainer { get; init; }
 
-    /// <summary>Hand-crafted feature-set preset; null picks one from the data (28x28 grey -> grey28-v1, else rgb64-v1).</summary>
-    public string? FeatureSet { get; init; }
-
     public int Seed { get; init; } = 42;
 
     /// <summary>Evaluate on the data set's test split after training and record it in the package.</summary>
@@ -42,10 +39,14 @@ public sealed record TrainingOptions
         init => _maxBadImageFraction = CheckFraction(value, "max bad image fraction");
     }
 
-    /// <summary>CNN input size, resize mode and channel order; null uses <see cref="ImageWorkbench.Runtime.Cnn.CnnPreprocessing.Default"/>.</summary>
-    public ImageWorkbench.Runtime.Cnn.CnnPreprocessing? CnnPreprocessing { get; init; }
+    /// <summary>
+    /// Options that only one pipeline reads, each an options record from its wing's folder (e.g. the hand-crafted
+    /// feature set, the CNN preprocessing). A wing finds its own with <see cref="OptionsOf{T}"/> and ignores the
+    /// others; a missing record means that pipeline's defaults.
+    /// </summary>
+    public IReadOnlyList<IPipelineOptions> PipelineOptions { get; init; } = [];
 
-    /// <summary>Reuse CNN features computed before for the same image content (see the CNN wing's feature cache).</summary>
+    /// <summary>Reuse features computed before for the same image content, where the pipeline keeps a feature cache (the CNN does).</summary>
     public bool UseFeatureCache { get; init; } = true;
 
     /// <summary>Feature cache folder; null uses the feature cache's default folder.</summary>
@@ -57,6 +58,10 @@ public sealed record TrainingOptions
         get => _maxIterations;
         init => _maxIterations = value is <= 0 ? throw new WorkbenchException($"max iterations must be positive, got {value}") : value;
     }
+
+    /// <summary>The options record of type <typeparamref name="T"/> in <see cref="PipelineOptions"/>, or null.</summary>
+    public T? OptionsOf<T>()
+        where T : class, IPipelineOptions => PipelineOptions.OfType<T>().FirstOrDefault();
 
     private readonly double _maxBadImageFraction = 0.01;
     private readonly int? _maxIterations;

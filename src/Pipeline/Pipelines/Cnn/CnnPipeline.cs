@@ -1,13 +1,14 @@
 using ImageWorkbench.Pipeline.Data;
 using ImageWorkbench.Pipeline.Measuring;
 using ImageWorkbench.Pipeline.Training;
+using ImageWorkbench.Runtime.Cnn;
 using ImageWorkbench.Runtime.Models;
 
 namespace ImageWorkbench.Pipeline.Pipelines.Cnn;
 
 /// <summary>
 /// The CNN pipeline: frozen ImageNet ResNet18 (ONNX) pooled features through the fast engine and the feature cache
-/// (<see cref="CnnTraining"/>), then a tree head. Reads <see cref="TrainingOptions.CnnPreprocessing"/>,
+/// (<see cref="CnnTraining"/>), then a tree head. Reads <see cref="CnnPipelineOptions"/>,
 /// <see cref="TrainingOptions.UseFeatureCache"/> and <see cref="TrainingOptions.CacheDirectory"/>.
 /// </summary>
 public sealed class CnnPipeline : IPipelineWing
@@ -25,10 +26,18 @@ public sealed class CnnPipeline : IPipelineWing
     /// </summary>
     public TrainerKind DefaultTrainer => TrainerKind.LightGbm;
 
+    /// <summary>The command-line spellings of <see cref="CnnPipelineOptions.Preprocessing"/> and the feature cache settings.</summary>
     public IReadOnlyList<string> OwnOptions { get; } = ["input-size", "resize", "cache-dir", "no-cache"];
 
     public TrainingResult Train(TrainingRun run) => CnnTraining.Train(run);
 
     public FeaturizeRates MeasureFeaturization(ImageDataset data, ModelMetadata metadata, ProbeSettings probe, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken) =>
         CnnCostProbe.Measure(data, metadata, probe, progress, cancellationToken);
+}
+
+/// <summary>Options only the CNN pipeline reads.</summary>
+public sealed record CnnPipelineOptions : IPipelineOptions
+{
+    /// <summary>Network input size, resize mode and channel order; null uses <see cref="CnnPreprocessing.Default"/>.</summary>
+    public CnnPreprocessing? Preprocessing { get; init; }
 }

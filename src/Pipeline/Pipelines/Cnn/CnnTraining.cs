@@ -23,7 +23,7 @@ internal static class CnnTraining
     {
         ArgumentNullException.ThrowIfNull(run);
         var (ml, data, options, _, warnings, progress, cancellationToken) = run;
-        var prep = options.CnnPreprocessing ?? CnnPreprocessing.Default;
+        var prep = options.OptionsOf<CnnPipelineOptions>()?.Preprocessing ?? CnnPreprocessing.Default;
         prep.Validate();
         var input = InputOf(prep);
         var cache = options.UseFeatureCache ? new FeatureCache(options.CacheDirectory) : null;

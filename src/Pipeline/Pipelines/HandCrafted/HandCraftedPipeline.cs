@@ -29,7 +29,7 @@ public sealed class HandCraftedPipeline : IPipelineWing
     /// </summary>
     public TrainerKind DefaultTrainer => TrainerKind.Lbfgs;
 
-    /// <summary>Reads <see cref="TrainingOptions.FeatureSet"/>.</summary>
+    /// <summary>The command-line spelling of <see cref="HandCraftedPipelineOptions.FeatureSet"/>.</summary>
     public IReadOnlyList<string> OwnOptions { get; } = ["feature-set"];
 
     /// <summary>The preset that fits the data: 28x28 grey images use grey28-v1, everything else rgb64-v1.</summary>
@@ -43,7 +43,7 @@ public sealed class HandCraftedPipeline : IPipelineWing
     {
         ArgumentNullException.ThrowIfNull(run);
         var (ml, data, options, _, warnings, progress, cancellationToken) = run;
-        var featureSetName = options.FeatureSet ?? DefaultFeatureSet(data);
+        var featureSetName = options.OptionsOf<HandCraftedPipelineOptions>()?.FeatureSet ?? DefaultFeatureSet(data);
         var definition = FeatureSetPresets.Get(featureSetName);
         var input = new ModelInput(definition.InputShape.Width, definition.InputShape.Height, definition.InputShape.Channels, nameof(ResizeMode.Stretch), 1f);
 
@@ -116,4 +116,11 @@ public sealed class HandCraftedPipeline : IPipelineWing
 
         return rows.AsDataView(ml, new VectorDataViewType(NumberDataViewType.Single, featureLength), (int)labelType.Count, cancellationToken);
     }
+}
+
+/// <summary>Options only the hand-crafted pipeline reads.</summary>
+public sealed record HandCraftedPipelineOptions : IPipelineOptions
+{
+    /// <summary>Feature-set preset; null picks one from the data (28x28 grey -> grey28-v1, else rgb64-v1).</summary>
+    public string? FeatureSet { get; init; }
 }
