@@ -1,5 +1,5 @@
-using ImageWorkbench.FeatureExtractors;
 using System.Diagnostics;
+using ImageWorkbench.FeatureExtractors;
 using ImageWorkbench.Pipeline.Data;
 using ImageWorkbench.Runtime.Decoding;
 using ImageWorkbench.Runtime.Models;

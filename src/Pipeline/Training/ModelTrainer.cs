@@ -1,11 +1,9 @@
 using System.Diagnostics;
-using ImageWorkbench.FeatureExtractors;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using ImageWorkbench.Pipeline.Data;
 using ImageWorkbench.Pipeline.Evaluation;
 using ImageWorkbench.Runtime;
-using ImageWorkbench.Runtime.HandCrafted;
 using ImageWorkbench.Runtime.Models;
 
 namespace ImageWorkbench.Pipeline.Training;
