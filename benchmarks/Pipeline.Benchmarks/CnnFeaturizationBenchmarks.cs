@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using ImageWorkbench.Pipeline.Cnn;
+using ImageWorkbench.Pipeline.Pipelines.Cnn;
 using ImageWorkbench.Runtime.Cnn;
 
 namespace ImageWorkbench.Pipeline.Benchmarks;

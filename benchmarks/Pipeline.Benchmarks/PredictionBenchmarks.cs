@@ -34,7 +34,7 @@ public class PredictionBenchmarks
         var modelPath = Path.Combine(_folder, $"{Pipeline}.zip");
         var options = new TrainingOptions
         {
-            Pipeline = cnn ? PipelineKind.Cnn : PipelineKind.HandCrafted,
+            Pipeline = ImageWorkbench.Pipeline.Pipelines.PipelineRegistry.Get(Pipeline),
             EvaluateOnTest = false,
             UseFeatureCache = false,
             MaxIterations = 20,

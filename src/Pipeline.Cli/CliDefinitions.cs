@@ -1,4 +1,5 @@
 using ImageWorkbench.FeatureExtractors;
+using ImageWorkbench.Pipeline.Pipelines;
 using ImageWorkbench.Pipeline.Training;
 using ImageWorkbench.Runtime;
 using ImageWorkbench.Runtime.Cnn;
@@ -11,10 +12,8 @@ namespace ImageWorkbench.Pipeline.Cli;
 /// </summary>
 internal static class Opt
 {
-    public const string HandCrafted = "handcrafted";
-    public const string Cnn = "cnn";
-
-    private static readonly string[] PipelineNames = [HandCrafted, Cnn];
+    /// <summary>The pipelines' names, from the registry: a new wing shows up in the help and completion by itself.</summary>
+    private static readonly string[] PipelineNames = [.. PipelineRegistry.All.Select(p => p.Name)];
 
     /// <summary>The --resize spellings; "centercrop" is also taken.</summary>
     private static readonly Dictionary<string, ResizeMode> ResizeNames = new(StringComparer.Ordinal)
@@ -45,7 +44,7 @@ internal static class Opt
     public static readonly CliOption[] DataOptions = [Data, Seed, TestFraction, MaxTrainPerClass, MaxTestPerClass, MaxBadFraction];
 
     // train
-    public static readonly CliOption<PipelineKind> Pipeline = CliOptions.Choice("pipeline", "The pipeline to train", PipelineNames, p => Commands.ParsePipeline("pipeline", p), HandCrafted);
+    public static readonly CliOption<IPipelineWing> Pipeline = CliOptions.Choice("pipeline", "The pipeline to train", PipelineNames, p => Commands.ParsePipeline("pipeline", p), PipelineRegistry.Default.Name);
 
     public static readonly CliOption<string> ModelOut = CliOptions.Text("out", "FILE", "The model package to write", "handcrafted-model.zip or cnn-model.zip");
 
@@ -81,8 +80,8 @@ internal static class Opt
     public static readonly CliOption<bool> PredictJson = CliOptions.Switch("json", "Print the predictions as JSON");
 
     // compare, bench
-    public static readonly CliOption<IReadOnlyList<PipelineKind>> Pipelines = CliOptions.List(
-        "pipelines", "handcrafted,cnn", "The pipelines to run, comma-separated", p => Commands.ParsePipeline("pipelines", p), "handcrafted,cnn", PipelineNames);
+    public static readonly CliOption<IReadOnlyList<IPipelineWing>> Pipelines = CliOptions.List(
+        "pipelines", string.Join(',', PipelineNames), "The pipelines to run, comma-separated", p => Commands.ParsePipeline("pipelines", p), string.Join(',', PipelineNames), PipelineNames);
 
     public static readonly CliOption<IReadOnlyList<TrainerKind>> Trainers = CliOptions.List(
         "trainers", "T,...", $"The trainers to try on each pipeline, comma-separated ({string.Join(", ", TrainerNames)})", t => Commands.ParseTrainer("trainers", t), allowed: TrainerNames, defaultText: "each pipeline's default");

@@ -2,7 +2,9 @@ using System.Text.Json;
 using ImageWorkbench.FeatureExtractors;
 using System.Text.Json.Nodes;
 using ImageWorkbench.Pipeline.Benchmarking;
-using ImageWorkbench.Pipeline.Cnn;
+using ImageWorkbench.Pipeline.Pipelines;
+using ImageWorkbench.Pipeline.Pipelines.Cnn;
+using ImageWorkbench.Pipeline.Pipelines.HandCrafted;
 using ImageWorkbench.Pipeline.Comparison;
 using ImageWorkbench.Pipeline.Data;
 using ImageWorkbench.Pipeline.Reports;
@@ -62,28 +64,28 @@ internal static class Commands
 
     private static int Train(CommandLine line, TextWriter output, CancellationToken cancellationToken)
     {
-        var pipeline = line.Get(Opt.Pipeline);
-        if (pipeline == PipelineKind.Cnn)
+        var pipeline = line.Get(Opt.Pipeline) ?? PipelineRegistry.Default;
+        foreach (var other in PipelineRegistry.All.Where(o => o != pipeline))
         {
-            line.Refuse([Opt.FeatureSet], "applies to --pipeline handcrafted only");
-        }
-        else
-        {
-            line.Refuse([.. Opt.CnnOptions, Opt.NoCache], "applies to --pipeline cnn only");
+            var othersOnly = other.OwnOptions.Except(pipeline.OwnOptions);
+            line.Refuse(Table.Single(c => c.Path == "train").Options.Where(o => othersOnly.Contains(o.Name)), $"applies to --pipeline {other.Name} only");
         }
 
-        var outPath = line.Get(Opt.ModelOut) ?? $"{(pipeline == PipelineKind.Cnn ? "cnn" : "handcrafted")}-model.zip";
+        var outPath = line.Get(Opt.ModelOut) ?? $"{pipeline.Name}-model.zip";
         var dataRequest = DataRequestFrom(line);
         var options = new TrainingOptions
         {
             Pipeline = pipeline,
             Trainer = line.Get(Opt.Trainer),
-            FeatureSet = line.Get(Opt.FeatureSet),
             Seed = dataRequest.Options.Seed,
             EvaluateOnTest = !line.Has(Opt.NoEval),
             MaxBadImageFraction = dataRequest.Options.MaxBadFraction,
             MaxIterations = line.Get(Opt.MaxIterations),
-            CnnPreprocessing = CnnPreprocessingFrom(line),
+            PipelineOptions =
+            [
+                new HandCraftedPipelineOptions { FeatureSet = line.Get(Opt.FeatureSet) },
+                new CnnPipelineOptions { Preprocessing = CnnPreprocessingFrom(line) },
+            ],
             UseFeatureCache = !line.Has(Opt.NoCache),
             CacheDirectory = line.Get(Opt.CacheDir),
         };
@@ -171,7 +173,7 @@ internal static class Commands
         var dataRequest = DataRequestFrom(line);
         var options = new ComparisonOptions
         {
-            Pipelines = line.Get(Opt.Pipelines) ?? [],
+            Pipelines = line.Get(Opt.Pipelines) ?? PipelineRegistry.All,
             Trainers = line.Get(Opt.Trainers) ?? line.Get(Opt.TrainerList) ?? [],
             Seed = dataRequest.Options.Seed,
             OutputFolder = outDir,
@@ -230,7 +232,7 @@ internal static class Commands
         var dataRequest = DataRequestFrom(line);
         var options = new BenchOptions
         {
-            Pipelines = line.Get(Opt.Pipelines) ?? [],
+            Pipelines = line.Get(Opt.Pipelines) ?? PipelineRegistry.All,
             Seed = dataRequest.Options.Seed,
             MaxBadImageFraction = dataRequest.Options.MaxBadFraction,
         };
@@ -407,12 +409,8 @@ internal static class Commands
     private static string CommandText(CommandLine line) =>
         "pipeline " + string.Join(' ', line.Args.Select(a => a.Contains(' ', StringComparison.Ordinal) ? $"\"{a}\"" : a));
 
-    internal static PipelineKind ParsePipeline(string option, string name) => name.Trim().ToLowerInvariant() switch
-    {
-        "handcrafted" or "hand-crafted" => PipelineKind.HandCrafted,
-        "cnn" => PipelineKind.Cnn,
-        _ => throw new UsageException($"--{option} must be handcrafted or cnn, got '{name}'"),
-    };
+    internal static IPipelineWing ParsePipeline(string option, string name) =>
+        PipelineRegistry.TryGet(name, out var pipeline) ? pipeline : throw new UsageException($"--{option} must be {PipelineRegistry.KnownNames}, got '{name}'");
 
     internal static TrainerKind ParseTrainer(string option, string name) =>
         Trainers.TryParse(name, out var kind) ? kind : throw new UsageException($"--{option}: unknown trainer '{name}' (known: {Trainers.KnownNames})");

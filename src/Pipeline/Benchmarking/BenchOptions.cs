@@ -1,3 +1,5 @@
+using ImageWorkbench.Pipeline.Measuring;
+using ImageWorkbench.Pipeline.Pipelines;
 using ImageWorkbench.Pipeline.Training;
 using ImageWorkbench.Runtime.Models;
 
@@ -6,7 +8,8 @@ namespace ImageWorkbench.Pipeline.Benchmarking;
 /// <summary>What <see cref="BenchRunner"/> measures and how long it spends on each rate.</summary>
 public sealed record BenchOptions
 {
-    public IReadOnlyList<PipelineKind> Pipelines { get; init; } = [PipelineKind.HandCrafted, PipelineKind.Cnn];
+    /// <summary>The pipelines to measure, in order; every registered one by default.</summary>
+    public IReadOnlyList<IPipelineWing> Pipelines { get; init; } = PipelineRegistry.All;
 
     /// <summary>Split / training seed.</summary>
     public int Seed { get; init; } = 42;

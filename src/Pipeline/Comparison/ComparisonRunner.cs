@@ -2,6 +2,8 @@ using System.Diagnostics;
 using Microsoft.ML;
 using ImageWorkbench.Pipeline.Data;
 using ImageWorkbench.Pipeline.Evaluation;
+using ImageWorkbench.Pipeline.Measuring;
+using ImageWorkbench.Pipeline.Pipelines;
 using ImageWorkbench.Pipeline.Results;
 using ImageWorkbench.Pipeline.Training;
 using ImageWorkbench.Runtime;
@@ -14,7 +16,8 @@ namespace ImageWorkbench.Pipeline.Comparison;
 /// <summary>What a comparison runs: which pipelines, which trainers, where the models go.</summary>
 public sealed record ComparisonOptions
 {
-    public IReadOnlyList<PipelineKind> Pipelines { get; init; } = [PipelineKind.HandCrafted, PipelineKind.Cnn];
+    /// <summary>The pipelines to train, in order; every registered one by default.</summary>
+    public IReadOnlyList<IPipelineWing> Pipelines { get; init; } = PipelineRegistry.All;
 
     /// <summary>Trainers to run on every pipeline; empty uses each pipeline's default.</summary>
     public IReadOnlyList<TrainerKind> Trainers { get; init; } = [];
@@ -58,8 +61,7 @@ public static class ComparisonRunner
         {
             cancellationToken.ThrowIfCancellationRequested();
             var trainingOptions = new TrainingOptions { Pipeline = pipeline, Trainer = trainer, Seed = options.Seed, MaxBadImageFraction = options.MaxBadImageFraction };
-            var name = pipeline == PipelineKind.Cnn ? "cnn" : "handcrafted";
-            var modelFile = trainers.Length == 1 ? $"{name}.zip" : $"{name}-{Trainers.Name(trainer!.Value)}.zip";
+            var modelFile = trainers.Length == 1 ? $"{pipeline.Name}.zip" : $"{pipeline.Name}-{Trainers.Name(trainer!.Value)}.zip";
             var modelPath = options.StagedOutput?.Stage(modelFile) ?? Path.Combine(options.OutputFolder, modelFile);
             var finalModelPath = options.StagedOutput?.Final(modelFile) ?? modelPath;
             var result = ModelTrainer.TrainAndSave(data, trainingOptions, modelPath, warnings, progress, cancellationToken);
@@ -106,11 +108,11 @@ public static class ComparisonRunner
     private static PipelineRun Measure(string modelPath, ClassificationMetrics metrics, double featurizeRate, double trainSeconds, IReadOnlyList<LabeledImage> testImages, ComparisonOptions options, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         using var classifier = ImageClassifier.Load(modelPath);
-        var timings = MeasurePredictions(classifier, Sample(testImages, options.LatencySamples), TimeSpan.FromSeconds(2), progress, cancellationToken);
+        var timings = PredictionTimer.MeasurePredictions(classifier, PredictionTimer.Sample(testImages, options.LatencySamples), TimeSpan.FromSeconds(2), progress, cancellationToken);
         using var process = Process.GetCurrentProcess();
         process.Refresh();
         var m = classifier.Metadata;
-        var (displayName, comparisonRank) = Describe(m.PipelineKind);
+        PipelineRegistry.TryGet(m.PipelineKind, out var wing); // a package from a pipeline this build does not know is still compared
         return new PipelineRun(
             m.PipelineKind,
             m.Trainer,
@@ -124,80 +126,8 @@ public static class ComparisonRunner
             new FileInfo(modelPath).Length,
             process.PeakWorkingSet64,
             Path.GetFullPath(modelPath),
-            DisplayName: displayName,
-            ComparisonRank: comparisonRank);
-    }
-
-    /// <summary>How the report names a pipeline in prose, and its side in a pair (the CNN is B). To come from the pipeline registry.</summary>
-    private static (string DisplayName, int ComparisonRank) Describe(string pipeline) =>
-        pipeline == "cnn" ? ("CNN", 1) : pipeline == "handcrafted" ? ("hand-crafted pipeline", 0) : (string.Empty, 0);
-
-    /// <summary>
-    /// The prediction costs of a loaded classifier on <paramref name="samples"/>: warm-up calls (at least 5, cycling
-    /// through the samples; with a positive <paramref name="minWarmUp"/>, see <see cref="Benchmarking.WarmUp.Run"/>:
-    /// .NET's tiered JIT optimises hot code only after a while, so a short warm-up overstates fast models' latency), then each image
-    /// predicted once on the calling thread through <see cref="ImageClassifier.Predict(ImageSource)"/> (decode
-    /// included) for the latency percentiles and the managed bytes allocated per prediction on that thread; then
-    /// the same images on every core (<see cref="Parallel.ForEach{TSource}(IEnumerable{TSource}, ParallelOptions, Action{TSource})"/>)
-    /// for the batch throughput. Undecodable images are left out of every figure.
-    /// </summary>
-    internal static PredictionTimings MeasurePredictions(ImageClassifier classifier, IReadOnlyList<LabeledImage> samples, TimeSpan minWarmUp, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(classifier);
-        ArgumentNullException.ThrowIfNull(samples);
-        var stage = $"timing {classifier.Metadata.PipelineKind} predictions";
-        progress?.Report(new TrainingProgress(stage, 0, samples.Count, 0));
-        if (samples.Count > 0)
-        {
-            Benchmarking.WarmUp.Run(i => TryPredict(classifier, samples[i % samples.Count]), 5, minWarmUp, 4 * minWarmUp, cancellationToken);
-        }
-
-        var latencies = new List<double>(samples.Count);
-        var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
-        foreach (var image in samples)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var start = Stopwatch.GetTimestamp();
-            if (TryPredict(classifier, image))
-            {
-                latencies.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-            }
-        }
-
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
-
-        var batchWatch = Stopwatch.StartNew();
-        var done = 0;
-        Parallel.ForEach(samples, new ParallelOptions { CancellationToken = cancellationToken }, image =>
-        {
-            if (TryPredict(classifier, image))
-            {
-                Interlocked.Increment(ref done);
-            }
-        });
-        var batchRate = done / Math.Max(batchWatch.Elapsed.TotalSeconds, 1e-9);
-        progress?.Report(new TrainingProgress(stage, samples.Count, samples.Count, batchRate));
-
-        latencies.Sort();
-        return new PredictionTimings(
-            latencies.Count,
-            Percentile(latencies, 0.50),
-            Percentile(latencies, 0.95),
-            batchRate,
-            latencies.Count == 0 ? double.NaN : (double)allocated / latencies.Count);
-    }
-
-    private static bool TryPredict(ImageClassifier classifier, LabeledImage image)
-    {
-        try
-        {
-            classifier.Predict(image.Source);
-            return true;
-        }
-        catch (ImageDecodeException)
-        {
-            return false; // already counted as skipped during evaluation
-        }
+            DisplayName: wing?.DisplayName ?? string.Empty,
+            ComparisonRank: wing?.ComparisonRank ?? 0);
     }
 
     private static ComparisonResult Finish(ImageDataset data, List<PipelineRun> runs, string command, ComparisonOptions options, Stopwatch stopwatch)
@@ -218,30 +148,6 @@ public static class ComparisonRunner
         GC.WaitForPendingFinalizers();
     }
 
-    /// <summary>An evenly spaced, deterministic sample.</summary>
-    internal static List<LabeledImage> Sample(IReadOnlyList<LabeledImage> images, int count)
-    {
-        if (images.Count <= count)
-        {
-            return [.. images];
-        }
-
-        var step = (double)images.Count / count;
-        return Enumerable.Range(0, count).Select(i => images[(int)(i * step)]).ToList();
-    }
-
-    internal static double Percentile(IReadOnlyList<double> sorted, double p)
-    {
-        if (sorted.Count == 0)
-        {
-            return double.NaN;
-        }
-
-        // Nearest-rank percentile.
-        var rank = (int)Math.Ceiling(p * sorted.Count) - 1;
-        return sorted[Math.Clamp(rank, 0, sorted.Count - 1)];
-    }
-
     private static DatasetSummary Summary(ImageDataset data) => new(data.Name, data.Location, data.Classes, data.Train.Count, data.Test.Count);
 
     public static string MachineDescription()
@@ -250,11 +156,3 @@ public static class ComparisonRunner
         return $"{Environment.ProcessorCount} cores, {memory:F0} GiB, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}";
     }
 }
-
-/// <summary>What <see cref="ComparisonRunner.MeasurePredictions"/> measured.</summary>
-/// <param name="Count">Images predicted one by one (decodable ones).</param>
-/// <param name="MillisecondsP50">Median single-image latency, one thread, ms.</param>
-/// <param name="MillisecondsP95">95th percentile (nearest rank), ms.</param>
-/// <param name="BatchImagesPerSecond">The same images predicted on every core.</param>
-/// <param name="AllocatedBytesPerPrediction">Managed bytes allocated on the calling thread per single-image prediction (native ONNX Runtime memory not included).</param>
-internal sealed record PredictionTimings(int Count, double MillisecondsP50, double MillisecondsP95, double BatchImagesPerSecond, double AllocatedBytesPerPrediction);

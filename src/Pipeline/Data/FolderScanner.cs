@@ -218,7 +218,7 @@ internal sealed class FolderScanner
                 continue;
             }
 
-            if (!DatasetLoader.ImageExtensions.Contains(Path.GetExtension(entry.Name)))
+            if (!ClassFoldersFormat.ImageExtensions.Contains(Path.GetExtension(entry.Name)))
             {
                 continue;
             }

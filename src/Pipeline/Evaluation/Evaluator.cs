@@ -1,6 +1,5 @@
 using Microsoft.ML;
 using ImageWorkbench.Pipeline.Data;
-using ImageWorkbench.Pipeline.Training;
 using ImageWorkbench.Runtime;
 using ImageWorkbench.Runtime.Models;
 

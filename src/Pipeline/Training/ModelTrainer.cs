@@ -1,11 +1,9 @@
 using System.Diagnostics;
-using ImageWorkbench.FeatureExtractors;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using ImageWorkbench.Pipeline.Data;
 using ImageWorkbench.Pipeline.Evaluation;
 using ImageWorkbench.Runtime;
-using ImageWorkbench.Runtime.HandCrafted;
 using ImageWorkbench.Runtime.Models;
 
 namespace ImageWorkbench.Pipeline.Training;
@@ -14,8 +12,9 @@ namespace ImageWorkbench.Pipeline.Training;
 public sealed record TrainingResult(ITransformer Model, DataViewSchema InputSchema, ModelMetadata Metadata, ClassificationMetrics? Test);
 
 /// <summary>
-/// The one entry point for training either pipeline: featurize the training split, fit the head, evaluate the
-/// whole saved chain on the test split, and describe the result in <see cref="ModelMetadata"/>.
+/// The one entry point for training any pipeline: the options' wing featurizes the training split, then
+/// <see cref="FitHead"/> fits the head, evaluates the saved chain on the test split and describes the result in
+/// <see cref="ModelMetadata"/>.
 /// </summary>
 public static class ModelTrainer
 {
@@ -26,56 +25,40 @@ public static class ModelTrainer
         var ml = new MLContext(options.Seed);
         var result = Train(ml, data, options, warnings, progress, cancellationToken);
         cancellationToken.ThrowIfCancellationRequested();
-        ModelPackage.Save(ml, outputPath, result.Metadata, result.Model, result.InputSchema);
+        SaveModel(ml, outputPath, result);
         return result;
     }
+
+    /// <summary>The saved chain: the wing's featurizer, then the head. (One place, so the model format changes here only.)</summary>
+    private static ITransformer SavedChain(ITransformer featurizer, ITransformer head) => featurizer.Append(head);
+
+    /// <summary>Writes the package atomically. (One place, with <see cref="SavedChain"/>, that knows the saved model format.)</summary>
+    private static void SaveModel(MLContext ml, string outputPath, TrainingResult result) =>
+        ModelPackage.Save(ml, outputPath, result.Metadata, result.Model, result.InputSchema);
 
     public static TrainingResult Train(MLContext ml, ImageDataset data, TrainingOptions options, DataWarnings warnings, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(ml);
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(options.Pipeline);
         ModelComponents.Register(ml);
-        var trainer = options.Trainer ?? Trainers.DefaultFor(options.Pipeline);
-        return options.Pipeline switch
-        {
-            PipelineKind.HandCrafted => TrainHandCrafted(ml, data, options, trainer, warnings, progress, cancellationToken),
-            PipelineKind.Cnn => CnnTraining.Train(ml, data, options, trainer, warnings, progress, cancellationToken),
-            _ => throw new WorkbenchException($"pipeline {options.Pipeline} is not available in this build"),
-        };
-    }
-
-    /// <summary>The preset that fits the data: 28x28 grey images use grey28-v1, everything else rgb64-v1.</summary>
-    public static string DefaultFeatureSet(ImageDataset data)
-    {
-        ArgumentNullException.ThrowIfNull(data);
-        return data.NativeShape is { Width: 28, Height: 28, Channels: 1 } ? FeatureSetPresets.Grey28V1Name : FeatureSetPresets.Rgb64V1Name;
-    }
-
-    private static TrainingResult TrainHandCrafted(MLContext ml, ImageDataset data, TrainingOptions options, TrainerKind trainer, DataWarnings warnings, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
-    {
-        var featureSetName = options.FeatureSet ?? DefaultFeatureSet(data);
-        var definition = FeatureSetPresets.Get(featureSetName);
-        var input = new ModelInput(definition.InputShape.Width, definition.InputShape.Height, definition.InputShape.Channels, nameof(ResizeMode.Stretch), 1f);
-
-        var trainView = ImageRows.Create(ml, data.Train, input, data.Classes.Count, warnings, cancellationToken);
-        var featurizer = HandCraftedMapping.CreateEstimator(ml, featureSetName).Fit(trainView);
-
-        var stopwatch = Stopwatch.StartNew();
-        var features = Materialize(ml, featurizer.Transform(trainView), definition.OutputLength, data.Train.Count, progress, cancellationToken);
-        var featurizeSeconds = stopwatch.Elapsed.TotalSeconds;
-        warnings.ThrowIfOverThreshold(data.Train.Count, options.MaxBadImageFraction);
-
-        return FitHead(ml, data, options, trainer, warnings, () => featurizer, features, trainView.Schema, input, featureSetName, definition.Describe(), definition.OutputLength, featurizeSeconds, new Dictionary<string, string>(), progress, cancellationToken);
+        var trainer = options.Trainer ?? options.Pipeline.DefaultTrainer;
+        return options.Pipeline.Train(new TrainingRun(ml, data, options, trainer, warnings, progress, cancellationToken));
     }
 
     /// <summary>
-    /// Fits the head on featurized rows, joins it to the featurizer and evaluates on the test split: the joined chain
-    /// by default, or the head alone through <paramref name="evaluateTest"/>, which then runs before
-    /// <paramref name="createFeaturizer"/> is called (the CNN frees its fast engine before making the saved one).
+    /// Fits the head on a wing's featurized rows, joins it to the wing's saved featurizer and evaluates on the test
+    /// split: the joined chain by default, or the head alone through <see cref="FeaturizedTrainingSet.EvaluateHead"/>,
+    /// which then runs before <see cref="FeaturizedTrainingSet.CreateSavedFeaturizer"/> is called (the CNN frees its
+    /// fast engine before making the saved one).
     /// </summary>
-    internal static TrainingResult FitHead(MLContext ml, ImageDataset data, TrainingOptions options, TrainerKind trainer, DataWarnings warnings, Func<ITransformer> createFeaturizer, IDataView features, DataViewSchema pixelsSchema, ModelInput input, string featureSet, string featureSetDescription, int featureLength, double featurizeSeconds, IReadOnlyDictionary<string, string> extra, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken, Func<ITransformer, ClassificationMetrics>? evaluateTest = null)
+    public static TrainingResult FitHead(TrainingRun run, FeaturizedTrainingSet set)
     {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(set);
+        var (ml, data, options, trainer, warnings, progress, cancellationToken) = run;
+        var features = set.Features;
         var (trainCount, classesSeen) = CountRowsAndClasses(features);
         if (classesSeen < 2)
         {
@@ -93,11 +76,11 @@ public static class ModelTrainer
         var trainAccuracy = ClassificationMetrics.Compute(data.Classes, trainLabels, trainScores).Accuracy;
 
         var evaluate = options.EvaluateOnTest && data.Test.Count > 0;
-        ClassificationMetrics? test = evaluate && evaluateTest is not null ? evaluateTest(head) : null;
-        var model = createFeaturizer().Append(head);
-        if (evaluate && evaluateTest is null)
+        ClassificationMetrics? test = evaluate && set.EvaluateHead is not null ? set.EvaluateHead(head) : null;
+        var model = SavedChain(set.CreateSavedFeaturizer(), head);
+        if (evaluate && set.EvaluateHead is null)
         {
-            test = Evaluator.Evaluate(ml, model, input, data.Classes, data.Test, warnings, progress, cancellationToken);
+            test = Evaluator.Evaluate(ml, model, set.Input, data.Classes, data.Test, warnings, progress, cancellationToken);
         }
 
         if (evaluate)
@@ -108,12 +91,12 @@ public static class ModelTrainer
 
         var metadata = new ModelMetadata
         {
-            PipelineKind = options.Pipeline == PipelineKind.Cnn ? "cnn" : "handcrafted",
-            FeatureSet = featureSet,
-            FeatureSetDescription = featureSetDescription,
-            FeatureLength = featureLength,
+            PipelineKind = options.Pipeline.Name,
+            FeatureSet = set.FeatureSet,
+            FeatureSetDescription = set.FeatureSetDescription,
+            FeatureLength = set.FeatureLength,
             Classes = data.Classes,
-            Input = input,
+            Input = set.Input,
             Trainer = Trainers.Name(trainer),
             Seed = options.Seed,
             Dataset = data.Name,
@@ -121,7 +104,7 @@ public static class ModelTrainer
             {
                 TrainCount = trainCount,
                 SkippedImages = warnings.SkippedCount,
-                FeaturizeSeconds = featurizeSeconds,
+                FeaturizeSeconds = set.FeaturizeSeconds,
                 TrainSeconds = trainSeconds,
                 TrainAccuracy = trainAccuracy,
                 TestAccuracy = test?.Accuracy,
@@ -129,52 +112,10 @@ public static class ModelTrainer
             },
             LibraryVersions = LibraryVersions.Current(),
             CreatedUtc = DateTimeOffset.UtcNow,
-            Extra = extra,
+            Extra = set.Extra,
         };
 
-        return new TrainingResult(model, pixelsSchema, metadata, test);
-    }
-
-    /// <summary>
-    /// Runs the featurizer over every training row once and keeps the features in memory, so the trainer's many
-    /// passes do not decode and featurize again. Reports progress with images/s.
-    /// </summary>
-    private static IDataView Materialize(MLContext ml, IDataView featurized, int featureLength, int expected, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
-    {
-        var rows = new FeatureMatrix(featureLength, expected);
-        var featuresColumn = featurized.Schema[Trainers.FeaturesColumn];
-        var labelColumn = featurized.Schema[Trainers.LabelColumn];
-        var indexColumn = featurized.Schema[nameof(LabeledPixels.Index)];
-        var labelType = (KeyDataViewType)labelColumn.Type;
-        using (var cursor = featurized.GetRowCursor([featuresColumn, labelColumn, indexColumn]))
-        {
-            var getFeatures = cursor.GetGetter<VBuffer<float>>(featuresColumn);
-            var getLabel = cursor.GetGetter<uint>(labelColumn);
-            var getIndex = cursor.GetGetter<int>(indexColumn);
-            VBuffer<float> buffer = default;
-            uint label = 0;
-            var index = 0;
-            var stopwatch = Stopwatch.StartNew();
-            var lastReport = TimeSpan.Zero;
-            while (cursor.MoveNext())
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                getFeatures(ref buffer);
-                getLabel(ref label);
-                getIndex(ref index);
-                // Cursors give 1-based key values; the matrix holds 0-based class indices like LabeledPixels.
-                buffer.CopyTo(rows.AddRow(label - 1, index));
-                if (progress is not null && stopwatch.Elapsed - lastReport > TimeSpan.FromMilliseconds(200))
-                {
-                    lastReport = stopwatch.Elapsed;
-                    progress.Report(new TrainingProgress("featurizing", rows.Count, expected, rows.Count / stopwatch.Elapsed.TotalSeconds));
-                }
-            }
-
-            progress?.Report(new TrainingProgress("featurizing", rows.Count, expected, rows.Count / Math.Max(stopwatch.Elapsed.TotalSeconds, 1e-9)));
-        }
-
-        return rows.AsDataView(ml, new VectorDataViewType(NumberDataViewType.Single, featureLength), (int)labelType.Count, cancellationToken);
+        return new TrainingResult(model, set.PixelsSchema, metadata, test);
     }
 
     /// <summary>Rows and distinct labels, counted by reading the label column (a data view's row count may be unknown).</summary>

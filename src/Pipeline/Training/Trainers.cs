@@ -23,22 +23,6 @@ public static class Trainers
     /// </summary>
     internal const float LbfgsL2PerRow = 150f / 60_000f;
 
-    /// <summary>
-    /// The default trainer of each pipeline, chosen by accuracy for its cost on Fashion-MNIST (README, "Choosing the
-    /// default trainer", has the measured table).
-    /// </summary>
-    /// <remarks>
-    /// Full Fashion-MNIST (60,000 / 10,000), measured here: hand-crafted grey28-v1 + L-BFGS 0.9068 (30 s to
-    /// train), + SDCA 0.8957 (1 min); CNN features + L-BFGS 0.8836-0.8865 whatever the L2 weight (a linear head
-    /// tops out there), + LightGBM 0.9002 (2.5 min). CNN featurization of the 70,000 images takes about 19 minutes on 2 idle cores (60 img/s), so the
-    /// head's extra minutes are cheap there, and LightGBM is the CNN default.
-    /// </remarks>
-    public static TrainerKind DefaultFor(PipelineKind pipeline) => pipeline switch
-    {
-        PipelineKind.HandCrafted => TrainerKind.Lbfgs,
-        _ => TrainerKind.LightGbm,
-    };
-
     public static string Name(TrainerKind kind) => kind switch
     {
         TrainerKind.Sdca => "sdca",

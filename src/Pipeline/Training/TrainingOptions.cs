@@ -2,16 +2,6 @@ using ImageWorkbench.Runtime;
 using ImageWorkbench.Runtime.Cnn;
 namespace ImageWorkbench.Pipeline.Training;
 
-/// <summary>Which featurizer feeds the trainer.</summary>
-public enum PipelineKind
-{
-    /// <summary>Sobel/HOG/colour features from src/FeatureExtractors.</summary>
-    HandCrafted,
-
-    /// <summary>Frozen ImageNet ResNet18 (ONNX) pooled features.</summary>
-    Cnn,
-}
-
 /// <summary>The ML.NET multiclass trainer that learns from the features.</summary>
 public enum TrainerKind
 {
@@ -31,13 +21,11 @@ public enum TrainerKind
 /// <summary>Everything one training run needs besides the data.</summary>
 public sealed record TrainingOptions
 {
-    public PipelineKind Pipeline { get; init; } = PipelineKind.HandCrafted;
+    /// <summary>The pipeline (a wing from <c>PipelineRegistry</c>) that featurizes the images and knows its defaults.</summary>
+    public required IPipelineWing Pipeline { get; init; }
 
-    /// <summary>The trainer; null picks the pipeline's default (<see cref="Trainers.DefaultFor"/>).</summary>
+    /// <summary>The trainer; null picks the pipeline's default (<see cref="IPipelineWing.DefaultTrainer"/>).</summary>
     public TrainerKind? Trainer { get; init; }
-
-    /// <summary>Hand-crafted feature-set preset; null picks one from the data (28x28 grey -> grey28-v1, else rgb64-v1).</summary>
-    public string? FeatureSet { get; init; }
 
     public int Seed { get; init; } = 42;
 
@@ -51,13 +39,17 @@ public sealed record TrainingOptions
         init => _maxBadImageFraction = CheckFraction(value, "max bad image fraction");
     }
 
-    /// <summary>CNN input size, resize mode and channel order; null uses <see cref="ImageWorkbench.Runtime.Cnn.CnnPreprocessing.Default"/>.</summary>
-    public ImageWorkbench.Runtime.Cnn.CnnPreprocessing? CnnPreprocessing { get; init; }
+    /// <summary>
+    /// Options that only one pipeline reads, each an options record from its wing's folder (e.g. the hand-crafted
+    /// feature set, the CNN preprocessing). A wing finds its own with <see cref="OptionsOf{T}"/> and ignores the
+    /// others; a missing record means that pipeline's defaults.
+    /// </summary>
+    public IReadOnlyList<IPipelineOptions> PipelineOptions { get; init; } = [];
 
-    /// <summary>Reuse CNN features computed before for the same image content (see <see cref="Cnn.FeatureCache"/>).</summary>
+    /// <summary>Reuse features computed before for the same image content, where the pipeline keeps a feature cache (the CNN does).</summary>
     public bool UseFeatureCache { get; init; } = true;
 
-    /// <summary>Feature cache folder; null uses <see cref="Cnn.FeatureCache.DefaultDirectory"/>.</summary>
+    /// <summary>Feature cache folder; null uses the feature cache's default folder.</summary>
     public string? CacheDirectory { get; init; }
 
     /// <summary>Cap on trainer iterations (null = the trainer's default); tests use small values.</summary>
@@ -67,6 +59,10 @@ public sealed record TrainingOptions
         init => _maxIterations = value is <= 0 ? throw new WorkbenchException($"max iterations must be positive, got {value}") : value;
     }
 
+    /// <summary>The options record of type <typeparamref name="T"/> in <see cref="PipelineOptions"/>, or null.</summary>
+    public T? OptionsOf<T>()
+        where T : class, IPipelineOptions => PipelineOptions.OfType<T>().FirstOrDefault();
+
     private readonly double _maxBadImageFraction = 0.01;
     private readonly int? _maxIterations;
 
@@ -75,13 +71,4 @@ public sealed record TrainingOptions
         double.IsNaN(value) || value < 0 || value > 1
             ? throw new WorkbenchException($"{what} must be between 0 and 1, got {value.ToString(System.Globalization.CultureInfo.InvariantCulture)}")
             : value;
-}
-
-/// <summary>A progress report: which stage, how far, how fast.</summary>
-public sealed record TrainingProgress(string Stage, long Done, long Total, double ItemsPerSecond)
-{
-    public double Fraction => Total <= 0 ? 0 : (double)Done / Total;
-
-    /// <summary>Estimated time left, when the rate is known.</summary>
-    public TimeSpan? Remaining => ItemsPerSecond > 0 && Total > Done ? TimeSpan.FromSeconds((Total - Done) / ItemsPerSecond) : null;
 }

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Text;
-using ImageWorkbench.Runtime.Models;
 
 namespace ImageWorkbench.Runtime.Cnn;
 
@@ -294,7 +293,7 @@ internal static class OnnxSelfContainedCheck
         if (location is not null || tensor.Any(f => f.Number is externalDataField)
             || tensor.Any(f => f.Number == dataLocationField && f.WireType == ProtoField.Varint && f.Value == external))
         {
-            return $"tensor {Models.ModelMetadataRules.Quoted(name)} of the ONNX model reads its data from an external file {Models.ModelMetadataRules.Quoted(location ?? "(unnamed)")}; a package must hold all its data";
+            return $"tensor {MessageText.Quoted(name)} of the ONNX model reads its data from an external file {MessageText.Quoted(location ?? "(unnamed)")}; a package must hold all its data";
         }
 
         long elements = 1;
@@ -302,7 +301,7 @@ internal static class OnnxSelfContainedCheck
         {
             if (dim < 0 || (dim > 0 && elements > MaxTensorElements / dim))
             {
-                return $"tensor {Models.ModelMetadataRules.Quoted(name)} of the ONNX model declares an impossible shape";
+                return $"tensor {MessageText.Quoted(name)} of the ONNX model declares an impossible shape";
             }
 
             elements *= dim;

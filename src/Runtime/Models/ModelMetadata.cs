@@ -210,6 +210,5 @@ internal static class ModelMetadataRules
     }
 
     /// <summary>A value from the file, quoted and with control characters escaped, so it cannot forge output lines.</summary>
-    internal static string Quoted(string? value) =>
-        value is null ? "null" : "'" + string.Concat(value.Take(80).Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString())) + (value.Length > 80 ? "...'" : "'");
+    internal static string Quoted(string? value) => MessageText.Quoted(value);
 }

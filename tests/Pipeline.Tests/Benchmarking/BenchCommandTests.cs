@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using ImageWorkbench.Pipeline.Benchmarking;
 using ImageWorkbench.Pipeline.Cli;
+using ImageWorkbench.Pipeline.Measuring;
 
 namespace ImageWorkbench.Pipeline.Tests.Benchmarking;
 
@@ -177,24 +178,24 @@ public sealed partial class BenchCommandTests(TinyBenchFixture bench) : IClassFi
     public void Images_per_second_counts_whole_passes_and_is_nan_without_items()
     {
         var calls = 0;
-        var rate = BenchRunner.ImagesPerSecond(10, 2, () => _ => Interlocked.Increment(ref calls), 0, 0.01, CancellationToken.None);
+        var rate = Throughput.ImagesPerSecond(10, 2, () => _ => Interlocked.Increment(ref calls), 0, 0.01, CancellationToken.None);
         Assert.True(rate > 0);
         Assert.True(calls >= 10 + 6, $"{calls} calls"); // warm-up (3 per worker) + at least one pass
-        Assert.True(double.IsNaN(BenchRunner.ImagesPerSecond(0, 1, () => _ => { }, 0, 0.01, CancellationToken.None)));
+        Assert.True(double.IsNaN(Throughput.ImagesPerSecond(0, 1, () => _ => { }, 0, 0.01, CancellationToken.None)));
         using var cancelled = new CancellationTokenSource();
         cancelled.Cancel();
-        Assert.ThrowsAny<OperationCanceledException>(() => BenchRunner.ImagesPerSecond(10, 1, () => _ => { }, 0, 10, cancelled.Token));
+        Assert.ThrowsAny<OperationCanceledException>(() => Throughput.ImagesPerSecond(10, 1, () => _ => { }, 0, 10, cancelled.Token));
     }
 
     [Fact]
     public void Warm_up_without_a_minimum_time_makes_exactly_the_minimum_calls_and_with_one_stops_within_the_maximum()
     {
         var seen = new List<int>();
-        Assert.Equal(5, Pipeline.Benchmarking.WarmUp.Run(seen.Add, 5, TimeSpan.Zero, TimeSpan.Zero, CancellationToken.None));
+        Assert.Equal(5, WarmUp.Run(seen.Add, 5, TimeSpan.Zero, TimeSpan.Zero, CancellationToken.None));
         Assert.Equal([0, 1, 2, 3, 4], seen);
 
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        var calls = Pipeline.Benchmarking.WarmUp.Run(_ => Thread.Sleep(1), 3, TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(200), CancellationToken.None);
+        var calls = WarmUp.Run(_ => Thread.Sleep(1), 3, TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(200), CancellationToken.None);
         Assert.True(calls >= 3);
         Assert.InRange(watch.Elapsed.TotalMilliseconds, 50, 5_000);
     }

@@ -1,5 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
-using ImageWorkbench.Pipeline.Cnn;
+using ImageWorkbench.Pipeline.Pipelines.Cnn;
 using ImageWorkbench.Runtime;
 using ImageWorkbench.Runtime.Cnn;
 

@@ -1,4 +1,4 @@
-using ImageWorkbench.Pipeline.Cnn;
+using ImageWorkbench.Pipeline.Pipelines.Cnn;
 using ImageWorkbench.Runtime;
 using ImageWorkbench.Runtime.Cnn;
 

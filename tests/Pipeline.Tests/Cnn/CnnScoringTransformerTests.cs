@@ -1,6 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using ImageWorkbench.Pipeline.Cnn;
+using ImageWorkbench.Pipeline.Pipelines.Cnn;
 using ImageWorkbench.Runtime.Cnn;
 
 namespace ImageWorkbench.Pipeline.Tests.Cnn;

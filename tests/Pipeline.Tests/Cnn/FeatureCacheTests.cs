@@ -1,4 +1,4 @@
-using ImageWorkbench.Pipeline.Cnn;
+using ImageWorkbench.Pipeline.Pipelines.Cnn;
 
 namespace ImageWorkbench.Pipeline.Tests.Cnn;
 

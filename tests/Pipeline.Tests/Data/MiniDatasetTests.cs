@@ -28,7 +28,7 @@ public class MiniDatasetTests
     {
         ImageDataset ds = DatasetLoader.Load(MiniFolder());
         Assert.Equal("fashion-mnist-mini", ds.Name);
-        Assert.Equal(DatasetLoader.FashionMnistClasses, ds.Classes);
+        Assert.Equal(IdxFormat.FashionMnistClasses, ds.Classes);
         Assert.True(ds.HasOwnSplit);
         Assert.Equal(new FeatureExtractors.ImageShape(28, 28, 1), ds.NativeShape);
         Assert.Equal(1000, ds.Train.Count);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using ImageWorkbench.Pipeline.Cli;
 using ImageWorkbench.Pipeline.Data;
+using ImageWorkbench.Pipeline.Pipelines;
 using ImageWorkbench.Pipeline.Training;
 using Xunit.Abstractions;
 
@@ -107,7 +108,7 @@ public sealed class HostileCancellationTests(ITestOutputHelper log) : IDisposabl
         var model = Path.Combine(_root, "lib.zip");
 
         // SDCA checks MLContext cancellation itself, so the fit's thread ends too (LightGBM's would run on here).
-        var options = new TrainingOptions { Trainer = TrainerKind.Sdca, MaxIterations = 100_000 };
+        var options = new TrainingOptions { Pipeline = PipelineRegistry.Default, Trainer = TrainerKind.Sdca, MaxIterations = 100_000 };
         var sinceStart = Stopwatch.StartNew();
         var run = Task.Run(() => ModelTrainer.TrainAndSave(data, options, model, new DataWarnings(), progress, cancellation.Token));
         Assert.True(((IAsyncResult)run).AsyncWaitHandle.WaitOne(StopLimit + TimeSpan.FromSeconds(30)), "the cancelled fit did not end");

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 using ImageWorkbench.FeatureExtractors;
-using ImageWorkbench.Pipeline.Cnn;
+using ImageWorkbench.Pipeline.Pipelines.Cnn;
 using ImageWorkbench.Pipeline.Data;
 using ImageWorkbench.Pipeline.Training;
 using SkiaSharp;

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using ImageWorkbench.FeatureExtractors;
 using ImageWorkbench.Pipeline.Data;
+using ImageWorkbench.Pipeline.Pipelines.Cnn;
 using ImageWorkbench.Pipeline.Training;
 using ImageWorkbench.Runtime.Decoding;
 using ImageWorkbench.Runtime.Files;

@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using ImageWorkbench.Pipeline.Cnn;
+using ImageWorkbench.Pipeline.Pipelines.Cnn;
 using ImageWorkbench.Runtime;
 using ImageWorkbench.Runtime.Cnn;
 using ImageWorkbench.Runtime.Models;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json.Nodes;
-using ImageWorkbench.Pipeline.Cnn;
+using ImageWorkbench.Pipeline.Pipelines.Cnn;
 using ImageWorkbench.Pipeline.Data;
 using Xunit.Abstractions;
 using ImageWorkbench.Runtime.Models;

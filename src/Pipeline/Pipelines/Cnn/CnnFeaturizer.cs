@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using ImageWorkbench.Runtime.Cnn;
 
-namespace ImageWorkbench.Pipeline.Cnn;
+namespace ImageWorkbench.Pipeline.Pipelines.Cnn;
 
 /// <summary>Progress of <c>CnnFeaturizer.FeaturizeAll</c>.</summary>
 /// <param name="Done">Images finished (computed or from the cache).</param>

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Runtime;
 
-namespace ImageWorkbench.Pipeline.Benchmarking;
+namespace ImageWorkbench.Pipeline.Measuring;
 
 /// <summary>
 /// Warm-up before a timing: .NET's tiered JIT first runs new code unoptimised and recompiles hot methods in the

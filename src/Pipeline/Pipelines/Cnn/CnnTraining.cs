@@ -2,15 +2,15 @@ using System.Diagnostics;
 using ImageWorkbench.FeatureExtractors;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using ImageWorkbench.Pipeline.Cnn;
 using ImageWorkbench.Pipeline.Data;
 using ImageWorkbench.Pipeline.Evaluation;
+using ImageWorkbench.Pipeline.Training;
 using ImageWorkbench.Runtime.Cnn;
 using ImageWorkbench.Runtime.Decoding;
 using ImageWorkbench.Runtime.Files;
 using ImageWorkbench.Runtime.Models;
 
-namespace ImageWorkbench.Pipeline.Training;
+namespace ImageWorkbench.Pipeline.Pipelines.Cnn;
 
 /// <summary>
 /// The CNN pipeline: frozen ResNet18 features, computed once per image content through the fast engine and the
@@ -19,9 +19,11 @@ namespace ImageWorkbench.Pipeline.Training;
 /// </summary>
 internal static class CnnTraining
 {
-    public static TrainingResult Train(MLContext ml, ImageDataset data, TrainingOptions options, TrainerKind trainer, DataWarnings warnings, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    public static TrainingResult Train(TrainingRun run)
     {
-        var prep = options.CnnPreprocessing ?? CnnPreprocessing.Default;
+        ArgumentNullException.ThrowIfNull(run);
+        var (ml, data, options, _, warnings, progress, cancellationToken) = run;
+        var prep = options.OptionsOf<CnnPipelineOptions>()?.Preprocessing ?? CnnPreprocessing.Default;
         prep.Validate();
         var input = InputOf(prep);
         var cache = options.UseFeatureCache ? new FeatureCache(options.CacheDirectory) : null;
@@ -47,12 +49,27 @@ internal static class CnnTraining
         ITransformer CreateScoringFeaturizer()
         {
             engine.Dispose(); // evaluation is done: free its session before the next one is made
-            return CnnScoringTransformer.Create(ml, prep, ImageRows.PixelsColumn, Trainers.FeaturesColumn);
+            return CreateSavedFeaturizer(ml, prep);
         }
 
-        return ModelTrainer.FitHead(ml, data, options, trainer, warnings, CreateScoringFeaturizer, train, pixelsSchema, input, prep.Id, Describe(prep), ResNet18Model.FeatureLength, featurizeSeconds, extra, progress, cancellationToken,
-            head => Evaluate(ml, engine, cache, head, data.Test, data.Classes, input, featureType, warnings, progress, cancellationToken));
+        return ModelTrainer.FitHead(run, new FeaturizedTrainingSet
+        {
+            Features = train,
+            PixelsSchema = pixelsSchema,
+            Input = input,
+            FeatureSet = prep.Id,
+            FeatureSetDescription = Describe(prep),
+            FeatureLength = ResNet18Model.FeatureLength,
+            FeaturizeSeconds = featurizeSeconds,
+            Extra = extra,
+            CreateSavedFeaturizer = CreateScoringFeaturizer,
+            EvaluateHead = head => Evaluate(ml, engine, cache, head, data.Test, data.Classes, input, featureType, warnings, progress, cancellationToken),
+        });
     }
+
+    /// <summary>The featurizer saved in front of the head: the ONNX scoring transformer, network inside the model file.</summary>
+    private static ITransformer CreateSavedFeaturizer(MLContext ml, CnnPreprocessing prep) =>
+        CnnScoringTransformer.Create(ml, prep, ImageRows.PixelsColumn, Trainers.FeaturesColumn);
 
     /// <summary>The model input of a CNN package: planar RGB 0..1 at the network input size.</summary>
     public static ModelInput InputOf(CnnPreprocessing prep) => new(prep.InputSize, prep.InputSize, 3, prep.ResizeMode.ToString(), 1f);

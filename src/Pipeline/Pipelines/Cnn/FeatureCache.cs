@@ -5,7 +5,7 @@ using System.Text;
 using ImageWorkbench.Runtime;
 using ImageWorkbench.Runtime.Cnn;
 
-namespace ImageWorkbench.Pipeline.Cnn;
+namespace ImageWorkbench.Pipeline.Pipelines.Cnn;
 
 /// <summary>Size of a <see cref="FeatureCache"/> and how it was used by this instance.</summary>
 /// <param name="Entries">Entries on disk (as last seen by this instance).</param>

@@ -1,13 +1,12 @@
 using ImageWorkbench.FeatureExtractors;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using ImageWorkbench.Pipeline.Data;
 using ImageWorkbench.Runtime;
 using ImageWorkbench.Runtime.Decoding;
 using ImageWorkbench.Runtime.HandCrafted;
 using ImageWorkbench.Runtime.Models;
 
-namespace ImageWorkbench.Pipeline.Training;
+namespace ImageWorkbench.Pipeline.Data;
 
 /// <summary>One decoded image as a data-view row: planar pixels, class key and its position in the source list.</summary>
 public sealed class LabeledPixels
