@@ -221,7 +221,8 @@ internal static class CnnFeatureMapping
     /// One engine (one ONNX Runtime session, the weights once) per input size and channel order for the whole process:
     /// every loaded model, prediction engine and thread shares it; concurrent rows queue for its one slot, whose
     /// intra-op threads already use every core (more sessions would hold the weights again and fight for the
-    /// same 2 cores). The cache holds engines weakly: when no transformer uses one any more, the GC frees it.
+    /// same 2 cores). The cache holds engines weakly: when no transformer uses one any more, the GC frees it (ONNX
+    /// Runtime's session, values and binding have finalizers that release the native memory).
     /// </summary>
     private static class SharedEngines
     {

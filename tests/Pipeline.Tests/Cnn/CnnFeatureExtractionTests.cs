@@ -12,11 +12,7 @@ public class CnnFeatureExtractionTests : IClassFixture<EngineFixture>
 
     public CnnFeatureExtractionTests(EngineFixture fixture) => _engine = fixture.Engine;
 
-    private static List<float[]> Column(ITransformer transformer, IDataView data, string column)
-    {
-        var output = transformer.Transform(data);
-        return output.GetColumn<VBuffer<float>>(output.Schema[column]).Select(v => v.DenseValues().ToArray()).ToList();
-    }
+    private static List<float[]> Column(ITransformer transformer, IDataView data, string column) => CnnScoringTransformerTests.Features(transformer, data, column);
 
     [Fact]
     public void Catalog_transform_equals_the_engine_and_a_fresh_context_loads_it_without_registration()

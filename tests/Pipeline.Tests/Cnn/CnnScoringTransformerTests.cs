@@ -11,7 +11,7 @@ public class CnnScoringTransformerTests : IClassFixture<EngineFixture>
 
     public CnnScoringTransformerTests(EngineFixture fixture) => _engine = fixture.Engine;
 
-    private static List<float[]> Features(ITransformer transformer, IDataView data, string column)
+    internal static List<float[]> Features(ITransformer transformer, IDataView data, string column)
     {
         var output = transformer.Transform(data);
         return output.GetColumn<VBuffer<float>>(output.Schema[column]).Select(v => v.DenseValues().ToArray()).ToList();
