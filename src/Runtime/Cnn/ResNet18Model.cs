@@ -265,7 +265,7 @@ public static class ResNet18Model
         {
             throw new WorkbenchException(
                 $"ResNet18 model file not found: {path}. It is copied there by the NuGet package Microsoft.ML.DnnImageFeaturizer.ResNet18 {PackageVersion}; " +
-                "rebuild the project that references Pipeline, or copy the DnnImageModels folder next to the executable.");
+                "rebuild the project that references ImageWorkbench.Runtime, or copy the DnnImageModels folder next to the executable.");
         }
 
         return path;

@@ -50,6 +50,18 @@ public class CnnFeatureExtractionTests : IClassFixture<EngineFixture>
     }
 
     [Fact]
+    public void Another_input_size_follows_from_the_vector_length_and_equals_an_engine_of_that_size()
+    {
+        var prep = new CnnPreprocessing(128);
+        var image = CnnEngineTests.SyntheticImage(128, 60);
+        using var engine = new ResNet18Featurizer(new ResNet18FeaturizerOptions { Preprocessing = prep, IntraOpThreads = 1 });
+        var ml = new MLContext(seed: 1);
+        var data = CnnScoringTransformer.PixelRows(ml, prep, "Pixels", [image]);
+        var features = Column(ml.Transforms.ExtractCnnFeatures("Features", "Pixels", CnnFeatureOptions.From(prep)).Fit(data), data, "Features")[0];
+        Assert.True(CnnEngineTests.MaxAbsDiff(engine.Featurize(image), features) < 1e-4f);
+    }
+
+    [Fact]
     public void Fit_refuses_a_pixels_column_of_another_size()
     {
         var ml = new MLContext(seed: 1);
