@@ -5,37 +5,23 @@ using ImageWorkbench.Runtime.Files;
 namespace ImageWorkbench.Runtime.Cnn;
 
 /// <summary>
-/// Where ML.NET's ONNX transformer may write its copy of the network. ML.NET 5 hands ONNX Runtime a file, never
-/// bytes: every <c>ApplyOnnxModel</c> fit and every load of a saved chain writes the whole network (64 MB for
-/// ResNet18) to <see cref="MLContext.TempFilePath"/>, and deletes it only when the transformer is disposed, which
-/// nothing does before the process ends; a killed process never does. So each process gets its own folder
-/// (<c>$TMPDIR/pipeline-onnx-PID-RANDOM</c>, owner-only), deleted when the process exits; folders of processes that
-/// no longer run (killed ones) are deleted when the next process creates its own.
+/// Where ML.NET's ONNX transformer may write its copy of the network, for model packages written before the CNN had its
+/// own transform (<see cref="CnnTransformsCatalog.ExtractCnnFeatures"/>), whose chains hold ML.NET's OnnxTransformer
+/// with the network inside. ML.NET 5 hands ONNX Runtime a file, never bytes: every load of such a chain writes the
+/// whole network (64 MB for ResNet18) to <see cref="MLContext.TempFilePath"/>, and deletes it only when the
+/// transformer is disposed, which nothing does before the process ends; a killed process never does. So each process
+/// gets its own folder (<c>$TMPDIR/pipeline-onnx-PID-RANDOM</c>, owner-only), deleted when the process exits; folders
+/// of processes that no longer run (killed ones) are deleted when the next process creates its own.
 /// </summary>
 /// <remarks>
 /// A load needs the file only while ONNX Runtime reads it, so <see cref="ForLoad"/> deletes it right after: a
-/// killed <c>predict</c> or <c>evaluate</c> leaves nothing. A fitted transformer keeps its file because ML.NET
-/// re-reads it when the model is saved (<see cref="UseForFitting"/>).
+/// killed <c>predict</c> or <c>evaluate</c> leaves nothing. Nothing fits an ONNX transformer any more.
 /// </remarks>
 internal static class OnnxTempFolder
 {
     private const string Prefix = "pipeline-onnx-";
 
     private static readonly Lazy<string> ProcessFolder = new(CreateProcessFolder, LazyThreadSafetyMode.ExecutionAndPublication);
-
-    /// <summary>Networks fitted with <paramref name="ml"/> are written to this process's folder (kept until the process exits).</summary>
-    public static void UseForFitting(MLContext ml)
-    {
-        OnnxRuntimeTelemetry.TurnOff(); // every path that hands ML.NET an ONNX network comes through here or ForLoad
-        try
-        {
-            ml.TempFilePath = ProcessFolder.Value;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new WorkbenchException($"cannot create a folder for the CNN network in the temp folder {Path.GetTempPath()} ({ex.Message}); set TMPDIR to a writable folder", ex);
-        }
-    }
 
     /// <summary>Points <paramref name="ml"/> at a fresh folder for one load; disposing restores it and deletes the folder.</summary>
     public static LoadScope ForLoad(MLContext ml)

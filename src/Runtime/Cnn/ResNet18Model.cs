@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using System.Security.Cryptography;
 
 namespace ImageWorkbench.Runtime.Cnn;
 
@@ -36,6 +37,16 @@ public static class ResNet18Model
 
     /// <summary>Largest input size accepted: 3 x 1024 x 1024 floats is 12 MB per image buffer.</summary>
     public const int MaxInputSize = 1024;
+
+    /// <summary>
+    /// SHA-256 of <c>ResNet18.onnx</c> as package <see cref="PackageVersion"/> ships it. Every read of the file is
+    /// checked against it (<see cref="ReadVerified"/>), so a damaged or replaced network is refused with a message
+    /// naming the file instead of giving other features (or crashing ONNX Runtime) under the same model.
+    /// </summary>
+    public const string NetworkSha256 = "e2552f19db2dfdb01b3669537b6a0f1b44da38d18279535492ed5dfc2ef1ff8f";
+
+    /// <summary>SHA-256 of <c>ResNetPreprocess.onnx</c> (the mean image) as package <see cref="PackageVersion"/> ships it.</summary>
+    public const string PreprocessSha256 = "84bf8def78d0befaa3f6e73745d57d7016c6a192ead76f79686bd438c1047004";
 
     /// <summary>Input tensor of <c>ResNet18.onnx</c> (preprocessed BGR, mean subtracted).</summary>
     public const string NetworkInputName = "Input247";
@@ -90,7 +101,7 @@ public static class ResNet18Model
         float[] mean224;
         try
         {
-            var model = Proto.Parse(File.ReadAllBytes(path));
+            var model = Proto.Parse(ReadVerified(path, PreprocessSha256));
             var graph = Proto.Parse(Single(model, 7, path, "graph").Bytes);
             var tensor = graph.Where(f => f.Number == 5).Select(f => Proto.Parse(f.Bytes))
                 .FirstOrDefault(t => t.Any(x => x.Number == 8 && x.AsString() == "MeanImage"))
@@ -124,7 +135,7 @@ public static class ResNet18Model
         var path = LocateNetwork();
         try
         {
-            return RewriteNetwork(File.ReadAllBytes(path), size, withPreprocessing ? LoadMeanImage(size) : null, symbolicBatch, forceGlobalPool || size != NativeInputSize, channelOrder);
+            return RewriteNetwork(ReadVerified(path, NetworkSha256), size, withPreprocessing ? LoadMeanImage(size) : null, symbolicBatch, forceGlobalPool || size != NativeInputSize, channelOrder);
         }
         catch (InvalidDataException ex)
         {
@@ -183,13 +194,78 @@ public static class ResNet18Model
         return Proto.Serialize(newModel);
     }
 
+    /// <summary>
+    /// <see cref="NetworkPath"/> after checking that the file there is the shipped network (read in 1 MiB steps), for
+    /// ONNX Runtime to read itself; throws a <see cref="WorkbenchException"/> naming a missing, damaged or replaced file.
+    /// </summary>
+    public static string LocateVerifiedNetwork()
+    {
+        VerifyFile(NetworkPath, NetworkSha256);
+        return NetworkPath;
+    }
+
+    /// <summary>
+    /// Checks that both packaged files in <paramref name="modelDirectory"/> (default <see cref="ModelDirectory"/>) are
+    /// the ones this runtime was built for, reading them in 1 MiB steps (no 64 MB buffer). Throws a
+    /// <see cref="WorkbenchException"/> naming the missing, unreadable, damaged or replaced file.
+    /// </summary>
+    public static void VerifyPackagedFiles(string? modelDirectory = null)
+    {
+        string directory = modelDirectory ?? ModelDirectory;
+        VerifyFile(Path.Combine(directory, "ResNet18Onnx", "ResNet18.onnx"), NetworkSha256);
+        VerifyFile(Path.Combine(directory, "ResNetPrepOnnx", "ResNetPreprocess.onnx"), PreprocessSha256);
+    }
+
+    private static void VerifyFile(string path, string expectedSha256)
+    {
+        byte[] actual;
+        try
+        {
+            using var stream = new FileStream(Locate(path), FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 20);
+            actual = SHA256.HashData(stream);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new WorkbenchException($"{path}: cannot read the ResNet18 network file ({ex.Message})", ex);
+        }
+
+        CheckHash(path, actual, expectedSha256);
+    }
+
+    /// <summary>The whole file, refused (naming it) unless its SHA-256 is <paramref name="expectedSha256"/>.</summary>
+    internal static byte[] ReadVerified(string path, string expectedSha256)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new WorkbenchException($"{path}: cannot read the ResNet18 network file ({ex.Message})", ex);
+        }
+
+        CheckHash(path, SHA256.HashData(bytes), expectedSha256);
+        return bytes;
+    }
+
+    private static void CheckHash(string path, byte[] actual, string expected)
+    {
+        if (!Convert.ToHexStringLower(actual).Equals(expected, StringComparison.Ordinal))
+        {
+            throw new WorkbenchException(
+                $"{path}: not the network file of Microsoft.ML.DnnImageFeaturizer.ResNet18 {PackageVersion} (SHA-256 {Convert.ToHexStringLower(actual)[..16]}..., expected {expected[..16]}...): " +
+                "the file is damaged or was replaced; restore it from the NuGet package (rebuild, or copy the DnnImageModels folder next to the executable again)");
+        }
+    }
+
     internal static string Locate(string path)
     {
         if (!File.Exists(path))
         {
             throw new WorkbenchException(
                 $"ResNet18 model file not found: {path}. It is copied there by the NuGet package Microsoft.ML.DnnImageFeaturizer.ResNet18 {PackageVersion}; " +
-                "rebuild the project that references Pipeline, or copy the DnnImageModels folder next to the executable.");
+                "rebuild the project that references ImageWorkbench.Runtime, or copy the DnnImageModels folder next to the executable.");
         }
 
         return path;

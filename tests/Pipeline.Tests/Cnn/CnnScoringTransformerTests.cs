@@ -11,7 +11,7 @@ public class CnnScoringTransformerTests : IClassFixture<EngineFixture>
 
     public CnnScoringTransformerTests(EngineFixture fixture) => _engine = fixture.Engine;
 
-    private static List<float[]> Features(ITransformer transformer, IDataView data, string column)
+    internal static List<float[]> Features(ITransformer transformer, IDataView data, string column)
     {
         var output = transformer.Transform(data);
         return output.GetColumn<VBuffer<float>>(output.Schema[column]).Select(v => v.DenseValues().ToArray()).ToList();
@@ -44,7 +44,7 @@ public class CnnScoringTransformerTests : IClassFixture<EngineFixture>
             Directory.CreateDirectory(loadDir);
             var saved = Path.Combine(saveDir, "cnn.zip");
             ml.Model.Save(transformer, data.Schema, saved);
-            Assert.True(new FileInfo(saved).Length > 40_000_000, "the ONNX bytes are embedded in the zip");
+            Assert.True(new FileInfo(saved).Length < 100_000, "the network is rebuilt from the packaged file, not copied into the zip");
             var moved = Path.Combine(loadDir, "moved.zip");
             File.Copy(saved, moved);
             Directory.Delete(saveDir, recursive: true);

@@ -188,11 +188,12 @@ public sealed class HostileRunAuditTests(TinyModelFixture tiny, Xunit.Abstractio
 
     /// <summary>
     /// <c>train --pipeline cnn</c> with a full <c>$TMPDIR</c> printed a bare "No space left on device" naming a
-    /// random file: ML.NET writes the network out when the estimator is made, before the fit that was guarded.
+    /// random file: ML.NET's ONNX transformer wrote the network out when the estimator was made. The CNN transform now
+    /// runs ONNX Runtime on the packaged network without a temp copy, so a full temp folder no longer matters.
     /// Needs a small tmpfs, so it runs where the test may mount one (root on Linux, as in CI) and says so otherwise.
     /// </summary>
     [Fact]
-    public void Training_a_cnn_with_a_full_temp_folder_says_the_temp_folder_is_full()
+    public void Training_a_cnn_with_a_full_temp_folder_works_as_the_network_needs_no_temp_copy()
     {
         var full = Directory.CreateDirectory(Path.Combine(_root, "full")).FullName;
         if (!OperatingSystem.IsLinux() || Environment.UserName != "root" || Tool("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", full) != 0)
@@ -205,10 +206,8 @@ public sealed class HostileRunAuditTests(TinyModelFixture tiny, Xunit.Abstractio
         {
             var home = Directory.CreateDirectory(Path.Combine(_root, "home")).FullName;
             var (code, err) = Run(full, home, "train", "--pipeline", "cnn", "--no-cache", "--max-train-per-class", "2", "--max-test-per-class", "1", "--out", Path.Combine(_root, "m.zip"));
-            var errors = err.Split('\n').Where(l => l.StartsWith("error:", StringComparison.Ordinal)).ToArray();
-            Assert.True(code == 1 && errors.Length == 1, err);
-            Assert.Contains("temp folder", errors[0], StringComparison.Ordinal);
-            Assert.False(File.Exists(Path.Combine(_root, "m.zip")));
+            Assert.True(code == 0 && !err.Contains("error:", StringComparison.Ordinal), err);
+            Assert.True(File.Exists(Path.Combine(_root, "m.zip")));
         }
         finally
         {

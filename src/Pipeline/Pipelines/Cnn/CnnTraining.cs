@@ -41,6 +41,7 @@ internal static class CnnTraining
         var extra = new Dictionary<string, string>
         {
             ["network"] = ResNet18Model.NetworkId,
+            ["networkSha256"] = ResNet18Model.NetworkSha256, // the packaged file the saved CNN transform rebuilds its session from
             ["networkOutput"] = ResNet18Model.NetworkOutputName,
             ["preprocessing"] = prep.Id,
             ["featureCacheHits"] = (cache?.Stats.Hits ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture),
