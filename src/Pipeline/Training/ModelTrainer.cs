@@ -26,7 +26,10 @@ public static class ModelTrainer
         var ml = new MLContext(options.Seed);
         var result = Train(ml, data, options, warnings, progress, cancellationToken);
         cancellationToken.ThrowIfCancellationRequested();
-        ModelPackage.Save(ml, outputPath, result.Metadata, result.Model, result.InputSchema);
+
+        // Saved as a standard ML.NET model: image bytes in (decoded inside the graph), class names out.
+        var (model, inputSchema) = ImageModel.FromPixelsModel(ml, result.Metadata.Input, result.Model);
+        ModelPackage.Save(ml, outputPath, result.Metadata, model, inputSchema);
         return result;
     }
 
@@ -84,7 +87,8 @@ public static class ModelTrainer
 
         progress?.Report(new TrainingProgress($"training {Trainers.Name(trainer)}", 0, 1, 0));
         var stopwatch = Stopwatch.StartNew();
-        var head = CancellableFit.Fit(ml, Trainers.CreateHead(ml, trainer, options.MaxIterations, trainCount), features, cancellationToken);
+        // Class names on the label, so the saved model's Score slots and PredictedLabel carry them.
+        var head = CancellableFit.Fit(ml, Trainers.CreateHead(ml, trainer, options.MaxIterations, trainCount), ClassNames.Attach(features, Trainers.LabelColumn, data.Classes), cancellationToken);
         var trainSeconds = stopwatch.Elapsed.TotalSeconds;
         cancellationToken.ThrowIfCancellationRequested();
         progress?.Report(new TrainingProgress($"training {Trainers.Name(trainer)}", 1, 1, 0));
