@@ -127,7 +127,7 @@ public sealed class StandardModelFileTests(StandardModelFixture fixture) : IClas
     private static string[] ConsoleAppLabels(string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(SampleDll());
+        info.ArgumentList.Add(SampleBuild.Dll("ConsoleApp"));
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
@@ -146,17 +146,6 @@ public sealed class StandardModelFileTests(StandardModelFixture fixture) : IClas
         return [.. output.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line[(line.LastIndexOf(": ", StringComparison.Ordinal) + 2)..].TrimEnd('\r'))];
     }
 
-    private static string SampleDll()
-    {
-#if DEBUG
-        const string Configuration = "Debug";
-#else
-        const string Configuration = "Release";
-#endif
-        var dll = Path.Combine(CliRunner.RepoRoot(), "samples", "ConsoleApp", "bin", Configuration, "net10.0", "ConsoleApp.dll");
-        return File.Exists(dll) ? dll : throw new FileNotFoundException("samples/ConsoleApp has not been built (it builds with the test project)", dll);
-    }
-
     public sealed class ModelBuilderInput
     {
         [ColumnName("Label")]
@@ -164,5 +153,29 @@ public sealed class StandardModelFileTests(StandardModelFixture fixture) : IClas
 
         [ColumnName("ImageSource")]
         public byte[] ImageSource { get; set; } = [];
+    }
+}
+
+/// <summary>Where a sample's build output is, for the configuration these tests were built in (it builds with them).</summary>
+internal static class SampleBuild
+{
+#if DEBUG
+    private const string Configuration = "Debug";
+#else
+    private const string Configuration = "Release";
+#endif
+
+    public static string Dll(string sample)
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "samples", sample, "bin", Configuration, "net10.0", sample + ".dll");
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new FileNotFoundException($"samples/{sample} has not been built (it builds with the test project)");
     }
 }
