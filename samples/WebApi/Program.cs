@@ -14,19 +14,17 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = ar
 builder.Logging.AddSimpleConsole(options => options.SingleLine = true);
 
 UploadLimits limits;
-ImageClassifier classifier;
+string modelPath;
 try
 {
     limits = UploadLimits.From(builder.Configuration);
-    var modelPath = builder.Configuration["Model:Path"];
-    if (string.IsNullOrWhiteSpace(modelPath))
+    var configured = builder.Configuration["Model:Path"];
+    if (string.IsNullOrWhiteSpace(configured))
     {
         throw new WorkbenchException("set Model:Path (appsettings.json, env Model__Path or --Model:Path=model.zip)");
     }
 
-    // One classifier for the whole app: it is thread-safe and pools its prediction engines. Loaded (and warmed
-    // up) before the server listens, so a bad model ends the process with one error line instead of serving 500s.
-    classifier = ImageClassifier.Load(ModelFile.Check(modelPath));
+    modelPath = ModelFile.Check(configured);
 }
 catch (WorkbenchException ex)
 {
@@ -48,7 +46,8 @@ builder.WebHost.ConfigureKestrel(kestrel =>
     kestrel.Limits.MaxConcurrentConnections = 512;
 });
 
-builder.Services.AddSingleton(classifier);
+// One classifier for the whole app: it is thread-safe and pools its prediction engines.
+builder.Services.AddImageClassifier(modelPath);
 builder.Services.AddSingleton(limits);
 builder.Services.AddSingleton(new PredictionGate(limits.MaxActive, limits.MaxQueued));
 
@@ -56,6 +55,18 @@ builder.Services.AddSingleton(new PredictionGate(limits.MaxActive, limits.MaxQue
 builder.Services.AddProblemDetails();
 
 var app = builder.Build();
+try
+{
+    // Loaded (and warmed up) before the server listens, so a bad model ends the process with one error line instead
+    // of serving 500s.
+    app.Services.GetRequiredService<ImageClassifier>();
+}
+catch (WorkbenchException ex)
+{
+    Console.Error.WriteLine($"error: {ex.Message}");
+    return 1;
+}
+
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 

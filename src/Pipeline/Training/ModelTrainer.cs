@@ -33,8 +33,12 @@ public static class ModelTrainer
     private static ITransformer SavedChain(ITransformer featurizer, ITransformer head) => featurizer.Append(head);
 
     /// <summary>Writes the package atomically. (One place, with <see cref="SavedChain"/>, that knows the saved model format.)</summary>
-    private static void SaveModel(MLContext ml, string outputPath, TrainingResult result) =>
-        ModelPackage.Save(ml, outputPath, result.Metadata, result.Model, result.InputSchema);
+    /// <summary>Saved as a standard ML.NET model: image bytes in (decoded inside the graph), class names out.</summary>
+    private static void SaveModel(MLContext ml, string outputPath, TrainingResult result)
+    {
+        var (model, inputSchema) = ImageModel.FromPixelsModel(ml, result.Metadata.Input, result.Model);
+        ModelPackage.Save(ml, outputPath, result.Metadata, model, inputSchema);
+    }
 
     public static TrainingResult Train(MLContext ml, ImageDataset data, TrainingOptions options, DataWarnings warnings, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -67,7 +71,8 @@ public static class ModelTrainer
 
         progress?.Report(new TrainingProgress($"training {Trainers.Name(trainer)}", 0, 1, 0));
         var stopwatch = Stopwatch.StartNew();
-        var head = CancellableFit.Fit(ml, Trainers.CreateHead(ml, trainer, options.MaxIterations, trainCount), features, cancellationToken);
+        // Class names on the label, so the saved model's Score slots and PredictedLabel carry them.
+        var head = CancellableFit.Fit(ml, Trainers.CreateHead(ml, trainer, options.MaxIterations, trainCount), ClassNames.Attach(features, Trainers.LabelColumn, data.Classes), cancellationToken);
         var trainSeconds = stopwatch.Elapsed.TotalSeconds;
         cancellationToken.ThrowIfCancellationRequested();
         progress?.Report(new TrainingProgress($"training {Trainers.Name(trainer)}", 1, 1, 0));

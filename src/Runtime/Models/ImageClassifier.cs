@@ -32,6 +32,7 @@ public sealed class ImageClassifier : IDisposable
     {
         _ml = ml;
         _model = package.Model;
+        SavedModel = package.SavedModel;
         Metadata = package.Metadata;
         _inputSchema = ModelInputPixels.PixelsSchema(Metadata.Input);
         _resizeMode = ModelInputPixels.ParseResizeMode(Metadata.Input.ResizeMode);
@@ -41,6 +42,12 @@ public sealed class ImageClassifier : IDisposable
     public ModelMetadata Metadata { get; }
 
     public IReadOnlyList<string> Classes => Metadata.Classes;
+
+    /// <summary>
+    /// The model as the file holds it (format 3: <see cref="ImageModelInput"/> bytes in). The classifier itself decodes
+    /// with the same decoder and scores from pixels on, reusing its buffers and naming images in errors.
+    /// </summary>
+    internal ITransformer SavedModel { get; }
 
     /// <summary>Loads a package; throws <see cref="ModelFormatException"/> when it is missing, damaged or of an unknown version.</summary>
     public static ImageClassifier Load(string path)

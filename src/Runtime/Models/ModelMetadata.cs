@@ -8,10 +8,11 @@ public sealed record ModelMetadata
 {
     /// <summary>
     /// The package format this library writes. Packages with a higher number are refused. Version 2 added
-    /// <c>SHA256SUMS</c>, a checksum of every entry (version 1 covered only the ML.NET model); version 1
-    /// packages still load.
+    /// <c>SHA256SUMS</c>, a checksum of every entry (version 1 covered only the ML.NET model). Version 3 is a plain
+    /// ML.NET model file (<c>mlContext.Model.Load</c> reads it; image bytes in, decoding inside the graph) with
+    /// <c>metadata.json</c> and <c>SHA256SUMS</c> as extra entries. Versions 1 and 2 still load.
     /// </summary>
-    public const int CurrentFormatVersion = 2;
+    public const int CurrentFormatVersion = 3;
 
     /// <summary>The first format whose checksum covers every entry of the package.</summary>
     public const int WholePackageChecksumVersion = 2;
@@ -48,7 +49,10 @@ public sealed record ModelMetadata
 
     public required DateTimeOffset CreatedUtc { get; init; }
 
-    /// <summary>SHA-256 (hex) of the embedded ML.NET model, checked on load.</summary>
+    /// <summary>
+    /// SHA-256 (hex) of the ML.NET model, checked on load: of the embedded zip (formats 1 and 2), or of the model
+    /// entries' <c>SHA256SUMS</c> lines, in file order (format 3).
+    /// </summary>
     public string ModelSha256 { get; init; } = string.Empty;
 
     /// <summary>Extra facts a pipeline kind records (e.g. the CNN's network and preprocessing).</summary>

@@ -36,7 +36,11 @@ public sealed class ModelPackage
     /// <summary>Largest ML.NET model (and total of its inflated entries) read: ResNet18 is ~64 MB; room for 16 of it.</summary>
     internal const long MaxModelBytes = 1L << 30;
 
-    private const long MaxChecksumsBytes = 4 << 10;
+    /// <summary>One line per entry: room for <see cref="MaxModelEntries"/> lines.</summary>
+    private const long MaxChecksumsBytes = 256 << 10;
+
+    /// <summary>The first format that is a plain ML.NET model file (ML.NET's entries, then ours).</summary>
+    private const int StandardFormatVersion = 3;
 
     /// <summary>Any entry may inflate to this much whatever its compressed size: small models are not penalised.</summary>
     private const long InflationAllowanceBytes = 16 << 20;
@@ -57,20 +61,34 @@ public sealed class ModelPackage
         Converters = { new JsonStringEnumConverter() },
     };
 
-    private ModelPackage(ModelMetadata metadata, ITransformer model, DataViewSchema inputSchema)
+    private ModelPackage(ModelMetadata metadata, ITransformer savedModel, DataViewSchema savedInputSchema)
     {
         Metadata = metadata;
-        Model = model;
-        InputSchema = inputSchema;
+        SavedModel = savedModel;
+        SavedInputSchema = savedInputSchema;
+        (Model, InputSchema) = ImageModel.PixelsPart(savedModel, savedInputSchema);
     }
 
     public ModelMetadata Metadata { get; }
 
+    /// <summary>
+    /// The model from pixels on: the saved model after its decode step (format 3), or the whole saved model (formats 1
+    /// and 2, which take pixels). What the workbench scores decoded images with.
+    /// </summary>
     public ITransformer Model { get; }
 
+    /// <summary>The schema <see cref="Model"/> reads (it holds the pixels column of <see cref="ModelMetadata.Input"/>'s shape).</summary>
     public DataViewSchema InputSchema { get; }
 
-    /// <summary>Writes the package atomically: temp file in the same folder, then rename over <paramref name="path"/>.</summary>
+    /// <summary>The model as the file holds it, what <c>mlContext.Model.Load</c> returns (format 3: image bytes in).</summary>
+    public ITransformer SavedModel { get; }
+
+    public DataViewSchema SavedInputSchema { get; }
+
+    /// <summary>
+    /// Writes the package atomically (temp file in the same folder, then rename over <paramref name="path"/>): the
+    /// entries ML.NET's <c>Model.Save</c> writes, as they are, then <c>metadata.json</c> and <c>SHA256SUMS</c>.
+    /// </summary>
     public static void Save(MLContext ml, string path, ModelMetadata metadata, ITransformer model, DataViewSchema inputSchema)
     {
         ArgumentNullException.ThrowIfNull(ml);
@@ -79,31 +97,55 @@ public sealed class ModelPackage
         var folder = Path.GetDirectoryName(fullPath)!;
         Directory.CreateDirectory(folder);
 
-        // One buffer, no copies: a CNN model is ~60 MB and every copy shows in the peak working set.
+        // One buffer for ML.NET's zip; its entries are then streamed into the package (hashed on the way), not copied whole.
         using var buffer = new MemoryStream();
         ml.Model.Save(model, inputSchema, buffer);
-        var modelBytes = new ReadOnlyMemory<byte>(buffer.GetBuffer(), 0, (int)buffer.Length);
-
-        var modelSha256 = Sha256(modelBytes.Span);
-        var stamped = metadata with { ModelSha256 = modelSha256 };
-        var metadataBytes = JsonSerializer.SerializeToUtf8Bytes(stamped, JsonOptions);
-        var checksums = $"{Sha256(metadataBytes)}  {MetadataEntry}\n{modelSha256}  {ModelEntry}\n";
+        buffer.Position = 0;
+        using var saved = new ZipArchive(buffer, ZipArchiveMode.Read, leaveOpen: true);
         AtomicFile.Write(fullPath, stream =>
         {
             using var zip = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
-            WriteEntry(zip, MetadataEntry, metadataBytes, CompressionLevel.Optimal);
+            var sums = new StringBuilder();
+            foreach (var entry in saved.Entries)
+            {
+                sums.Append(CopyEntry(entry, zip)).Append("  ").Append(entry.FullName).Append('\n');
+            }
 
-            // The ML.NET zip is already compressed; storing it avoids a second pass over ~60 MB for CNN models.
-            WriteEntry(zip, ModelEntry, modelBytes.Span, CompressionLevel.NoCompression);
-            WriteEntry(zip, ChecksumsEntry, Encoding.ASCII.GetBytes(checksums), CompressionLevel.Optimal);
+            // The metadata names the digest of the model's checksum lines, so it is tied to this very model.
+            var stamped = metadata with { ModelSha256 = Sha256(Encoding.UTF8.GetBytes(sums.ToString())) };
+            var metadataBytes = JsonSerializer.SerializeToUtf8Bytes(stamped, JsonOptions);
+            WriteEntry(zip, MetadataEntry, metadataBytes, CompressionLevel.Optimal);
+            sums.Append(Sha256(metadataBytes)).Append("  ").Append(MetadataEntry).Append('\n');
+            WriteEntry(zip, ChecksumsEntry, Encoding.UTF8.GetBytes(sums.ToString()), CompressionLevel.Optimal);
         });
+    }
+
+    /// <summary>Copies one entry of ML.NET's zip into the package, returning its SHA-256.</summary>
+    private static string CopyEntry(ZipArchiveEntry entry, ZipArchive target)
+    {
+        // ONNX weights barely compress: storing them saves a pass over ~60 MB for CNN models.
+        var level = IsOnnxNetwork(entry) ? CompressionLevel.NoCompression : CompressionLevel.Optimal;
+        using var input = entry.Open();
+        using var output = target.CreateEntry(entry.FullName, level).Open();
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var chunk = new byte[81920];
+        int read;
+        while ((read = input.Read(chunk, 0, chunk.Length)) > 0)
+        {
+            hash.AppendData(chunk, 0, read);
+            output.Write(chunk, 0, read);
+        }
+
+        return Convert.ToHexString(hash.GetHashAndReset());
     }
 
     /// <summary>Reads only the metadata, checked against the package's checksums (fast; does not load the ML.NET model).</summary>
     public static ModelMetadata ReadMetadata(string path) => Guard(path, () =>
     {
         using var zip = OpenZip(path);
-        return ReadVerifiedMetadata(PackageEntries.Find(zip, path), path).Metadata;
+        return IsLegacy(zip)
+            ? ReadVerifiedMetadata(PackageEntries.Find(zip, path), path).Metadata
+            : ReadVerifiedMetadata(StandardEntries.Find(zip, path), path).Metadata;
     });
 
     /// <summary>Loads and verifies a package. Every problem becomes a <see cref="ModelFormatException"/> naming the file.</summary>
@@ -147,7 +189,68 @@ public sealed class ModelPackage
 
     private static ModelPackage LoadVerified(MLContext ml, string path)
     {
-        using var zip = OpenZip(path);
+        using (var zip = OpenZip(path))
+        {
+            if (IsLegacy(zip))
+            {
+                return LoadLegacy(ml, zip, path);
+            }
+        }
+
+        return LoadStandard(ml, path);
+    }
+
+    /// <summary>Format 1 and 2: an outer zip holding <c>mlnet-model.zip</c> (the ML.NET model, pixels in).</summary>
+    private static bool IsLegacy(ZipArchive zip) => zip.Entries.Any(e => e.FullName == ModelEntry);
+
+    /// <summary>
+    /// Format 3: the file is ML.NET's own model zip plus <c>metadata.json</c> and <c>SHA256SUMS</c> (which ML.NET's
+    /// loader never reads). Read into memory once, capped, so what is checked is what ML.NET loads.
+    /// </summary>
+    private static ModelPackage LoadStandard(MLContext ml, string path)
+    {
+        using var bytes = ReadWholeFile(path);
+        using (var zip = new ZipArchive(bytes, ZipArchiveMode.Read, leaveOpen: true))
+        {
+            var entries = StandardEntries.Find(zip, path);
+            var (metadata, checksums) = ReadVerifiedMetadata(entries, path);
+            var actual = CheckModelEntries(zip, path, skip: [MetadataEntry, ChecksumsEntry]);
+            foreach (var (name, hash) in actual)
+            {
+                if (!checksums!.TryGetValue(name, out var expected) || !string.Equals(hash, expected, StringComparison.OrdinalIgnoreCase))
+                {
+                    throw new ModelFormatException($"{path}: the model inside the package does not match its recorded checksum (entry {ModelMetadataRules.Quoted(name)}; file changed or damaged)");
+                }
+            }
+
+            var modelLines = string.Concat(zip.Entries.Where(e => e.FullName is not (MetadataEntry or ChecksumsEntry)).Select(e => $"{actual[e.FullName]}  {e.FullName}\n"));
+            if (!string.Equals(Sha256(Encoding.UTF8.GetBytes(modelLines)), metadata.ModelSha256, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new ModelFormatException($"{path}: the model inside the package does not match its recorded checksum (file changed or damaged)");
+            }
+
+            return LoadChecked(ml, bytes, metadata, path);
+        }
+    }
+
+    private static MemoryStream ReadWholeFile(string path)
+    {
+        using var file = FileChecks.OpenRegular(path, "a model file", out var refusal)
+            ?? throw new ModelFormatException($"{path}: {refusal}");
+        var limit = MaxModelBytes + MaxMetadataBytes + MaxChecksumsBytes;
+        if (file.Length > limit)
+        {
+            throw new ModelFormatException($"{path}: the package is {file.Length:N0} bytes (at most {limit:N0} are read)");
+        }
+
+        var bytes = new MemoryStream((int)file.Length);
+        CopyCapped(file, bytes, limit, () => new ModelFormatException($"{path}: the package grows past {limit:N0} bytes while it is read"));
+        bytes.Position = 0;
+        return bytes;
+    }
+
+    private static ModelPackage LoadLegacy(MLContext ml, ZipArchive zip, string path)
+    {
         var entries = PackageEntries.Find(zip, path);
         var (metadata, checksums) = ReadVerifiedMetadata(entries, path);
         using var modelBytes = ReadEntry(entries.Model, MaxModelBytes, path);
@@ -159,8 +262,18 @@ public sealed class ModelPackage
             throw new ModelFormatException($"{path}: the model inside the package does not match its recorded checksum (file changed or damaged)");
         }
 
-        CheckModelEntries(modelBytes, path);
+        modelBytes.Position = 0;
+        using (var inner = new ZipArchive(modelBytes, ZipArchiveMode.Read, leaveOpen: true))
+        {
+            CheckModelEntries(inner, path, skip: []);
+        }
 
+        return LoadChecked(ml, modelBytes, metadata, path);
+    }
+
+    /// <summary>Loads a model whose bytes passed every check, and checks it against its metadata.</summary>
+    private static ModelPackage LoadChecked(MLContext ml, MemoryStream modelBytes, ModelMetadata metadata, string path)
+    {
         // The check held a copy of the ONNX network (64 MB for ResNet18) that is garbage now; collected here, its
         // space is reused for ML.NET's own copy instead of adding to the peak.
         GC.Collect();
@@ -262,9 +375,19 @@ public sealed class ModelPackage
     /// The metadata, checked: against <c>SHA256SUMS</c> (format 2) before it is parsed further than its version, then
     /// as a whole by <see cref="ModelMetadataRules"/>. Also returns the checksums, null for a format 1 package.
     /// </summary>
-    private static (ModelMetadata Metadata, Dictionary<string, string>? Checksums) ReadVerifiedMetadata(PackageEntries entries, string path)
+    private static (ModelMetadata Metadata, Dictionary<string, string>? Checksums) ReadVerifiedMetadata(PackageEntries entries, string path) =>
+        ReadVerifiedMetadata(entries.Metadata, entries.Checksums, LegacyListed, standard: false, path);
+
+    private static readonly IReadOnlySet<string> LegacyListed = new HashSet<string>(StringComparer.Ordinal) { MetadataEntry, ModelEntry };
+
+    private static (ModelMetadata Metadata, Dictionary<string, string>? Checksums) ReadVerifiedMetadata(StandardEntries entries, string path) =>
+        ReadVerifiedMetadata(entries.Metadata, entries.Checksums, entries.Listed, standard: true, path);
+
+    // listed: the entries SHA256SUMS must name, each once; standard: a format 3 file (ML.NET's zip with our
+    // entries), whose metadata must say format 3 or later.
+    private static (ModelMetadata Metadata, Dictionary<string, string>? Checksums) ReadVerifiedMetadata(ZipArchiveEntry metadataEntry, ZipArchiveEntry? checksumsEntry, IReadOnlySet<string> listed, bool standard, string path)
     {
-        using var metadataBytes = ReadEntry(entries.Metadata, MaxMetadataBytes, path);
+        using var metadataBytes = ReadEntry(metadataEntry, MaxMetadataBytes, path);
         var json = metadataBytes.GetBuffer().AsMemory(0, (int)metadataBytes.Length);
         ModelMetadata? metadata;
         try
@@ -288,21 +411,26 @@ public sealed class ModelPackage
             throw new ModelFormatException($"{path}: package format version {metadata.FormatVersion} is not supported (this build reads versions 1 to {ModelMetadata.CurrentFormatVersion})");
         }
 
+        if (standard && metadata.FormatVersion < StandardFormatVersion)
+        {
+            throw new ModelFormatException($"{path}: a format {metadata.FormatVersion} package laid out as format {StandardFormatVersion} (file changed or damaged)");
+        }
+
         Dictionary<string, string>? checksums = null;
         if (metadata.FormatVersion >= ModelMetadata.WholePackageChecksumVersion)
         {
-            if (entries.Checksums is null)
+            if (checksumsEntry is null)
             {
                 throw new ModelFormatException($"{path}: the package has no {ChecksumsEntry} (format {metadata.FormatVersion} packages checksum every entry; file changed or damaged)");
             }
 
-            checksums = ReadChecksums(entries.Checksums, path);
+            checksums = ReadChecksums(checksumsEntry, listed, path);
             if (!string.Equals(Sha256(json.Span), checksums[MetadataEntry], StringComparison.OrdinalIgnoreCase))
             {
                 throw new ModelFormatException($"{path}: the package metadata does not match its recorded checksum (file changed or damaged)");
             }
         }
-        else if (entries.Checksums is not null)
+        else if (checksumsEntry is not null)
         {
             throw new ModelFormatException($"{path}: a format {metadata.FormatVersion} package with a {ChecksumsEntry} entry (file changed or damaged)");
         }
@@ -316,21 +444,21 @@ public sealed class ModelPackage
     }
 
     /// <summary><c>SHA256SUMS</c>: one "HEX  name" line per other entry, as <c>sha256sum</c> writes and checks it.</summary>
-    private static Dictionary<string, string> ReadChecksums(ZipArchiveEntry entry, string path)
+    private static Dictionary<string, string> ReadChecksums(ZipArchiveEntry entry, IReadOnlySet<string> listed, string path)
     {
         using var bytes = ReadEntry(entry, MaxChecksumsBytes, path);
-        var text = Encoding.ASCII.GetString(bytes.GetBuffer(), 0, (int)bytes.Length);
+        var text = Encoding.UTF8.GetString(bytes.GetBuffer(), 0, (int)bytes.Length);
         var sums = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             var parts = line.Split("  ", 2);
-            if (parts.Length != 2 || parts[0].Length != 64 || !parts[0].All(Uri.IsHexDigit) || parts[1] is not (MetadataEntry or ModelEntry) || !sums.TryAdd(parts[1], parts[0]))
+            if (parts.Length != 2 || parts[0].Length != 64 || !parts[0].All(Uri.IsHexDigit) || !listed.Contains(parts[1]) || !sums.TryAdd(parts[1], parts[0]))
             {
                 throw new ModelFormatException($"{path}: the package's {ChecksumsEntry} is damaged");
             }
         }
 
-        if (sums.Count != 2)
+        if (sums.Count != listed.Count)
         {
             throw new ModelFormatException($"{path}: the package's {ChecksumsEntry} does not list every entry");
         }
@@ -390,24 +518,25 @@ public sealed class ModelPackage
     }
 
     /// <summary>
-    /// The ML.NET model is itself a zip that ML.NET inflates trusting its headers: count its entries and what they
-    /// inflate to first (streamed, nothing kept), and check every ONNX network in it is self-contained.
+    /// ML.NET inflates its model's entries trusting their headers: count the entries and what they inflate to first
+    /// (streamed, nothing kept but ONNX networks, one at a time), check every ONNX network is self-contained, and
+    /// return each entry's SHA-256. Entries named in <paramref name="skip"/> (ours, read separately) are left out.
     /// </summary>
-    private static void CheckModelEntries(MemoryStream modelBytes, string path)
+    private static Dictionary<string, string> CheckModelEntries(ZipArchive model, string path, IReadOnlyCollection<string> skip)
     {
-        modelBytes.Position = 0;
-        var budget = Math.Min(MaxModelBytes, InflationAllowanceBytes + (modelBytes.Length * MaxInflationRatio));
-        using var inner = new ZipArchive(modelBytes, ZipArchiveMode.Read, leaveOpen: true);
-        if (inner.Entries.Count > MaxModelEntries)
+        var modelEntries = model.Entries.Where(e => !skip.Contains(e.FullName)).ToList();
+        var compressed = modelEntries.Sum(e => Math.Max(e.CompressedLength, 0));
+        var budget = Math.Min(MaxModelBytes, InflationAllowanceBytes + (compressed * MaxInflationRatio));
+        if (modelEntries.Count > MaxModelEntries)
         {
-            throw new ModelFormatException($"{path}: the model inside the package has {inner.Entries.Count:N0} entries (at most {MaxModelEntries:N0})");
+            throw new ModelFormatException($"{path}: the model inside the package has {modelEntries.Count:N0} entries (at most {MaxModelEntries:N0})");
         }
 
-        var names = new HashSet<string>(StringComparer.Ordinal);
+        var hashes = new Dictionary<string, string>(StringComparer.Ordinal);
         long total = 0;
-        foreach (var entry in inner.Entries)
+        foreach (var entry in modelEntries)
         {
-            if (!names.Add(entry.FullName))
+            if (hashes.ContainsKey(entry.FullName))
             {
                 throw new ModelFormatException($"{path}: the model inside the package holds entry {ModelMetadataRules.Quoted(entry.FullName)} twice");
             }
@@ -419,22 +548,18 @@ public sealed class ModelPackage
 
             var remaining = budget - total;
             using var input = entry.Open();
-            if (IsOnnxNetwork(entry))
+            using var sink = new HashingStream(IsOnnxNetwork(entry) ? new MemoryStream((int)entry.Length) : null);
+            CopyCapped(input, sink, remaining, () => InflatesTooMuch(path, budget));
+            total += sink.Length;
+            if (sink.Kept is { } network)
             {
-                using var network = new MemoryStream((int)entry.Length);
-                CopyCapped(input, network, remaining, () => InflatesTooMuch(path, budget));
-                total += network.Length;
                 CheckOnnxNetwork(network, entry, path);
             }
-            else
-            {
-                var counter = new CountingStream();
-                CopyCapped(input, counter, remaining, () => InflatesTooMuch(path, budget));
-                total += counter.Length;
-            }
+
+            hashes[entry.FullName] = sink.Hash();
         }
 
-        modelBytes.Position = 0;
+        return hashes;
     }
 
     private static ModelFormatException InflatesTooMuch(string path, long budget) =>
@@ -469,10 +594,13 @@ public sealed class ModelPackage
         }
     }
 
-    /// <summary>A write-only sink that only counts, to measure an entry without keeping it.</summary>
-    private sealed class CountingStream : Stream
+    /// <summary>A write-only sink that counts and hashes what passes, keeping it only when given a stream to keep it in.</summary>
+    private sealed class HashingStream(MemoryStream? kept) : Stream
     {
+        private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         private long _length;
+
+        public MemoryStream? Kept { get; } = kept;
 
         public override bool CanRead => false;
 
@@ -488,6 +616,8 @@ public sealed class ModelPackage
             set => throw new NotSupportedException();
         }
 
+        public string Hash() => Convert.ToHexString(_hash.GetHashAndReset());
+
         public override void Flush()
         {
         }
@@ -498,7 +628,63 @@ public sealed class ModelPackage
 
         public override void SetLength(long value) => throw new NotSupportedException();
 
-        public override void Write(byte[] buffer, int offset, int count) => _length += count;
+        public override void Write(byte[] buffer, int offset, int count)
+        {
+            _length += count;
+            _hash.AppendData(buffer, offset, count);
+            Kept?.Write(buffer, offset, count);
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                _hash.Dispose();
+                Kept?.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+    }
+
+    /// <summary>
+    /// The entries of a format 3 package: ML.NET's (any safe relative names), <c>metadata.json</c> and <c>SHA256SUMS</c>,
+    /// each once, none encrypted, at most <see cref="MaxModelEntries"/> + 2.
+    /// </summary>
+    private sealed record StandardEntries(ZipArchiveEntry Metadata, ZipArchiveEntry Checksums, IReadOnlySet<string> Listed)
+    {
+        public static StandardEntries Find(ZipArchive zip, string path)
+        {
+            if (zip.Entries.Count > MaxModelEntries + 2)
+            {
+                throw new ModelFormatException($"{path}: not a model package ({zip.Entries.Count:N0} entries; at most {MaxModelEntries + 2:N0})");
+            }
+
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var entry in zip.Entries)
+            {
+                var name = entry.FullName;
+                if (name.Length == 0 || name[0] is '/' or '\\' || name.Contains(':', StringComparison.Ordinal) || name.Split('/', '\\').Any(part => part is "" or "." or ".."))
+                {
+                    throw new ModelFormatException($"{path}: not a model package (unexpected entry {ModelMetadataRules.Quoted(name)})");
+                }
+
+                if (!names.Add(name))
+                {
+                    throw new ModelFormatException($"{path}: not a model package (entry {ModelMetadataRules.Quoted(name)} appears twice)");
+                }
+
+                if (entry.IsEncrypted)
+                {
+                    throw new ModelFormatException($"{path}: not a model package (entry {ModelMetadataRules.Quoted(name)} is encrypted)");
+                }
+            }
+
+            var metadata = zip.GetEntry(MetadataEntry) ?? throw new ModelFormatException($"{path}: not a model package (no {MetadataEntry} inside)");
+            var checksums = zip.GetEntry(ChecksumsEntry) ?? throw new ModelFormatException($"{path}: the package has no {ChecksumsEntry} (format 3 packages checksum every entry; file changed or damaged)");
+            names.Remove(ChecksumsEntry);
+            return new StandardEntries(metadata, checksums, names);
+        }
     }
 
     /// <summary>The entries of a package: exactly the known names, each once, none encrypted.</summary>

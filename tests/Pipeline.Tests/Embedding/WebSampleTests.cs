@@ -181,22 +181,5 @@ internal static class WebSample
     }
 
     /// <summary>samples/WebApi's build output for the configuration these tests were built in.</summary>
-    public static string SampleDll()
-    {
-#if DEBUG
-        const string Configuration = "Debug";
-#else
-        const string Configuration = "Release";
-#endif
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "samples", "WebApi", "bin", Configuration, "net10.0", "WebApi.dll");
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new FileNotFoundException("samples/WebApi has not been built (it builds with the test project)");
-    }
+    public static string SampleDll() => SampleBuild.Dll("WebApi");
 }

@@ -53,12 +53,13 @@ public sealed class ModelPackageTests : IDisposable
 
         Assert.Contains("not a model package", Assert.Throws<ModelFormatException>(() => ModelPackage.Load(ml, unrelated)).Message);
 
-        // Change one byte of the stored (uncompressed) ML.NET model: the checksum must catch it.
+        // Change one byte of the ML.NET model's largest entry: the checksum must catch it.
         var tampered = Path.Combine(_dir, "tampered.zip");
         File.Copy(good, tampered);
         using (var zip = ZipFile.Open(tampered, ZipArchiveMode.Update))
         {
-            var entry = zip.GetEntry(ModelPackage.ModelEntry)!;
+            var entry = zip.Entries.Where(e => e.FullName is not (ModelPackage.MetadataEntry or ModelPackage.ChecksumsEntry)).MaxBy(e => e.Length)!;
+            var name = entry.FullName;
             byte[] inner;
             using (var s = entry.Open())
             using (var ms = new MemoryStream())
@@ -69,7 +70,7 @@ public sealed class ModelPackageTests : IDisposable
 
             inner[inner.Length / 2] ^= 0x5A;
             entry.Delete();
-            using var o = zip.CreateEntry(ModelPackage.ModelEntry).Open();
+            using var o = zip.CreateEntry(name).Open();
             o.Write(inner);
         }
 
