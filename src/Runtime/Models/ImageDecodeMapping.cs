@@ -2,11 +2,11 @@ using System.Collections.Frozen;
 using System.Globalization;
 using System.Reflection;
 using ImageWorkbench.FeatureExtractors;
-using ImageWorkbench.Runtime.Models;
+using ImageWorkbench.Runtime.Decoding;
 using Microsoft.ML;
 using Microsoft.ML.Transforms;
 
-namespace ImageWorkbench.Runtime.Decoding;
+namespace ImageWorkbench.Runtime.Models;
 
 /// <summary>
 /// The input row of a saved model: the encoded image file's bytes (PNG, JPEG, BMP, ...), under the column name and
