@@ -89,7 +89,7 @@ public sealed class HandCraftedCatalogTests
         return model.Transform(data).GetColumn<float[]>("Score").ToList();
     }
 
-    private static string Block(string text, string begin, string end, string indent)
+    internal static string Block(string text, string begin, string end, string indent)
     {
         text = text.Replace("\r\n", "\n", StringComparison.Ordinal);
         var start = text.IndexOf(begin, StringComparison.Ordinal);
