@@ -16,7 +16,12 @@ internal static class ChildCli
 
     internal static Process Start(string[] args, StringBuilder stdout, StringBuilder stderr, Action<string>? onErrLine = null)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        // Through env --default-signal: a test run started as a background job of a script inherits SIGINT ignored
+        // (POSIX shells do that to background jobs), the child would inherit it too and .NET keeps an ignored SIGINT
+        // ignored, so the Ctrl+C tests would test nothing. The child gets SIGINT's default back, as a terminal has it.
+        var info = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add("--default-signal=INT");
+        info.ArgumentList.Add("dotnet");
         info.ArgumentList.Add(Dll);
         foreach (var a in args)
         {
