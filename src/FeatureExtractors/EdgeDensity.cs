@@ -18,7 +18,7 @@ public sealed record EdgeDensityOptions : IFeatureExtractorOptions
 
     /// <summary>
     /// Magnitude threshold. The default 0.5 with Sobel (a unit step gives 4) means an edge of about 1/8 of
-    /// full contrast.
+    /// full contrast; Scharr (a unit step gives 16) needs 4 times the threshold for the same edges.
     /// </summary>
     public float Threshold { get; init; } = 0.5f;
 

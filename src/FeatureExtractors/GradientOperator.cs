@@ -11,6 +11,12 @@ public enum GradientOperator
 
     /// <summary>3x3 Sobel (<see cref="Kernels.SobelX"/>, <see cref="Kernels.SobelY"/>). A unit step gives 4.</summary>
     Sobel,
+
+    /// <summary>
+    /// 3x3 Scharr (<see cref="Kernels.ScharrX"/>, <see cref="Kernels.ScharrY"/>): smoothing (3, 10, 3) across the
+    /// derivative, closer to rotation invariance than Sobel's (1, 2, 1). A unit step gives 16.
+    /// </summary>
+    Scharr,
 }
 
 /// <summary>How gradients are formed on the outermost pixels.</summary>

@@ -123,21 +123,22 @@ public static class Gradients
             ref float src = ref MemoryMarshal.GetReference(plane);
             ref float ox = ref MemoryMarshal.GetReference(gx);
             ref float oy = ref MemoryMarshal.GetReference(gy);
-            if (op == GradientOperator.Sobel)
+            switch (op)
             {
-                for (int y = 0; y < h; y++)
-                {
-                    SobelRowVector(ref Unsafe.Add(ref src, Math.Max(y - 1, 0) * w), ref Unsafe.Add(ref src, y * w), ref Unsafe.Add(ref src, Math.Min(y + 1, h - 1) * w),
-                        ref Unsafe.Add(ref ox, y * w), ref Unsafe.Add(ref oy, y * w), w);
-                }
-            }
-            else
-            {
-                for (int y = 0; y < h; y++)
-                {
-                    CentralRowVector(ref Unsafe.Add(ref src, Math.Max(y - 1, 0) * w), ref Unsafe.Add(ref src, y * w), ref Unsafe.Add(ref src, Math.Min(y + 1, h - 1) * w),
-                        ref Unsafe.Add(ref ox, y * w), ref Unsafe.Add(ref oy, y * w), w);
-                }
+                case GradientOperator.Sobel:
+                    SmoothedPlaneVector<SobelWeights>(ref src, ref ox, ref oy, w, h);
+                    break;
+                case GradientOperator.Scharr:
+                    SmoothedPlaneVector<ScharrWeights>(ref src, ref ox, ref oy, w, h);
+                    break;
+                default:
+                    for (int y = 0; y < h; y++)
+                    {
+                        CentralRowVector(ref Unsafe.Add(ref src, Math.Max(y - 1, 0) * w), ref Unsafe.Add(ref src, y * w), ref Unsafe.Add(ref src, Math.Min(y + 1, h - 1) * w),
+                            ref Unsafe.Add(ref ox, y * w), ref Unsafe.Add(ref oy, y * w), w);
+                    }
+
+                    break;
             }
 
             return;
@@ -167,41 +168,61 @@ public static class Gradients
         ReadOnlySpan<float> up = plane.Slice(Math.Max(y - 1, 0) * w, w);
         ReadOnlySpan<float> mid = plane.Slice(y * w, w);
         ReadOnlySpan<float> dn = plane.Slice(Math.Min(y + 1, h - 1) * w, w);
-        if (op == GradientOperator.Sobel)
+        switch (op)
         {
-            SobelRow(up, mid, dn, gx, gy);
-        }
-        else
-        {
-            CentralRow(up, mid, dn, gx, gy);
+            case GradientOperator.Sobel:
+                SmoothedRow<SobelWeights>(up, mid, dn, gx, gy);
+                break;
+            case GradientOperator.Scharr:
+                SmoothedRow<ScharrWeights>(up, mid, dn, gx, gy);
+                break;
+            default:
+                CentralRow(up, mid, dn, gx, gy);
+                break;
         }
     }
 
-    private static void SobelRow(ReadOnlySpan<float> up, ReadOnlySpan<float> mid, ReadOnlySpan<float> dn, Span<float> gx, Span<float> gy)
+    /// <summary>Every row of a plane through <see cref="SmoothedRowVector{T}"/>; w &gt;= 10, lengths checked by the caller.</summary>
+    private static void SmoothedPlaneVector<T>(ref float src, ref float ox, ref float oy, int w, int h)
+        where T : struct, ISmoothing
+    {
+        for (int y = 0; y < h; y++)
+        {
+            SmoothedRowVector<T>(ref Unsafe.Add(ref src, Math.Max(y - 1, 0) * w), ref Unsafe.Add(ref src, y * w), ref Unsafe.Add(ref src, Math.Min(y + 1, h - 1) * w),
+                ref Unsafe.Add(ref ox, y * w), ref Unsafe.Add(ref oy, y * w), w);
+        }
+    }
+
+    private static void SmoothedRow<T>(ReadOnlySpan<float> up, ReadOnlySpan<float> mid, ReadOnlySpan<float> dn, Span<float> gx, Span<float> gy)
+        where T : struct, ISmoothing
     {
         int w = mid.Length;
         if (Vector256.IsHardwareAccelerated && w >= 10)
         {
-            SobelRowVector(ref MemoryMarshal.GetReference(up), ref MemoryMarshal.GetReference(mid), ref MemoryMarshal.GetReference(dn),
+            SmoothedRowVector<T>(ref MemoryMarshal.GetReference(up), ref MemoryMarshal.GetReference(mid), ref MemoryMarshal.GetReference(dn),
                 ref MemoryMarshal.GetReference(gx), ref MemoryMarshal.GetReference(gy), w);
             return;
         }
 
         for (int x = 0; x < w; x++)
         {
-            SobelAt(up, mid, dn, gx, gy, x);
+            SmoothedAt<T>(up, mid, dn, gx, gy, x);
         }
     }
 
-    /// <summary>One row of fused Sobel, w &gt;= 10, vector hardware present; callers guarantee the row lengths.</summary>
+    /// <summary>
+    /// One row of a fused smoothed-derivative 3x3 stencil (Sobel, Scharr: <typeparamref name="T"/> gives the
+    /// smoothing weights), w &gt;= 10, vector hardware present; callers guarantee the row lengths.
+    /// gx = smooth(column differences), gy = smooth(down row) - smooth(up row).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void SobelRowVector(ref float u, ref float m, ref float d, ref float ox, ref float oy, int w)
+    private static void SmoothedRowVector<T>(ref float u, ref float m, ref float d, ref float ox, ref float oy, int w)
+        where T : struct, ISmoothing
     {
         const int N = 8;
         int last = w - 1;
         if (Vector512.IsHardwareAccelerated && w >= 18)
         {
-            Vector512<float> two = Vector512.Create(2f);
             for (int x = 1; ; x += 16)
             {
                 if (x > last - 16)
@@ -213,19 +234,18 @@ public static class Gradients
                 Vector512<float> ul = Vector512.LoadUnsafe(ref u, l), uc = Vector512.LoadUnsafe(ref u, c), ur = Vector512.LoadUnsafe(ref u, r);
                 Vector512<float> ml = Vector512.LoadUnsafe(ref m, l), mr = Vector512.LoadUnsafe(ref m, r);
                 Vector512<float> dl = Vector512.LoadUnsafe(ref d, l), dc = Vector512.LoadUnsafe(ref d, c), dr = Vector512.LoadUnsafe(ref d, r);
-                ((ur - ul) + (two * (mr - ml)) + (dr - dl)).StoreUnsafe(ref ox, c);
-                ((dl + (two * dc) + dr) - (ul + (two * uc) + ur)).StoreUnsafe(ref oy, c);
+                T.Smooth(ur - ul, mr - ml, dr - dl).StoreUnsafe(ref ox, c);
+                (T.Smooth(dl, dc, dr) - T.Smooth(ul, uc, ur)).StoreUnsafe(ref oy, c);
                 if (x == last - 16)
                 {
                     break;
                 }
             }
 
-            SobelEdges(ref u, ref m, ref d, ref ox, ref oy, last);
+            SmoothedEdges<T>(ref u, ref m, ref d, ref ox, ref oy, last);
             return;
         }
 
-        Vector256<float> two8 = Vector256.Create(2f);
         // interior x in [1, w-2]; the final vector overlaps the previous one (same values rewritten)
         for (int x = 1; ; x += N)
         {
@@ -238,36 +258,38 @@ public static class Gradients
             Vector256<float> ul = Vector256.LoadUnsafe(ref u, l), uc = Vector256.LoadUnsafe(ref u, c), ur = Vector256.LoadUnsafe(ref u, r);
             Vector256<float> ml = Vector256.LoadUnsafe(ref m, l), mr = Vector256.LoadUnsafe(ref m, r);
             Vector256<float> dl = Vector256.LoadUnsafe(ref d, l), dc = Vector256.LoadUnsafe(ref d, c), dr = Vector256.LoadUnsafe(ref d, r);
-            ((ur - ul) + (two8 * (mr - ml)) + (dr - dl)).StoreUnsafe(ref ox, c);
-            ((dl + (two8 * dc) + dr) - (ul + (two8 * uc) + ur)).StoreUnsafe(ref oy, c);
+            T.Smooth(ur - ul, mr - ml, dr - dl).StoreUnsafe(ref ox, c);
+            (T.Smooth(dl, dc, dr) - T.Smooth(ul, uc, ur)).StoreUnsafe(ref oy, c);
             if (x == last - N)
             {
                 break;
             }
         }
 
-        SobelEdges(ref u, ref m, ref d, ref ox, ref oy, last);
+        SmoothedEdges<T>(ref u, ref m, ref d, ref ox, ref oy, last);
     }
 
     /// <summary>Borders (replicate): x = 0 uses columns (0, 0, 1), x = last uses (last - 1, last, last). Needs last &gt;= 1.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void SobelEdges(ref float u, ref float m, ref float d, ref float ox, ref float oy, int last)
+    private static void SmoothedEdges<T>(ref float u, ref float m, ref float d, ref float ox, ref float oy, int last)
+        where T : struct, ISmoothing
     {
         float u0 = u, u1 = Unsafe.Add(ref u, 1), m0 = m, m1 = Unsafe.Add(ref m, 1), d0 = d, d1 = Unsafe.Add(ref d, 1);
-        ox = (u1 - u0) + (2f * (m1 - m0)) + (d1 - d0);
-        oy = (d0 + (2f * d0) + d1) - (u0 + (2f * u0) + u1);
+        ox = T.Smooth(u1 - u0, m1 - m0, d1 - d0);
+        oy = T.Smooth(d0, d0, d1) - T.Smooth(u0, u0, u1);
         float ua = Unsafe.Add(ref u, last - 1), ub = Unsafe.Add(ref u, last), ma = Unsafe.Add(ref m, last - 1), mb = Unsafe.Add(ref m, last);
         float da = Unsafe.Add(ref d, last - 1), db = Unsafe.Add(ref d, last);
-        Unsafe.Add(ref ox, last) = (ub - ua) + (2f * (mb - ma)) + (db - da);
-        Unsafe.Add(ref oy, last) = (da + (2f * db) + db) - (ua + (2f * ub) + ub);
+        Unsafe.Add(ref ox, last) = T.Smooth(ub - ua, mb - ma, db - da);
+        Unsafe.Add(ref oy, last) = T.Smooth(da, db, db) - T.Smooth(ua, ub, ub);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void SobelAt(ReadOnlySpan<float> up, ReadOnlySpan<float> mid, ReadOnlySpan<float> dn, Span<float> gx, Span<float> gy, int x)
+    private static void SmoothedAt<T>(ReadOnlySpan<float> up, ReadOnlySpan<float> mid, ReadOnlySpan<float> dn, Span<float> gx, Span<float> gy, int x)
+        where T : struct, ISmoothing
     {
         int l = Math.Max(x - 1, 0), r = Math.Min(x + 1, mid.Length - 1);
-        gx[x] = (up[r] - up[l]) + (2f * (mid[r] - mid[l])) + (dn[r] - dn[l]);
-        gy[x] = (dn[l] + (2f * dn[x]) + dn[r]) - (up[l] + (2f * up[x]) + up[r]);
+        gx[x] = T.Smooth(up[r] - up[l], mid[r] - mid[l], dn[r] - dn[l]);
+        gy[x] = T.Smooth(dn[l], dn[x], dn[r]) - T.Smooth(up[l], up[x], up[r]);
     }
 
     private static void CentralRow(ReadOnlySpan<float> up, ReadOnlySpan<float> mid, ReadOnlySpan<float> dn, Span<float> gx, Span<float> gy)
@@ -360,5 +382,47 @@ public static class Gradients
                 gy[x] = cy[x];
             }
         }
+    }
+
+    /// <summary>
+    /// The smoothing half of a separable 3x3 derivative stencil: <c>Smooth(a, b, c)</c> = side * (a + c) + centre * b
+    /// in the operator's own rounding order. A struct type argument, so each operator gets its own specialised code
+    /// (as TensorPrimitives' operator structs) and the weights are constants in it.
+    /// </summary>
+    private interface ISmoothing
+    {
+        static abstract float Smooth(float a, float b, float c);
+
+        static abstract Vector256<float> Smooth(Vector256<float> a, Vector256<float> b, Vector256<float> c);
+
+        static abstract Vector512<float> Smooth(Vector512<float> a, Vector512<float> b, Vector512<float> c);
+    }
+
+    /// <summary>Sobel's (1, 2, 1), evaluated as <c>(a + 2b) + c</c> (the order its pinned outputs were computed in).</summary>
+    private readonly struct SobelWeights : ISmoothing
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static float Smooth(float a, float b, float c) => a + (2f * b) + c;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Smooth(Vector256<float> a, Vector256<float> b, Vector256<float> c) => a + (Vector256.Create(2f) * b) + c;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Smooth(Vector512<float> a, Vector512<float> b, Vector512<float> c) => a + (Vector512.Create(2f) * b) + c;
+    }
+
+    /// <summary>Scharr's (3, 10, 3), evaluated as <c>3(a + c) + 10b</c>.</summary>
+    private readonly struct ScharrWeights : ISmoothing
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static float Smooth(float a, float b, float c) => (3f * (a + c)) + (10f * b);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Smooth(Vector256<float> a, Vector256<float> b, Vector256<float> c) =>
+            (Vector256.Create(3f) * (a + c)) + (Vector256.Create(10f) * b);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Smooth(Vector512<float> a, Vector512<float> b, Vector512<float> c) =>
+            (Vector512.Create(3f) * (a + c)) + (Vector512.Create(10f) * b);
     }
 }

@@ -113,7 +113,12 @@ public sealed record HogOptions : IFeatureExtractorOptions
         }
     }
 
-    internal static string OperatorName(GradientOperator op) => op == GradientOperator.Sobel ? "sobel" : "diff";
+    internal static string OperatorName(GradientOperator op) => op switch
+    {
+        GradientOperator.Sobel => "sobel",
+        GradientOperator.Scharr => "scharr",
+        _ => "diff",
+    };
 
     internal static string BorderName(GradientBorder b) => b == GradientBorder.Replicate ? "replicate" : "zeroborder";
 }

@@ -2,7 +2,8 @@ namespace ImageWorkbench.FeatureExtractors.Tests;
 
 public class GradientTests
 {
-    private static float[] VerticalStep(int w, int h, int firstBright)
+    /// <summary>A w x h grey image, 0 left of column <paramref name="firstBright"/> and 1 from it on.</summary>
+    internal static float[] VerticalStep(int w, int h, int firstBright)
     {
         var a = new float[w * h];
         for (int y = 0; y < h; y++)
@@ -61,16 +62,23 @@ public class GradientTests
     [InlineData(5, 4)]
     [InlineData(28, 28)]
     [InlineData(37, 9)]
-    public void Fused_Sobel_equals_correlation_with_replicate_padding(int w, int h)
+    public void Fused_Sobel_equals_correlation_with_replicate_padding(int w, int h) =>
+        AssertFusedEqualsCorrelation(GradientOperator.Sobel, Kernels.SobelX, Kernels.SobelY, w, h);
+
+    /// <summary>
+    /// <see cref="Gradients.Compute"/> with <paramref name="op"/> (grey, replicate borders) of a random image equals
+    /// the generic cross-correlation with the operator's x and y kernels.
+    /// </summary>
+    internal static void AssertFusedEqualsCorrelation(GradientOperator op, Kernel2D kx, Kernel2D ky, int w, int h)
     {
         float[] img = TestImages.Random(w * h, w * h);
         var gx = new float[w * h];
         var gy = new float[w * h];
         var ex = new float[w * h];
         var ey = new float[w * h];
-        Gradients.Sobel(img, w, h, gx, gy);
-        Correlation.Corr2d(img, w, h, Kernels.SobelX, PaddingMode.Replicate, ex);
-        Correlation.Corr2d(img, w, h, Kernels.SobelY, PaddingMode.Replicate, ey);
+        Gradients.Compute(img, new ImageShape(w, h, 1), gx, gy, op, GradientBorder.Replicate);
+        Correlation.Corr2d(img, w, h, kx, PaddingMode.Replicate, ex);
+        Correlation.Corr2d(img, w, h, ky, PaddingMode.Replicate, ey);
         for (int i = 0; i < gx.Length; i++)
         {
             Assert.Equal(ex[i], gx[i], 1e-5f);

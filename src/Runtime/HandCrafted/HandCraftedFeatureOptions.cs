@@ -44,7 +44,10 @@ public sealed record HandCraftedFeatureOptions
     /// <summary>1 (grey) or 3 (RGB, planar).</summary>
     public int Channels { get; init; } = 3;
 
-    /// <summary>Derivative kernel of the HOG gradients: central difference (the presets') or Sobel.</summary>
+    /// <summary>
+    /// Derivative kernel of the HOG gradients: <see cref="GradientOperator.CentralDifference"/> (the presets'),
+    /// <see cref="GradientOperator.Sobel"/> or <see cref="GradientOperator.Scharr"/>.
+    /// </summary>
     public GradientOperator Kernel { get; init; } = GradientOperator.CentralDifference;
 
     /// <summary>Whether the HOG group is extracted.</summary>
