@@ -48,6 +48,12 @@ public static class ResNet18Model
     /// <summary>SHA-256 of <c>ResNetPreprocess.onnx</c> (the mean image) as package <see cref="PackageVersion"/> ships it.</summary>
     public const string PreprocessSha256 = "84bf8def78d0befaa3f6e73745d57d7016c6a192ead76f79686bd438c1047004";
 
+    /// <summary>
+    /// Files whose hash matched, with their length and write time then: a file still like that is not hashed again.
+    /// Damage or replacement changes both in practice; like the package checksums this guards against damage, not a forger.
+    /// </summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, (long Length, DateTime Written)> VerifiedFiles = new(StringComparer.Ordinal);
+
     /// <summary>Input tensor of <c>ResNet18.onnx</c> (preprocessed BGR, mean subtracted).</summary>
     public const string NetworkInputName = "Input247";
 
@@ -219,9 +225,16 @@ public static class ResNet18Model
     private static void VerifyFile(string path, string expectedSha256)
     {
         byte[] actual;
+        (long Length, DateTime Written) stamp;
         try
         {
             using var stream = new FileStream(Locate(path), FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 20);
+            stamp = (stream.Length, File.GetLastWriteTimeUtc(path));
+            if (VerifiedFiles.TryGetValue(path, out var verified) && verified == stamp)
+            {
+                return; // hashed already in this process and unchanged since (45 MB is ~100 ms a hash: model load and session build both ask)
+            }
+
             actual = SHA256.HashData(stream);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -230,6 +243,7 @@ public static class ResNet18Model
         }
 
         CheckHash(path, actual, expectedSha256);
+        VerifiedFiles[path] = stamp;
     }
 
     /// <summary>The whole file, refused (naming it) unless its SHA-256 is <paramref name="expectedSha256"/>.</summary>
