@@ -12,7 +12,7 @@ internal static class DatasetSplitter
     /// Puts round(n * fraction) images of each class in test, at least one and at most n - 1; a class with a single
     /// image keeps it in train (with a warning).
     /// </summary>
-    public static (List<LabeledImage> Train, List<LabeledImage> Test) Split(IReadOnlyList<LabeledImage> items, IReadOnlyList<string> classes, double testFraction, int seed, DataWarnings warnings)
+    public static (List<LabeledImage> Train, List<LabeledImage> Test) Split(IReadOnlyList<LabeledImage> items, IReadOnlyList<string> classes, double testFraction, int seed, DataWarnings warnings, string stream = "split")
     {
         bool[] isTest = new bool[items.Count];
         foreach ((int label, List<int> members) in GroupByClass(items))
@@ -24,7 +24,7 @@ internal static class DatasetSplitter
             }
 
             int testCount = Math.Clamp((int)Math.Round(members.Count * testFraction, MidpointRounding.AwayFromZero), 1, members.Count - 1);
-            Shuffle(members, new SplitMix64(seed, classes[label], "split"));
+            Shuffle(members, new SplitMix64(seed, classes[label], stream));
             for (int i = 0; i < testCount; i++)
             {
                 isTest[members[i]] = true;

@@ -41,4 +41,25 @@ public sealed class ImageDataset
 
     /// <summary>The size and channel count every image shares, when known without decoding (IDX: 28x28x1); otherwise null.</summary>
     public ImageShape? NativeShape { get; }
+
+    /// <summary>Share of the training split held out for validation when a caller does not choose one.</summary>
+    public const double DefaultValidationFraction = 0.2;
+
+    /// <summary>
+    /// The training split divided again, seeded and stratified, for every model choice (trainer, hyperparameters,
+    /// early stopping): the result's <see cref="Train"/> is what a candidate is fitted on and its <see cref="Test"/>
+    /// is the validation split it is judged on. The real test split is not in it, so nothing chosen on it has seen
+    /// a test image. Its own random stream ("validation") keeps it independent of the train/test split.
+    /// </summary>
+    public ImageDataset CarveValidation(int seed, DataWarnings warnings, double fraction = DefaultValidationFraction)
+    {
+        ArgumentNullException.ThrowIfNull(warnings);
+        if (!(fraction > 0 && fraction < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(fraction), fraction, "the validation share must be between 0 and 1");
+        }
+
+        var (fit, validation) = DatasetSplitter.Split(Train, Classes, fraction, seed, warnings, stream: "validation");
+        return new ImageDataset(Name + " (validation)", Location, Classes, fit, validation, hasOwnSplit: false, NativeShape);
+    }
 }
