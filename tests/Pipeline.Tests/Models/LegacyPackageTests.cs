@@ -48,7 +48,7 @@ public sealed class LegacyPackageTests
             var legacy = CliRunner.Run(["predict", "--model", LegacyPackages.Format2HandCrafted, "--json", "--top", "10", .. images]);
             var current = CliRunner.Run(["predict", "--model", fresh, "--json", "--top", "10", .. images]);
             Assert.True(legacy.ExitCode == 0, legacy.ToString());
-            Assert.Equal(current.Out, legacy.Out);
+            AssertSamePredictions(legacy.Out, current.Out);
 
             using var classifier = ImageClassifier.Load(LegacyPackages.Format2HandCrafted);
             var labels = System.Text.Json.Nodes.JsonNode.Parse(legacy.Out)!.AsArray().Select(n => n!["label"]!.GetValue<string>());
@@ -57,6 +57,32 @@ public sealed class LegacyPackageTests
         finally
         {
             Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// The legacy package was trained on another machine: feature SIMD paths and the L-BFGS fit differ in the last bits
+    /// between CPUs, and L-BFGS carries that into the weights (measured: a confidence of 0.9979 there, 0.9964 on an AMD
+    /// EPYC here). So: the same labels, and scores equal within 0.02 matched by class name (a tie among near-zero scores
+    /// may reorder the top-k list). A package read with the wrong featurizer or head is far outside that.
+    /// </summary>
+    private static void AssertSamePredictions(string legacyJson, string currentJson)
+    {
+        var legacy = System.Text.Json.Nodes.JsonNode.Parse(legacyJson)!.AsArray();
+        var current = System.Text.Json.Nodes.JsonNode.Parse(currentJson)!.AsArray();
+        Assert.Equal(current.Count, legacy.Count);
+        for (var i = 0; i < legacy.Count; i++)
+        {
+            Assert.Equal(current[i]!["image"]!.GetValue<string>(), legacy[i]!["image"]!.GetValue<string>());
+            Assert.Equal(current[i]!["label"]!.GetValue<string>(), legacy[i]!["label"]!.GetValue<string>());
+            Assert.Equal(current[i]!["confidence"]!.GetValue<double>(), legacy[i]!["confidence"]!.GetValue<double>(), 0.02);
+            var currentScores = current[i]!["scores"]!.AsArray().ToDictionary(s => s!["label"]!.GetValue<string>(), s => s!["score"]!.GetValue<double>());
+            var legacyScores = legacy[i]!["scores"]!.AsArray().ToDictionary(s => s!["label"]!.GetValue<string>(), s => s!["score"]!.GetValue<double>());
+            Assert.Equal(currentScores.Keys.Order(), legacyScores.Keys.Order());
+            foreach (var (label, score) in legacyScores)
+            {
+                Assert.Equal(currentScores[label], score, 0.02);
+            }
         }
     }
 }
