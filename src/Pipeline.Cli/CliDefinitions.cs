@@ -27,8 +27,8 @@ internal static class Opt
 
     // The data options, shared by every command that reads a data set.
     public static readonly CliOption<string> Data = CliOptions.Text(
-        "data", "PATH", "The data set: a folder per class (optionally with train/ and test/ or val/ subfolders), an IDX folder (MNIST family, .gz or raw) or a CSV/TSV manifest of path,label lines",
-        "the embedded datasets/fashion-mnist-mini");
+        "data", "PATH", "The data set: a folder per class (optionally with train/ and test/ or val/ subfolders), an IDX folder (MNIST family, .gz or raw), a CSV/TSV manifest of path,label lines, or an embedded set by name (fashion-mnist-mini, caltech101-mini); compare takes several, comma-separated, and reports them side by side",
+        "the embedded datasets/fashion-mnist-mini (compare: both embedded sets)");
 
     public static readonly CliOption<int> Seed = CliOptions.Int("seed", "Seed of the split, the subsamples and the trainers: the same seed and data give the same figures", 42, 0);
 

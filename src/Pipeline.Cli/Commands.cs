@@ -19,12 +19,12 @@ using ImageWorkbench.Runtime.Models;
 namespace ImageWorkbench.Pipeline.Cli;
 
 /// <summary>The commands. Each parses its options and calls src/Pipeline; none holds ML logic.</summary>
-internal static class Commands
+internal static partial class Commands
 {
     /// <summary>The root help's text: what the tool is and what holds for every command.</summary>
     public const string Description =
         "pipeline: image classification workbench: hand-crafted Sobel/HOG features vs a frozen ResNet18, on ML.NET.\n\n"
-        + "Without --data every command uses the embedded datasets/fashion-mnist-mini. Every option is checked before any work; an option given twice, an empty value or an option that does not apply is a usage error. "
+        + "Without --data every command uses the embedded datasets/fashion-mnist-mini (28x28 grey), except compare, which runs it and datasets/caltech101-mini (colour photos) side by side. Every option is checked before any work; an option given twice, an empty value or an option that does not apply is a usage error. "
         + "Ctrl+C stops any stage, training included, within a second or two; nothing half-written is left. "
         + "Exit codes: 0 ok, 1 failure (one 'error:' line), 2 usage (one 'usage error:' line). "
         + "Tab completion: see README (dotnet-suggest).";
@@ -170,7 +170,8 @@ internal static class Commands
         }
 
         RefuseSectionWithoutReadme(line, Opt.CompareSection);
-        var dataRequest = DataRequestFrom(line);
+        var dataPaths = CompareDataPaths(line.Get(Opt.Data), models is not null);
+        var dataRequest = DataRequestFrom(line) with { Path = dataPaths[0] };
         var options = new ComparisonOptions
         {
             Pipelines = line.Get(Opt.Pipelines) ?? PipelineRegistry.All,
@@ -179,15 +180,13 @@ internal static class Commands
             OutputFolder = outDir,
             MaxBadImageFraction = dataRequest.Options.MaxBadFraction,
         };
-        OutputTarget.CheckNotInside(outDir, DataPath(dataRequest), "data set");
-        if (line.Get(Opt.Readme) is { } readmeTarget)
+        if (dataPaths.Count > 1)
         {
-            OutputTarget.CheckFile(readmeTarget);
-            foreach (var reportFile in new[] { ComparisonReport.MarkdownFile, ComparisonReport.HtmlFile, ComparisonReport.JsonFile })
-            {
-                OutputTarget.CheckNotInside(readmeTarget, Path.Combine(outDir, reportFile), ReadmeCollision); // fail now, not after the run
-            }
+            return CompareSeveral(line, output, options, dataPaths, dataRequest.Options, cancellationToken);
         }
+
+        OutputTarget.CheckNotInside(outDir, DataPath(dataRequest), "data set");
+        CheckReadmeTarget(line, outDir);
 
         // Models, pictures and report are staged and moved in together at the end: a failure or Ctrl+C changes nothing.
         using var staged = StagedFolder.Begin(outDir);
@@ -219,7 +218,7 @@ internal static class Commands
         output.WriteLine($"wrote {files.Count} files to {TerminalText.Escape(Path.GetFullPath(outDir))} (report.html, report.md, report.json)");
         if (line.Get(Opt.Readme) is { } readme)
         {
-            GeneratedSection.Replace(readme, readmeSection, ResultsTable.Markdown(result) + "\n" + ReportAnalysis.TradeOff(result).Sentence + "\n");
+            GeneratedSection.Replace(readme, readmeSection, ReadmeBlock(result));
             output.WriteLine($"updated the '{readmeSection}' section of {readme}");
         }
         return ExitCodes.Ok;
@@ -452,7 +451,7 @@ internal static class Commands
 
     private static DataRequest DataRequestFrom(CommandLine line) => new(line.Get(Opt.Data), DataOptionsFrom(line));
 
-    private static string DataPath(DataRequest request) => request.Path ?? EmbeddedDataset.Locate();
+    private static string DataPath(DataRequest request) => request.Path is { } path ? EmbeddedDataset.Resolve(path) : EmbeddedDataset.Locate();
 
     private static ImageDataset LoadData(DataRequest request, DataWarnings warnings)
     {

@@ -33,6 +33,9 @@ public sealed record ComparisonOptions
     /// </summary>
     public StagedFolder? StagedOutput { get; init; }
 
+    /// <summary>Subfolder of the output the models go into (one per data set when several are compared); empty: the output itself.</summary>
+    public string ModelSubfolder { get; init; } = "";
+
     /// <summary>Test images timed one by one for the latency percentiles.</summary>
     public int LatencySamples { get; init; } = 200;
 
@@ -51,7 +54,7 @@ public static class ComparisonRunner
         ArgumentNullException.ThrowIfNull(options);
         if (options.StagedOutput is null)
         {
-            Directory.CreateDirectory(options.OutputFolder);
+            Directory.CreateDirectory(Path.Combine(options.OutputFolder, options.ModelSubfolder));
         }
 
         var stopwatch = Stopwatch.StartNew();
@@ -61,7 +64,7 @@ public static class ComparisonRunner
         {
             cancellationToken.ThrowIfCancellationRequested();
             var trainingOptions = new TrainingOptions { Pipeline = pipeline, Trainer = trainer, Seed = options.Seed, MaxBadImageFraction = options.MaxBadImageFraction };
-            var modelFile = trainers.Length == 1 ? $"{pipeline.Name}.zip" : $"{pipeline.Name}-{Trainers.Name(trainer!.Value)}.zip";
+            var modelFile = Path.Combine(options.ModelSubfolder, trainers.Length == 1 ? $"{pipeline.Name}.zip" : $"{pipeline.Name}-{Trainers.Name(trainer!.Value)}.zip");
             var modelPath = options.StagedOutput?.Stage(modelFile) ?? Path.Combine(options.OutputFolder, modelFile);
             var finalModelPath = options.StagedOutput?.Final(modelFile) ?? modelPath;
             var result = ModelTrainer.TrainAndSave(data, trainingOptions, modelPath, warnings, progress, cancellationToken);

@@ -47,8 +47,13 @@ public static class ComparisonReport
         ArgumentNullException.ThrowIfNull(result);
         ArgumentNullException.ThrowIfNull(staged);
         ArgumentNullException.ThrowIfNull(images);
-        var context = new ReportContext(result, images);
-        var document = ReportSections.Build(context);
+        return WriteDocument(ReportSections.Build(new ReportContext(result, images)), ReportJson.ToText(result), staged);
+    }
+
+    /// <summary>Writes a built report (<paramref name="document"/> as Markdown with its pictures and as HTML, and <paramref name="json"/>) into <paramref name="staged"/>.</summary>
+    /// <returns>The final paths: report.md, report.html, report.json, then the pictures.</returns>
+    internal static IReadOnlyList<string> WriteDocument(ReportDocument document, string json, StagedFolder staged)
+    {
         var pictures = new List<string>();
         foreach (var picture in document.Pictures())
         {
@@ -62,7 +67,7 @@ public static class ComparisonReport
         // report.json last: it is committed last too, so a reader that finds the new one finds everything else new
         AtomicFile.WriteAllText(staged.Stage(MarkdownFile), MarkdownWriter.Render(document));
         AtomicFile.WriteAllText(staged.Stage(HtmlFile), HtmlWriter.Render(document));
-        AtomicFile.WriteAllText(staged.Stage(JsonFile), ReportJson.ToText(result));
+        AtomicFile.WriteAllText(staged.Stage(JsonFile), json);
         return [staged.Final(MarkdownFile), staged.Final(HtmlFile), staged.Final(JsonFile), .. pictures];
     }
 

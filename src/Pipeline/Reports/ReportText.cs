@@ -18,14 +18,17 @@ internal static class ReportText
     };
 
     /// <summary>What the whole comparison cost the machine, or empty when it was not measured.</summary>
-    public static string RunLine(ComparisonResult r)
+    public static string RunLine(ComparisonResult r) => RunLine(r.RunSeconds, r.PeakWorkingSetBytes);
+
+    /// <summary>What a comparison that took <paramref name="runSeconds"/> (NaN: not measured) cost the machine, or empty.</summary>
+    public static string RunLine(double runSeconds, long peakWorkingSetBytes)
     {
-        if (!Figures.IsMeasured(r.RunSeconds))
+        if (!Figures.IsMeasured(runSeconds))
         {
             return string.Empty;
         }
 
-        var peak = r.PeakWorkingSetBytes > 0 ? $", peak working set {Figures.Bytes(r.PeakWorkingSetBytes)}" : string.Empty;
-        return $"Whole comparison: {Figures.Duration(r.RunSeconds)} wall time (featurizing, training, evaluating and timing every pipeline; loading the data and writing the report excluded){peak}.";
+        var peak = peakWorkingSetBytes > 0 ? $", peak working set {Figures.Bytes(peakWorkingSetBytes)}" : string.Empty;
+        return $"Whole comparison: {Figures.Duration(runSeconds)} wall time (featurizing, training, evaluating and timing every pipeline; loading the data and writing the report excluded){peak}.";
     }
 }

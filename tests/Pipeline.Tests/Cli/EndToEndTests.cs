@@ -138,7 +138,7 @@ public sealed class EndToEndTests(HandCraftedModelFixture model) : IClassFixture
         File.WriteAllText(readme, "# no generated block\n");
         var outDir = Path.Combine(model.Folder, "compare-no-block");
         var output = new StringWriter();
-        Assert.Equal(1, Program.Run(["compare", "--pipelines", "handcrafted", "--out", outDir, "--readme", readme, "--section", "results-x"], output, CancellationToken.None));
+        Assert.Equal(1, Program.Run(["compare", "--data", "fashion-mnist-mini", "--pipelines", "handcrafted", "--out", outDir, "--readme", readme, "--section", "results-x"], output, CancellationToken.None));
         Assert.False(Directory.Exists(outDir), "nothing was trained or written");
         Assert.Equal("# no generated block\n", File.ReadAllText(readme));
     }

@@ -155,7 +155,7 @@ public sealed class HostileRunAuditTests(TinyModelFixture tiny, Xunit.Abstractio
         var stdout = new System.Text.StringBuilder();
         var stderr = new System.Text.StringBuilder();
         using var training = new ManualResetEventSlim();
-        using var process = ChildCli.Start(["compare", "--pipelines", "handcrafted", "--trainers", "sdca", "--out", outDir], stdout, stderr, line =>
+        using var process = ChildCli.Start(["compare", "--data", "fashion-mnist-mini", "--pipelines", "handcrafted", "--trainers", "sdca", "--out", outDir], stdout, stderr, line =>
         {
             if (line.Contains("training sdca", StringComparison.Ordinal))
             {

@@ -174,7 +174,7 @@ public sealed class HostileKillTests(ITestOutputHelper log) : IDisposable
     public void Killed_compare_leaves_no_half_report_and_the_next_run_succeeds()
     {
         var outDir = Path.Combine(_root, "compare");
-        string[] args = ["compare", "--pipelines", "handcrafted", "--max-train-per-class", "30", "--max-test-per-class", "10", "--out", outDir];
+        string[] args = ["compare", "--data", "fashion-mnist-mini", "--pipelines", "handcrafted", "--max-train-per-class", "30", "--max-test-per-class", "10", "--out", outDir];
         var (killed, err) = ChildCli.KillAfter("timing handcrafted predictions", TimeSpan.FromMilliseconds(200), Limit, args);
         log.WriteLine($"killed: {killed}; files after kill: {string.Join(", ", Directory.Exists(outDir) ? Directory.GetFiles(outDir, "*", SearchOption.AllDirectories).Select(Path.GetFileName) : [])}\n{err}");
         AssertNothingHalfWritten(outDir);
@@ -245,7 +245,7 @@ public sealed class HostileReproducibilityTests : IDisposable
     private JsonNode Compare(string name, string seed)
     {
         var outDir = Path.Combine(_root, name);
-        var result = Cli.Run(TimeSpan.FromSeconds(180), "compare", "--pipelines", "handcrafted", "--max-train-per-class", "30", "--max-test-per-class", "10", "--seed", seed, "--out", outDir);
+        var result = Cli.Run(TimeSpan.FromSeconds(180), "compare", "--data", "fashion-mnist-mini", "--pipelines", "handcrafted", "--max-train-per-class", "30", "--max-test-per-class", "10", "--seed", seed, "--out", outDir);
         Assert.True(result.ExitCode == 0, result.ToString());
         return JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "report.json")))!;
     }

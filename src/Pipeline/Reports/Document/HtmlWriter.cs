@@ -51,7 +51,7 @@ internal static class HtmlWriter
                     sb.Append(p.Style switch
                     {
                         ParagraphStyle.Meta => "<p class=\"meta\">",
-                        ParagraphStyle.Verdict => "<p class=\"verdict\" id=\"verdict\">",
+                        ParagraphStyle.Verdict => $"<p class=\"verdict\" id=\"{H(p.Anchor ?? "verdict")}\">",
                         ParagraphStyle.Note => "<p class=\"note\">",
                         _ => "<p>",
                     });

@@ -72,8 +72,8 @@ internal enum ParagraphStyle
     Note,
 }
 
-/// <summary>A paragraph of text runs.</summary>
-internal sealed record Paragraph(IReadOnlyList<Inline> Content, ParagraphStyle Style = ParagraphStyle.Normal) : Block
+/// <summary>A paragraph of text runs; <paramref name="Anchor"/> is a verdict's HTML id (<c>verdict</c> when null; unique in a page).</summary>
+internal sealed record Paragraph(IReadOnlyList<Inline> Content, ParagraphStyle Style = ParagraphStyle.Normal, string? Anchor = null) : Block
 {
     public Paragraph(string text, ParagraphStyle style = ParagraphStyle.Normal)
         : this([new Text(text)], style)
