@@ -77,7 +77,7 @@ public static class ComparisonRunner
             // ONNX Runtime session) and the training data first, so the runs do not stack up in the peak.
             (result.Model as IDisposable)?.Dispose();
             ReleaseMemory();
-            runs.Add(Measure(modelPath, test, featurizeRate, training.TrainSeconds, data.Test, options, progress, cancellationToken) with { FeatureCacheHits = cacheHits, ModelPath = Path.GetFullPath(finalModelPath) });
+            runs.Add(Measure(modelPath, test, featurizeRate, training.TrainSeconds, data.Test, options, progress, cancellationToken) with { FeatureCacheHits = cacheHits, ModelPath = Path.GetFullPath(finalModelPath), TrainAccuracy = training.TrainAccuracy });
             ReleaseMemory();
         }
 
@@ -98,7 +98,7 @@ public static class ComparisonRunner
             cancellationToken.ThrowIfCancellationRequested();
             var (metadata, metrics) = Evaluator.EvaluatePackage(path, data, images, warnings, progress, cancellationToken);
             var training = metadata.Training;
-            runs.Add(Measure(path, metrics, training.TrainCount / Math.Max(training.FeaturizeSeconds, 1e-9), training.TrainSeconds, images, options, progress, cancellationToken));
+            runs.Add(Measure(path, metrics, training.TrainCount / Math.Max(training.FeaturizeSeconds, 1e-9), training.TrainSeconds, images, options, progress, cancellationToken) with { TrainAccuracy = training.TrainAccuracy });
         }
 
         return Finish(data, runs, command, options, stopwatch);

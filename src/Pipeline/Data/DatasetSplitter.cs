@@ -94,36 +94,4 @@ internal static class DatasetSplitter
             (list[i], list[j]) = (list[j], list[i]);
         }
     }
-
-    /// <summary>SplitMix64 (Steele, Lea, Flood 2014): tiny, fast, and fixed forever, unlike <see cref="Random"/>'s algorithm.</summary>
-    private sealed class SplitMix64
-    {
-        private ulong _state;
-
-        public SplitMix64(int seed, string className, string stream)
-        {
-            // FNV-1a over the stream name and class name, mixed with the seed.
-            ulong hash = 14695981039346656037UL;
-            foreach (char ch in stream + "\0" + className)
-            {
-                hash = (hash ^ ch) * 1099511628211UL;
-            }
-
-            _state = hash ^ ((ulong)(uint)seed * 0x9E3779B97F4A7C15UL);
-        }
-
-        public int Next(int exclusiveMax)
-        {
-            // Lemire's multiply-shift; the bias for list sizes far below 2^32 is negligible and deterministic.
-            return (int)(((NextUInt64() >> 32) * (ulong)exclusiveMax) >> 32);
-        }
-
-        private ulong NextUInt64()
-        {
-            ulong z = _state += 0x9E3779B97F4A7C15UL;
-            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-            return z ^ (z >> 31);
-        }
-    }
 }

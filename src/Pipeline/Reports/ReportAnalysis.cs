@@ -319,10 +319,10 @@ public static class ReportAnalysis
             return new TradeOff(TradeOffKind.Tie, sentence, null, faster, recommended);
         }
 
-        var points = Figures.Points(accM - accO);
+        var moreAccurate = SignificanceText.MoreAccurate(Compare(result, o, m), Figures.Points(accM - accO), a, b);
         if (!latencyKnown)
         {
-            var sentence = $"{Capitalize(nameM)} is {points} points more accurate ({a} vs {b}); prediction latency was not measured for both, so choose {nameM} unless its cost ({Figures.Bytes(sM)} model vs {Figures.Bytes(sO)}) rules it out.";
+            var sentence = $"{Capitalize(nameM)} is {moreAccurate}; prediction latency was not measured for both, so choose {nameM} unless its cost ({Figures.Bytes(sM)} model vs {Figures.Bytes(sO)}) rules it out.";
             return new TradeOff(TradeOffKind.Dominates, sentence, m, null, m);
         }
 
@@ -332,11 +332,11 @@ public static class ReportAnalysis
             var speed = slowdown < 1 / SameSpeedFactor
                 ? $"predicts {Figures.Times(1 / slowdown)} faster ({Ms(rm)} vs {Ms(ro)} per image)"
                 : $"predicts about as fast ({Ms(rm)} vs {Ms(ro)} per image)";
-            var sentence = $"{Capitalize(nameM)} is {points} points more accurate ({a} vs {b}) and {speed}, with a model of {Figures.Bytes(sM)} vs {Figures.Bytes(sO)}: choose {nameM}.";
+            var sentence = $"{Capitalize(nameM)} is {moreAccurate} and {speed}, with a model of {Figures.Bytes(sM)} vs {Figures.Bytes(sO)}: choose {nameM}.";
             return new TradeOff(TradeOffKind.Dominates, sentence, m, faster, m);
         }
 
-        var tradeSentence = $"{Capitalize(nameM)} is {points} points more accurate ({a} vs {b}) but predicts {Figures.Times(slowdown)} slower ({Ms(rm)} vs {Ms(ro)} per image) and its model is {Figures.Bytes(sM)} vs {Figures.Bytes(sO)}: choose {nameM} when accuracy matters more than latency, otherwise {nameO}.";
+        var tradeSentence = $"{Capitalize(nameM)} is {moreAccurate} but predicts {Figures.Times(slowdown)} slower ({Ms(rm)} vs {Ms(ro)} per image) and its model is {Figures.Bytes(sM)} vs {Figures.Bytes(sO)}: choose {nameM} when accuracy matters more than latency, otherwise {nameO}.";
         return new TradeOff(TradeOffKind.TradeOff, tradeSentence, m, faster, null);
     }
 

@@ -9,7 +9,7 @@ using ImageWorkbench.Pipeline.Results;
 namespace ImageWorkbench.Pipeline.Reports;
 
 /// <summary>The report's charts, drawn with OxyPlot and encoded as PNG through SkiaSharp.</summary>
-internal static class ReportCharts
+internal static partial class ReportCharts
 {
     private const string Font = "DejaVu Sans";
 

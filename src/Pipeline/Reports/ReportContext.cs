@@ -26,6 +26,7 @@ internal sealed class ReportContext
         Summary = ReportAnalysis.Summary(result);
         TradeOff = ReportAnalysis.TradeOff(result);
         Pairs = ReportAnalysis.Pairs(result);
+        Statistics = ComparisonStatistics.Compute(result, Pairs);
     }
 
     public ComparisonResult Result { get; }
@@ -38,6 +39,9 @@ internal sealed class ReportContext
     public TradeOff TradeOff { get; }
 
     public IReadOnlyList<PairComparison> Pairs { get; }
+
+    /// <summary>Intervals, paired tests and calibration, per run and per pair (in <see cref="Pairs"/> order).</summary>
+    public ComparisonStatistics Statistics { get; }
 
     public IReadOnlyList<PipelineRun> Runs => Result.Results;
 

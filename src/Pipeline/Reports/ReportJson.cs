@@ -23,6 +23,10 @@ namespace ImageWorkbench.Pipeline.Reports;
 /// <c>peakWorkingSetBytes</c>, <c>modelPath</c>.</item>
 /// <item><c>disagreements</c>: one object per pair of pipelines (for two pipelines, one object): <c>a</c>, <c>b</c> (pipeline labels; <c>b</c> ranks higher, e.g. the
 /// CNN when one of the pair is), <c>matched</c> (test images matched by name), <c>bothCorrect</c>, <c>bothWrong</c>, <c>onlyACorrect</c>, <c>onlyBCorrect</c>.</item>
+/// <item><c>results[]</c> also carries <c>accuracyCi95</c> (Wilson) and <c>macroF1Ci95</c> (bootstrap), each <c>[low, high]</c>, <c>trainAccuracy</c> and
+/// <c>ece</c> (expected calibration error, 15 bins).</item>
+/// <item><c>pairwise</c>: one object per pair (as <c>disagreements</c>): <c>a</c>, <c>b</c>, <c>datasetName</c>, <c>accuracyDifference</c> (b minus a),
+/// <c>accuracyDifferenceCi95</c> (paired bootstrap), <c>mcnemarP</c> (exact), <c>onlyARight</c>, <c>onlyBRight</c>.</item>
 /// <item><c>best</c>: object, summary key (e.g. <c>accuracy</c>, <c>logLoss</c>, <c>topK.3</c>, <c>predictMillisecondsP50</c>) -> array of the labels with the
 /// better value (empty when tied or not comparable).</item>
 /// <item><c>tradeOff</c>: <c>kind</c> (<c>none</c>, <c>singlePipeline</c>, <c>tie</c>, <c>dominates</c>, <c>tradeOff</c>), <c>sentence</c>,
@@ -37,6 +41,8 @@ public static class ReportJson
         ArgumentNullException.ThrowIfNull(result);
         var labels = ReportAnalysis.Labels(result);
         var trade = ReportAnalysis.TradeOff(result);
+        var pairs = ReportAnalysis.Pairs(result);
+        var statistics = ComparisonStatistics.Compute(result, pairs);
         string? Label(int? i) => i is { } x ? labels[x] : null;
         return new ReportFile(
             result.Dataset,
@@ -46,10 +52,11 @@ public static class ReportJson
             result.Seed,
             result.RunSeconds,
             result.PeakWorkingSetBytes > 0 ? result.PeakWorkingSetBytes : null,
-            [.. result.Results.Select((run, i) => ReportRun.From(run, labels[i]))],
-            [.. ReportAnalysis.Pairs(result).Select(p => new ReportDisagreement(labels[p.A], labels[p.B], p.Matched, p.BothCorrect, p.BothWrong, p.OnlyACorrect.Count, p.OnlyBCorrect.Count))],
+            [.. result.Results.Select((run, i) => ReportRun.From(run, labels[i], statistics.Runs[i]))],
+            [.. pairs.Select(p => new ReportDisagreement(labels[p.A], labels[p.B], p.Matched, p.BothCorrect, p.BothWrong, p.OnlyACorrect.Count, p.OnlyBCorrect.Count))],
             ReportAnalysis.Summary(result).ToDictionary(row => row.Key, row => (IReadOnlyList<string>)[.. row.Best.Select(i => labels[i])], StringComparer.Ordinal),
-            new ReportVerdict(JsonNamingPolicy.CamelCase.ConvertName(trade.Kind.ToString()), trade.Sentence, Label(trade.MoreAccurate), Label(trade.Faster), Label(trade.Recommended)));
+            new ReportVerdict(JsonNamingPolicy.CamelCase.ConvertName(trade.Kind.ToString()), trade.Sentence, Label(trade.MoreAccurate), Label(trade.Faster), Label(trade.Recommended)),
+            [.. statistics.Pairs.Select(p => ReportPairwise.From(p, labels, result.Dataset.Name))]);
     }
 
     /// <summary>The report.json text (indented, UTF-8 without BOM when written through <see cref="AtomicFile"/>).</summary>
@@ -68,7 +75,8 @@ public sealed record ReportFile(
     IReadOnlyList<ReportRun> Results,
     IReadOnlyList<ReportDisagreement> Disagreements,
     IReadOnlyDictionary<string, IReadOnlyList<string>> Best,
-    ReportVerdict TradeOff);
+    ReportVerdict TradeOff,
+    IReadOnlyList<ReportPairwise> Pairwise);
 
 /// <summary>One pipeline in report.json: what it is, its evaluation figures (<see cref="MetricsFigures"/>), then its costs.</summary>
 public sealed record ReportRun : MetricsFigures
@@ -113,10 +121,30 @@ public sealed record ReportRun : MetricsFigures
     [JsonPropertyOrder(9)]
     public required string ModelPath { get; init; }
 
+    /// <summary>Wilson 95 % interval of <see cref="MetricsFigures.Accuracy"/>: [low, high].</summary>
+    [JsonPropertyOrder(20)]
+    public required IReadOnlyList<double> AccuracyCi95 { get; init; }
+
+    /// <summary>Bootstrap 95 % interval of <see cref="MetricsFigures.MacroF1"/>: [low, high].</summary>
+    [JsonPropertyOrder(21)]
+    public required IReadOnlyList<double> MacroF1Ci95 { get; init; }
+
+    /// <summary>Accuracy on the training features (null when not known).</summary>
+    [JsonPropertyOrder(22)]
+    public required double TrainAccuracy { get; init; }
+
+    /// <summary>Expected calibration error of the test predictions.</summary>
+    [JsonPropertyOrder(23)]
+    public required double Ece { get; init; }
+
     [SetsRequiredMembers]
-    private ReportRun(PipelineRun run, string label)
+    private ReportRun(PipelineRun run, string label, RunStatistics statistics)
         : base(MetricsFigures.From(run.Metrics))
     {
+        AccuracyCi95 = [statistics.AccuracyCi95.Low, statistics.AccuracyCi95.High];
+        MacroF1Ci95 = [statistics.MacroF1Ci95.Low, statistics.MacroF1Ci95.High];
+        TrainAccuracy = statistics.TrainAccuracy;
+        Ece = statistics.Calibration.Ece;
         Pipeline = run.Pipeline;
         Trainer = run.Trainer;
         FeatureSet = run.FeatureSet;
@@ -132,15 +160,27 @@ public sealed record ReportRun : MetricsFigures
         ModelPath = run.ModelPath;
     }
 
-    public static ReportRun From(PipelineRun run, string label)
+    public static ReportRun From(PipelineRun run, string label, RunStatistics statistics)
     {
         ArgumentNullException.ThrowIfNull(run);
-        return new ReportRun(run, label);
+        ArgumentNullException.ThrowIfNull(statistics);
+        return new ReportRun(run, label, statistics);
     }
 }
 
 /// <summary>How two pipelines differ image by image (labels of the pair; <c>b</c> ranks higher, see <see cref="PipelineRun.ComparisonRank"/>).</summary>
 public sealed record ReportDisagreement(string A, string B, int Matched, int BothCorrect, int BothWrong, int OnlyACorrect, int OnlyBCorrect);
+
+/// <summary>McNemar's test and the paired interval of one pair (labels; <c>b</c> ranks higher; the difference is <c>b</c> minus <c>a</c> on the matched images).</summary>
+public sealed record ReportPairwise(string A, string B, string DatasetName, double AccuracyDifference, IReadOnlyList<double> AccuracyDifferenceCi95, [property: JsonPropertyName("mcnemarP")] double McNemarP, int OnlyARight, int OnlyBRight)
+{
+    public static ReportPairwise From(PairStatistics pair, IReadOnlyList<string> labels, string datasetName)
+    {
+        ArgumentNullException.ThrowIfNull(pair);
+        ArgumentNullException.ThrowIfNull(labels);
+        return new ReportPairwise(labels[pair.A], labels[pair.B], datasetName, pair.AccuracyDifference, [pair.AccuracyDifferenceCi95.Low, pair.AccuracyDifferenceCi95.High], pair.McNemarP, pair.OnlyARight, pair.OnlyBRight);
+    }
+}
 
 /// <summary>The accuracy-versus-cost verdict with pipelines named by label.</summary>
 public sealed record ReportVerdict(string Kind, string Sentence, string? MoreAccurate, string? Faster, string? Recommended);

@@ -27,6 +27,10 @@ public sealed record DatasetSummary(string Name, string Location, IReadOnlyList<
 /// Orders a pair in the report's "where they differ": the run with the higher rank is B (differences read "B minus A", so the
 /// pipeline others are measured against ranks highest, e.g. the CNN). Equal ranks keep run order. Supplied by the pipeline.
 /// </param>
+/// <param name="TrainAccuracy">
+/// Accuracy of the fitted head on the training features it was fitted on (no second featurization); beside the test accuracy
+/// it shows over-fitting. For a compared package, the figure stored in its metadata. NaN when not known.
+/// </param>
 public sealed record PipelineRun(
     string Pipeline,
     string Trainer,
@@ -42,7 +46,8 @@ public sealed record PipelineRun(
     string ModelPath,
     int FeatureCacheHits = 0,
     string DisplayName = "",
-    int ComparisonRank = 0);
+    int ComparisonRank = 0,
+    double TrainAccuracy = double.NaN);
 
 /// <summary>Everything one <c>compare</c> run measured, ready for the report writers.</summary>
 /// <param name="Dataset">What was compared on.</param>

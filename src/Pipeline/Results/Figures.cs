@@ -49,6 +49,17 @@ public static class Figures
     /// <summary>The difference of two fractions in percentage points, one decimal ("25.0").</summary>
     public static string Points(double difference) => Number(difference * 100, "0.0");
 
+    /// <summary>A p-value, three decimals, or "&lt; 0.001" below that.</summary>
+    public static string PValue(double p) => !IsMeasured(p) ? Missing : p < 0.001 ? "< 0.001" : p.ToString("0.000", Inv);
+
+    /// <summary>A 95 % interval of fractions, three decimals: "[0.816, 0.879]".</summary>
+    public static string Interval((double Low, double High) interval) =>
+        IsMeasured(interval.Low) && IsMeasured(interval.High) ? $"[{Ratio(interval.Low)}, {Ratio(interval.High)}]" : Missing;
+
+    /// <summary>A 95 % interval of signed differences: "[−0.020, +0.120]".</summary>
+    public static string SignedInterval((double Low, double High) interval) =>
+        IsMeasured(interval.Low) && IsMeasured(interval.High) ? $"[{Signed(interval.Low)}, {Signed(interval.High)}]" : Missing;
+
     /// <summary>A signed difference of two fractions: "+0.125", "−0.125" or "±0.000".</summary>
     public static string Signed(double value) =>
         IsMeasured(value) ? (value > 0 ? "+" : value < 0 ? "−" : "±") + Math.Abs(value).ToString("0.000", Inv) : Missing;

@@ -144,6 +144,43 @@ public sealed class EndToEndTests(HandCraftedModelFixture model) : IClassFixture
     }
 
     [Fact]
+    public void Compare_report_json_has_intervals_train_accuracy_calibration_and_the_paired_test()
+    {
+        // A small trained run (lbfgs, 20 images per class), then that model against the shared one: a real pair, both code paths.
+        var trained = Path.Combine(model.Folder, "compare-small");
+        var paired = Path.Combine(model.Folder, "compare-pair");
+        string[] small = ["--max-test-per-class", "8"];
+        Assert.Equal(0, Program.Run(["compare", "--pipelines", "handcrafted", "--max-train-per-class", "20", .. small, "--out", trained], new StringWriter(), CancellationToken.None));
+        var output = new StringWriter();
+        var code = Program.Run(["compare", "--models", $"{Path.Combine(trained, "handcrafted.zip")},{model.ModelPath}", .. small, "--out", paired], output, CancellationToken.None);
+        Assert.True(code == 0, output.ToString());
+
+        foreach (var folder in new[] { trained, paired })
+        {
+            var report = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "report.json")))!;
+            foreach (var run in report["results"]!.AsArray())
+            {
+                var ci = run!["accuracyCi95"]!.AsArray().Select(x => (double)x!).ToArray();
+                Assert.Equal(2, ci.Length);
+                Assert.InRange((double)run["accuracy"]!, ci[0], ci[1]);
+                var f1 = run["macroF1Ci95"]!.AsArray().Select(x => (double)x!).ToArray();
+                Assert.InRange((double)run["macroF1"]!, f1[0], f1[1]);
+                Assert.InRange((double)run["trainAccuracy"]!, 0.5, 1.0); // recorded from the fitted model, not left null
+                Assert.InRange((double)run["ece"]!, 0.0, 1.0);
+            }
+        }
+
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(paired, "report.json")))!;
+        var pair = Assert.Single(json["pairwise"]!.AsArray())!;
+        Assert.Equal((string?)json["dataset"]!["name"], (string?)pair["datasetName"]);
+        var (onlyA, onlyB) = ((int)pair["onlyARight"]!, (int)pair["onlyBRight"]!);
+        Assert.Equal(ImageWorkbench.Pipeline.Evaluation.McNemar.ExactP(onlyA, onlyB), (double)pair["mcnemarP"]!, 12);
+        Assert.Equal((onlyB - onlyA) / (double)(int)json["dataset"]!["testCount"]!, (double)pair["accuracyDifference"]!, 12);
+        Assert.Equal(2, pair["accuracyDifferenceCi95"]!.AsArray().Count);
+        Assert.Contains("## Uncertainty, over-fitting and calibration", File.ReadAllText(Path.Combine(paired, "report.md")), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Cancelled_training_leaves_no_output()
     {
         using var cancelled = new CancellationTokenSource();

@@ -245,7 +245,7 @@ public sealed partial class ComparisonReportTests : IDisposable
         Assert.Equal(0, t.Faster);
         Assert.Null(t.Recommended);
         Assert.Equal(
-            "The CNN is 25.0 points more accurate (0.75 vs 0.50) but predicts 183x slower (22.0 ms vs 0.120 ms per image) and its model is 60.0 MB vs 2.00 MB: choose the CNN when accuracy matters more than latency, otherwise the hand-crafted pipeline.",
+            "The CNN is 25.0 points more accurate (0.75 vs 0.50; not a significant difference at 12 test images, McNemar p = 0.375) but predicts 183x slower (22.0 ms vs 0.120 ms per image) and its model is 60.0 MB vs 2.00 MB: choose the CNN when accuracy matters more than latency, otherwise the hand-crafted pipeline.",
             t.Sentence);
         ComparisonReport.Write(Result(), folder, NoReportImages.Instance);
         Assert.Contains(t.Sentence, File.ReadAllText(Path.Combine(folder, "report.md")), StringComparison.Ordinal);
@@ -258,7 +258,7 @@ public sealed partial class ComparisonReportTests : IDisposable
         var t = ReportAnalysis.TradeOff(Result(HandCraftedRun(p50: 5), CnnRun(p50: 1)));
         Assert.Equal(TradeOffKind.Dominates, t.Kind);
         Assert.Equal(1, t.Recommended);
-        Assert.StartsWith("The CNN is 25.0 points more accurate (0.75 vs 0.50) and predicts 5.0x faster", t.Sentence, StringComparison.Ordinal);
+        Assert.StartsWith("The CNN is 25.0 points more accurate (0.75 vs 0.50; not a significant difference at 12 test images, McNemar p = 0.375) and predicts 5.0x faster", t.Sentence, StringComparison.Ordinal);
         Assert.EndsWith("choose the CNN.", t.Sentence, StringComparison.Ordinal);
 
         // The hand-crafted pipeline more accurate and faster (swap the predictions).
@@ -336,8 +336,8 @@ public sealed partial class ComparisonReportTests : IDisposable
     {
         var table = ResultsTable.Markdown(Result());
         var lines = table.Split('\n');
-        Assert.Equal("| Pipeline | Trainer | Accuracy | Macro F1 | Log-loss | Featurize img/s | Train s | p50 ms | Model MB |", lines[0]);
-        Assert.StartsWith("| handcrafted | LbfgsMaximumEntropy | 0.500 |", lines[2], StringComparison.Ordinal);
+        Assert.Equal("| Pipeline | Trainer | Accuracy | Accuracy 95% CI | Macro F1 | Macro F1 95% CI | Log-loss | Featurize img/s | Train s | p50 ms | Model MB |", lines[0]);
+        Assert.StartsWith("| handcrafted | LbfgsMaximumEntropy | 0.500 | [0.254, 0.746] |", lines[2], StringComparison.Ordinal); // Wilson, 6 of 12
         Assert.EndsWith("| 850 | 2.5 | 0.120 | 2.00 |", lines[2], StringComparison.Ordinal);
         Assert.StartsWith("| cnn | LbfgsMaximumEntropy | 0.750 |", lines[3], StringComparison.Ordinal);
         Assert.EndsWith("| 41.0 | 9.8 | 22.0 | 60.0 |", lines[3], StringComparison.Ordinal);

@@ -70,20 +70,21 @@ public sealed class ReportModelTests
         using var doc = JsonDocument.Parse(ReportJson.ToText(Result()));
         var root = doc.RootElement;
         Assert.Equal(
-            ["dataset", "command", "machine", "createdUtc", "seed", "runSeconds", "peakWorkingSetBytes", "results", "disagreements", "best", "tradeOff"],
+            ["dataset", "command", "machine", "createdUtc", "seed", "runSeconds", "peakWorkingSetBytes", "results", "disagreements", "best", "tradeOff", "pairwise"],
             Keys(root));
         Assert.Equal(["name", "location", "classes", "trainCount", "testCount"], Keys(root.GetProperty("dataset")));
         Assert.Equal(
             [
                 "pipeline", "trainer", "featureSet", "label", "count", "accuracy", "macroAccuracy", "macroF1", "logLoss", "topK", "classes", "perClass",
                 "confusionMatrix", "featurizeImagesPerSecond", "featureCacheHits", "trainSeconds", "predictMillisecondsP50", "predictMillisecondsP95",
-                "batchImagesPerSecond", "modelBytes", "peakWorkingSetBytes", "modelPath",
+                "batchImagesPerSecond", "modelBytes", "peakWorkingSetBytes", "modelPath", "accuracyCi95", "macroF1Ci95", "trainAccuracy", "ece",
             ],
             Keys(root.GetProperty("results")[0]));
         Assert.Equal(["class", "precision", "recall", "f1", "support"], Keys(root.GetProperty("results")[0].GetProperty("perClass")[0]));
         Assert.Equal(["1", "3"], Keys(root.GetProperty("results")[0].GetProperty("topK")));
         Assert.Equal(["a", "b", "matched", "bothCorrect", "bothWrong", "onlyACorrect", "onlyBCorrect"], Keys(root.GetProperty("disagreements")[0]));
         Assert.Equal(["kind", "sentence", "moreAccurate", "faster", "recommended"], Keys(root.GetProperty("tradeOff")));
+        Assert.Equal(["a", "b", "datasetName", "accuracyDifference", "accuracyDifferenceCi95", "mcnemarP", "onlyARight", "onlyBRight"], Keys(root.GetProperty("pairwise")[0]));
         Assert.Equal(JsonValueKind.Null, root.GetProperty("tradeOff").GetProperty("recommended").ValueKind);
         Assert.EndsWith("}\n", ReportJson.ToText(Result()), StringComparison.Ordinal);
     }

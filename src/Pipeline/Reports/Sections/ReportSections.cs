@@ -16,6 +16,7 @@ internal static class ReportSections
     [
         new HeaderSection(),
         new SideBySideSection(),
+        new UncertaintySection(),
         new PerClassF1Section(),
         new DisagreementsSection(),
         new PipelineDetailsSection(),
