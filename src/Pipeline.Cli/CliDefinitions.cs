@@ -79,6 +79,15 @@ internal static class Opt
 
     public static readonly CliOption<bool> PredictJson = CliOptions.Switch("json", "Print the predictions as JSON");
 
+    public static readonly CliOption<string> PredictOut = CliOptions.Text("out", "FILE", "Write one row per image, as it goes, to this .csv or .jsonl file (written whole or not at all) instead of lines on stdout");
+
+    public static readonly CliOption<int> TopK = CliOptions.Int("top-k", "With --out: label_N,score_N columns for the N best classes", 0, 0, 1000);
+
+    public static readonly CliOption<double> MinConfidence = CliOptions.Number("min-confidence", "An answer whose best score is below this is given as 'unknown'", 0, 0, 1, ends: true);
+
+    public static readonly CliOption<double> PredictMaxBadFraction = CliOptions.Number(
+        "max-bad-fraction", "Share of unreadable images (each an error line or row) before predict exits 1; 0 fails on any, 1 never fails", 0, 0, 1, ends: true);
+
     // compare, bench
     public static readonly CliOption<IReadOnlyList<IPipelineWing>> Pipelines = CliOptions.List(
         "pipelines", string.Join(',', PipelineNames), "The pipelines to run, comma-separated", p => Commands.ParsePipeline("pipelines", p), string.Join(',', PipelineNames), PipelineNames);

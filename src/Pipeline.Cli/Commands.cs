@@ -19,7 +19,7 @@ using ImageWorkbench.Runtime.Models;
 namespace ImageWorkbench.Pipeline.Cli;
 
 /// <summary>The commands. Each parses its options and calls src/Pipeline; none holds ML logic.</summary>
-internal static class Commands
+internal static partial class Commands
 {
     /// <summary>The root help's text: what the tool is and what holds for every command.</summary>
     public const string Description =
@@ -42,8 +42,7 @@ internal static class Commands
             [.. Opt.DataOptions, Opt.Pipelines, Opt.Trainers, Opt.TrainerList, Opt.Models, Opt.ReportOut, Opt.Readme, Opt.CompareSection], Compare) { Required = [Opt.ReportOut] },
         new("bench", "Whole-program speed on this machine: featurization images/s on one and on all threads, training seconds, prediction p50/p95, batch throughput, allocations per prediction, model bytes, peak working set (CNN cache off).",
             [.. Opt.DataOptions, Opt.Pipelines, Opt.BenchOut, Opt.Readme, Opt.BenchSection], Bench) { Required = [Opt.BenchOut] },
-        new("predict", "Label and top scores per image; an unreadable image gets an 'error:' line (exit 1), the others are still predicted.",
-            [Opt.Model, Opt.Top, Opt.PredictJson], Predict) { Required = [Opt.Model], TakesImages = true },
+        new("predict", PredictDescription, PredictOptions, Predict) { Required = [Opt.Model], TakesImages = true },
         new("features", "Writes the image's Sobel gx.png, gy.png, magnitude.png and a HOG glyph picture hog.png.",
             [Opt.Image, Opt.PicturesOut, Opt.FeatureSet], Features) { Required = [Opt.Image, Opt.PicturesOut] },
         new("dataset info", "Classes, split and image counts of a data set.", Opt.DataOptions, DatasetInfo),
@@ -265,59 +264,6 @@ internal static class Commands
         }
 
         return ExitCodes.Ok;
-    }
-
-    private static int Predict(CommandLine line, TextWriter output, CancellationToken cancellationToken)
-    {
-        var modelPath = line.Require(Opt.Model);
-        if (line.Positionals.Count == 0)
-        {
-            throw new UsageException("predict needs at least one image path");
-        }
-
-        var top = line.Get(Opt.Top);
-        using var classifier = ImageClassifier.Load(modelPath);
-        var results = new JsonArray();
-        var failures = 0;
-        foreach (var path in line.Positionals)
-        {
-            try
-            {
-                var p = classifier.Predict(path);
-                if (line.Has(Opt.PredictJson))
-                {
-                    results.Add(new JsonObject
-                    {
-                        ["image"] = path,
-                        ["label"] = p.Label,
-                        ["confidence"] = p.Confidence,
-                        ["scores"] = new JsonArray(p.Scores.Take(top).Select(s => (JsonNode?)new JsonObject { ["label"] = s.Key, ["score"] = s.Value }).ToArray()),
-                    });
-                }
-                else
-                {
-                    // stdout is a terminal too: a newline in a name would forge a line, an escape sequence would run
-                    var scores = string.Join("  ", p.Scores.Take(top).Select(s => $"{TerminalText.Escape(s.Key)} {s.Value:F3}"));
-                    output.WriteLine($"{TerminalText.Escape(path)}: {TerminalText.Escape(p.Label)} ({p.Confidence:F3})   {scores}");
-                }
-            }
-            catch (ImageDecodeException ex)
-            {
-                failures++;
-                Failures.Print($"error: {ex.Message}");
-                if (line.Has(Opt.PredictJson))
-                {
-                    results.Add(new JsonObject { ["image"] = path, ["error"] = ex.Message });
-                }
-            }
-        }
-
-        if (line.Has(Opt.PredictJson))
-        {
-            output.WriteLine(results.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-        }
-
-        return failures == 0 ? ExitCodes.Ok : ExitCodes.Failure;
     }
 
     private static int Features(CommandLine line, TextWriter output, CancellationToken cancellationToken)

@@ -112,6 +112,10 @@ public sealed class HostileUsageTests
             new("model", Kind.Text, MissingModel),
             new("top", Kind.Int, "2", 1, 1000),
             new("json", Kind.Flag, string.Empty),
+            new("out", Kind.Text, Path.Combine(Root, "out", "predictions.csv")),
+            new("top-k", Kind.Int, "2", 0, 1000),
+            new("min-confidence", Kind.ClosedFraction, "0.5"),
+            new("max-bad-fraction", Kind.ClosedFraction, "0.5"),
         ]),
         new("features", ["features"], [("image", MissingImage), ("out", OutDir)], [],
         [
@@ -137,6 +141,7 @@ public sealed class HostileUsageTests
     /// <summary>Options that exist but do not apply to a command line as given (another pipeline or mode).</summary>
     private static readonly (string Command, string Option, string Value)[] NotApplicable =
     [
+        ("predict", "top-k", "2"),
         ("train handcrafted", "input-size", "96"),
         ("train handcrafted", "resize", "pad"),
         ("train handcrafted", "cache-dir", OutDir),
