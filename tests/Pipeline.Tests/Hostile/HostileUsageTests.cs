@@ -79,6 +79,7 @@ public sealed class HostileUsageTests
             .. DataOptions,
             new("model", Kind.Text, MissingModel),
             new("json", Kind.Text, OutFile),
+            new("all", Kind.Flag, string.Empty),
         ]),
         new("compare", ["compare"], [("data", MissingData), ("out", OutDir)], [],
         [
@@ -130,6 +131,12 @@ public sealed class HostileUsageTests
             new("out", Kind.Text, OutDir),
             new("train-per-class", Kind.Int, "2", 1),
             new("test-per-class", Kind.Int, "1", 1),
+        ]),
+        new("dataset export", ["dataset", "export"], [("data", MissingData), ("out", OutDir)], [],
+        [
+            .. DataOptions,
+            new("out", Kind.Text, OutDir),
+            new("split", Kind.Name, "test"),
         ]),
         new("cache info", ["cache", "info"], [("cache-dir", OutDir)], [], [new("cache-dir", Kind.Text, OutDir)]),
         new("cache clear", ["cache", "clear"], [("cache-dir", OutDir)], [], [new("cache-dir", Kind.Text, OutDir)]),
