@@ -12,7 +12,7 @@ public sealed record Prediction(string Label, float Confidence, IReadOnlyList<Ke
 {
     /// <summary>
     /// Why the image looks unlike the model's training images (e.g. a colour photo given to a grey model), or null
-    /// when it does not or the model records nothing to compare with (the metadata's <c>trainingImages</c>).
+    /// when it does not or the model records nothing to compare with (<see cref="ModelMetadata.TrainingImages"/>).
     /// The label is still the model's answer; treat it with suspicion.
     /// </summary>
     public string? OutOfDistribution { get; init; }
@@ -115,12 +115,13 @@ public sealed partial class ImageClassifier : IDisposable
         {
             // Decode into the slot's own buffer: a CNN input is 600 KB, and a new array per call lands on the
             // large object heap, which is only collected in full GCs, so a busy app's memory kept climbing.
-            if (!ModelInputPixels.TryDecode(source, Metadata.Input, _resizeMode, slot.Pixels, out var error))
+            if (!ModelInputPixels.TryDecode(source, Metadata.Input, _resizeMode, slot.Pixels, out var facts, out var error))
             {
                 throw new ImageDecodeException($"{source.Name}: {error}");
             }
 
-            return Score(slot, slot.Pixels);
+            var prediction = Score(slot, slot.Pixels);
+            return Metadata.TrainingImages?.Check(facts) is { } unlike ? prediction with { OutOfDistribution = unlike } : prediction;
         }
         finally
         {
