@@ -73,11 +73,22 @@ internal static class Opt
     // evaluate, predict
     public static readonly CliOption<string> Model = CliOptions.Text("model", "FILE", "The model package");
 
+    public static readonly CliOption<bool> EvaluateAll = CliOptions.Switch("all", "Evaluate on every image of --data, not only its test split (for a hold-out folder the model never saw)");
+
     public static readonly CliOption<string> MetricsJson = CliOptions.Text("json", "FILE", "Also write the metrics as JSON to this file");
 
     public static readonly CliOption<int> Top = CliOptions.Int("top", "Scores shown per image", 3, 1, 1000);
 
     public static readonly CliOption<bool> PredictJson = CliOptions.Switch("json", "Print the predictions as JSON");
+
+    public static readonly CliOption<string> PredictOut = CliOptions.Text("out", "FILE", "Write one row per image, as it goes, to this .csv or .jsonl file (written whole or not at all) instead of lines on stdout");
+
+    public static readonly CliOption<int> TopK = CliOptions.Int("top-k", "With --out: label_N,score_N columns for the N best classes", 0, 0, 1000);
+
+    public static readonly CliOption<double> MinConfidence = CliOptions.Number("min-confidence", "An answer whose best score is below this is given as 'unknown'", 0, 0, 1, ends: true);
+
+    public static readonly CliOption<double> PredictMaxBadFraction = CliOptions.Number(
+        "max-bad-fraction", "Share of unreadable images (each an error line or row) before predict exits 1; 0 fails on any, 1 never fails", 0, 0, 1, ends: true);
 
     // compare, bench
     public static readonly CliOption<IReadOnlyList<IPipelineWing>> Pipelines = CliOptions.List(
@@ -109,6 +120,11 @@ internal static class Opt
 
     public static readonly CliOption<string> SubsetOut = CliOptions.Text("out", "DIR", "The folder for the subset's IDX .gz files");
 
+    public static readonly CliOption<string> ExportOut = CliOptions.Text("out", "DIR", "The new (or empty) folder for the class folders and class-names.tsv");
+
+    public static readonly CliOption<Export.ExportSplit> ExportSplit = CliOptions.Choice(
+        "split", "Which images: test or train into DIR/<class>/, all into DIR/train/<class>/ and DIR/test/<class>/", ["test", "train", "all"], ParseExportSplit, "test");
+
     public static readonly CliOption<int?> TrainPerClass = CliOptions.OptionalInt("train-per-class", "Training images per class in the subset", 1);
 
     public static readonly CliOption<int?> TestPerClass = CliOptions.OptionalInt("test-per-class", "Test images per class in the subset", 1);
@@ -134,6 +150,14 @@ internal static class Opt
 
         return size;
     }
+
+    private static Export.ExportSplit ParseExportSplit(string text) => text switch
+    {
+        "test" => Export.ExportSplit.Test,
+        "train" => Export.ExportSplit.Train,
+        "all" => Export.ExportSplit.All,
+        _ => throw new UsageException($"--split must be test, train or all, got '{text}'"),
+    };
 
     // Names only: Enum.TryParse would also take numbers ("7") and flag lists ("pad,stretch").
     private static ResizeMode ParseResize(string text) =>

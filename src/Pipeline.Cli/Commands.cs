@@ -36,19 +36,19 @@ internal static partial class Commands
     [
         new("train", "Trains one model package and evaluates it on the test split (unless --no-eval).",
             [Opt.Pipeline, .. Opt.DataOptions, Opt.ModelOut, Opt.Trainer, Opt.FeatureSet, Opt.MaxIterations, Opt.NoEval, .. Opt.CnnOptions, Opt.NoCache], Train),
-        new("evaluate", "Metrics of a model package on the test split of --data (all of it when the data has no split).",
-            [Opt.Model, .. Opt.DataOptions, Opt.MetricsJson], Evaluate) { Required = [Opt.Model] },
+        new("evaluate", "Metrics of a model package on the test split of --data, or on all of it with --all (a hold-out folder). Classes are matched by name: the data may hold some of the model's classes; images of classes the model does not know are counted apart.",
+            [Opt.Model, .. Opt.DataOptions, Opt.EvaluateAll, Opt.MetricsJson], Evaluate) { Required = [Opt.Model] },
         new("compare", "Trains every pipeline (x trainer) on the same split and seed, or takes --models trained earlier, evaluates each on the same test images, measures costs and writes report.md, report.html, report.json and the models into --out.",
             [.. Opt.DataOptions, Opt.Pipelines, Opt.Trainers, Opt.TrainerList, Opt.Models, Opt.ReportOut, Opt.Readme, Opt.CompareSection], Compare) { Required = [Opt.ReportOut] },
         new("bench", "Whole-program speed on this machine: featurization images/s on one and on all threads, training seconds, prediction p50/p95, batch throughput, allocations per prediction, model bytes, peak working set (CNN cache off).",
             [.. Opt.DataOptions, Opt.Pipelines, Opt.BenchOut, Opt.Readme, Opt.BenchSection], Bench) { Required = [Opt.BenchOut] },
-        new("predict", "Label and top scores per image; an unreadable image gets an 'error:' line (exit 1), the others are still predicted.",
-            [Opt.Model, Opt.Top, Opt.PredictJson], Predict) { Required = [Opt.Model], TakesImages = true },
+        new("predict", PredictDescription, PredictOptions, Predict) { Required = [Opt.Model], TakesImages = true },
         new("features", "Writes the image's Sobel gx.png, gy.png, magnitude.png and a HOG glyph picture hog.png.",
             [Opt.Image, Opt.PicturesOut, Opt.FeatureSet], Features) { Required = [Opt.Image, Opt.PicturesOut] },
         new("dataset info", "Classes, split and image counts of a data set.", Opt.DataOptions, DatasetInfo),
         new("dataset subset", "Writes a stratified subset as IDX .gz files (how datasets/fashion-mnist-mini was made).",
             [.. Opt.DataOptions, Opt.SubsetOut, Opt.TrainPerClass, Opt.TestPerClass], DatasetSubset) { Required = [Opt.Data, Opt.SubsetOut, Opt.TrainPerClass, Opt.TestPerClass] },
+        new("dataset export", ExportDescription, [.. Opt.DataOptions, Opt.ExportOut, Opt.ExportSplit], DatasetExport) { Required = [Opt.ExportOut] },
         new("cache info", "Entries and size of the CNN feature cache (bounded at 2 GiB, least recently used evicted).", [Opt.CacheDir], Cache),
         new("cache clear", "Deletes the CNN feature cache's own entries (and refuses a folder that is not a cache).", [Opt.CacheDir], Cache),
     ];
@@ -56,7 +56,7 @@ internal static partial class Commands
     /// <summary>Commands that only group others.</summary>
     public static readonly IReadOnlyDictionary<string, string> Groups = new Dictionary<string, string>(StringComparer.Ordinal)
     {
-        ["dataset"] = "Look at a data set, or write a subset of it.",
+        ["dataset"] = "Look at a data set, or write a subset or class folders of it.",
         ["cache"] = "The CNN feature cache: features are computed once per (image content, network, preprocessing) and reused across runs and trainers.",
     };
 
@@ -126,15 +126,18 @@ internal static partial class Commands
         var data = LoadData(dataRequest, warnings);
 
         // The test split when the data has one (its own, or our seeded split); IDX and train/test folders always do.
-        var images = data.Test.Count > 0 ? data.Test : data.Train;
+        // --all: every image, train and test parts alike (a hold-out folder the model never saw).
+        IReadOnlyList<LabeledImage> images = line.Has(Opt.EvaluateAll) ? [.. data.Train, .. data.Test] : data.Test.Count > 0 ? data.Test : data.Train;
         var progress = new ConsoleProgress();
-        var (_, metrics) = Evaluator.EvaluatePackage(modelPath, data, images, warnings, progress, cancellationToken);
+        var holdOut = HoldOutEvaluation.Evaluate(modelPath, data, images, warnings, progress, cancellationToken);
+        var metrics = holdOut.Metrics;
         progress.EndLine();
         warnings.ThrowIfOverThreshold(images.Count, dataRequest.Options.MaxBadFraction);
 
         output.WriteLine($"{TerminalText.Escape(data.Name)}: {metrics.Count:N0} images{(warnings.SkippedCount > 0 ? $" ({warnings.SkippedCount} skipped)" : string.Empty)}");
+        WriteClassMatch(holdOut, output);
         output.WriteLine($"accuracy {metrics.Accuracy:F4}  macro accuracy {metrics.MacroAccuracy:F4}  macro F1 {metrics.MacroF1:F4}  log-loss {metrics.LogLoss:F4}");
-        foreach (var c in metrics.PerClass)
+        foreach (var c in holdOut.Present)
         {
             output.WriteLine($"  {c.Class,-14} precision {c.Precision:F3}  recall {c.Recall:F3}  f1 {c.F1:F3}  support {c.Support}");
         }
@@ -145,6 +148,7 @@ internal static partial class Commands
             json["model"] = Path.GetFullPath(modelPath);
             json["dataset"] = data.Name;
             json["skipped"] = warnings.SkippedCount;
+            json["unknownClassImages"] = new JsonObject(holdOut.Unknown.Select(u => KeyValuePair.Create(u.Class, (JsonNode?)u.Count)));
             AtomicFile.WriteAllText(jsonPath, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
             output.WriteLine($"wrote {TerminalText.Escape(jsonPath)}");
         }
@@ -264,59 +268,6 @@ internal static partial class Commands
         }
 
         return ExitCodes.Ok;
-    }
-
-    private static int Predict(CommandLine line, TextWriter output, CancellationToken cancellationToken)
-    {
-        var modelPath = line.Require(Opt.Model);
-        if (line.Positionals.Count == 0)
-        {
-            throw new UsageException("predict needs at least one image path");
-        }
-
-        var top = line.Get(Opt.Top);
-        using var classifier = ImageClassifier.Load(modelPath);
-        var results = new JsonArray();
-        var failures = 0;
-        foreach (var path in line.Positionals)
-        {
-            try
-            {
-                var p = classifier.Predict(path);
-                if (line.Has(Opt.PredictJson))
-                {
-                    results.Add(new JsonObject
-                    {
-                        ["image"] = path,
-                        ["label"] = p.Label,
-                        ["confidence"] = p.Confidence,
-                        ["scores"] = new JsonArray(p.Scores.Take(top).Select(s => (JsonNode?)new JsonObject { ["label"] = s.Key, ["score"] = s.Value }).ToArray()),
-                    });
-                }
-                else
-                {
-                    // stdout is a terminal too: a newline in a name would forge a line, an escape sequence would run
-                    var scores = string.Join("  ", p.Scores.Take(top).Select(s => $"{TerminalText.Escape(s.Key)} {s.Value:F3}"));
-                    output.WriteLine($"{TerminalText.Escape(path)}: {TerminalText.Escape(p.Label)} ({p.Confidence:F3})   {scores}");
-                }
-            }
-            catch (ImageDecodeException ex)
-            {
-                failures++;
-                Failures.Print($"error: {ex.Message}");
-                if (line.Has(Opt.PredictJson))
-                {
-                    results.Add(new JsonObject { ["image"] = path, ["error"] = ex.Message });
-                }
-            }
-        }
-
-        if (line.Has(Opt.PredictJson))
-        {
-            output.WriteLine(results.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-        }
-
-        return failures == 0 ? ExitCodes.Ok : ExitCodes.Failure;
     }
 
     private static int Features(CommandLine line, TextWriter output, CancellationToken cancellationToken)

@@ -5,7 +5,8 @@ namespace ImageWorkbench.Pipeline.Data;
 
 /// <summary>
 /// A folder with one sub-folder per class (images: jpg, jpeg, png, bmp, gif, webp, any letter case), or with
-/// <c>train/</c> and <c>test/</c> (or <c>val/</c>) folders that each hold class folders.
+/// <c>train/</c> and <c>test/</c> (or <c>val/</c>) folders that each hold class folders. A <c>class-names.tsv</c> in the
+/// folder (<see cref="ClassFolderNames"/>) gives the class of a folder whose name could not be the class's own.
 /// </summary>
 public sealed class ClassFoldersFormat : IDataFormat
 {
@@ -69,7 +70,7 @@ public sealed class ClassFoldersFormat : IDataFormat
             List<LabeledImage> train = ToLabeled(trainClasses, classes);
             List<LabeledImage> test = ToLabeled(testClasses, classes);
             DatasetChecks.RequireTwoClasses(root, classes, train);
-            return new RawDataset(root, classes, train, test, null, train.Count + test.Count + scanner.SkippedCount);
+            return new RawDataset(root, ClassFolderNames.Apply(root, classes), train, test, null, train.Count + test.Count + scanner.SkippedCount);
         }
 
         SortedDictionary<string, List<string>> found = scanner.ScanClasses(root);
@@ -87,7 +88,7 @@ public sealed class ClassFoldersFormat : IDataFormat
         DatasetChecks.CheckClassNames(root, names);
         List<LabeledImage> all = ToLabeled(found, names);
         DatasetChecks.RequireTwoClasses(root, names, all);
-        return new RawDataset(root, names, all, null, null, all.Count + scanner.SkippedCount);
+        return new RawDataset(root, ClassFolderNames.Apply(root, names), all, null, null, all.Count + scanner.SkippedCount);
     }
 
     private static List<LabeledImage> ToLabeled(SortedDictionary<string, List<string>> byClass, List<string> classes)

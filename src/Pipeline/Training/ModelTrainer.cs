@@ -118,6 +118,7 @@ public static class ModelTrainer
             LibraryVersions = LibraryVersions.Current(),
             CreatedUtc = DateTimeOffset.UtcNow,
             Extra = set.Extra,
+            TrainingImages = TrainingImageProfile.Measure([.. data.Train.Select(i => i.Source)], cancellationToken),
         };
 
         return new TrainingResult(model, set.PixelsSchema, metadata, test);

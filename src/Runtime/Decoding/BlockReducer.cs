@@ -22,6 +22,9 @@ internal sealed class BlockReducer : IDisposable
     private readonly ImageShape _reduced;
     private float[]? _sums;
     private float[]? _shown;
+    private double _colour;
+    private double _brightness;
+    private long _seen;
 
     public BlockReducer(int width, int height, int channels, long maxPixels, SKEncodedOrigin origin, int redOffset, int blueOffset)
     {
@@ -53,12 +56,16 @@ internal sealed class BlockReducer : IDisposable
         int ri = _redOffset;
         int bi = _blueOffset;
         int factor = _factor;
+        float colour = 0;
+        float brightness = 0;
         for (int x = 0, bx = 0, left = factor; x < _width; x++)
         {
             int p = 4 * x;
             float r = unit[row[p + ri]];
             float g = unit[row[p + 1]];
             float b = unit[row[p + bi]];
+            colour += MathF.Max(MathF.Max(r, g), b) - MathF.Min(MathF.Min(r, g), b);
+            brightness += (0.299f * r) + (0.587f * g) + (0.114f * b);
             int i = rowStart + bx;
             if (_channels == 1)
             {
@@ -77,7 +84,15 @@ internal sealed class BlockReducer : IDisposable
                 left = factor;
             }
         }
+
+        _colour += colour;
+        _brightness += brightness;
+        _seen += _width;
     }
+
+    /// <summary>What the rows added so far show of the image: its stored size, colourfulness and brightness.</summary>
+    public ImageFacts Facts(int storedWidth, int storedHeight) =>
+        new(storedWidth, storedHeight, _seen == 0 ? 0 : (float)(_colour / _seen), _seen == 0 ? 0 : (float)(_brightness / _seen));
 
     /// <summary>Turns the sums into means in the shown orientation and resizes them into <paramref name="destination"/>.</summary>
     public void Finish(Span<float> destination, ImageShape target, ResizeMode mode)

@@ -56,7 +56,10 @@ public sealed class ImageDecoder
 
     /// <summary>Decodes <paramref name="source"/> into <paramref name="destination"/> (at least <c>target.Length</c> floats).</summary>
     /// <exception cref="ImageDecodeException">The image cannot be read; the message names it and says why.</exception>
-    public void Decode(ImageSource source, ImageShape target, ResizeMode mode, Span<float> destination)
+    public void Decode(ImageSource source, ImageShape target, ResizeMode mode, Span<float> destination) => Decode(source, target, mode, destination, out _);
+
+    /// <summary>Like <see cref="Decode(ImageSource, ImageShape, ResizeMode, Span{float})"/>, and says what the image was before resizing (<see cref="ImageFacts"/>).</summary>
+    public void Decode(ImageSource source, ImageShape target, ResizeMode mode, Span<float> destination, out ImageFacts facts)
     {
         ArgumentNullException.ThrowIfNull(source);
         target.Validate();
@@ -68,30 +71,35 @@ public sealed class ImageDecoder
         switch (source.Kind)
         {
             case ImageSourceKind.RawPixels:
-                DecodeRaw(source, target, mode, destination);
+                facts = DecodeRaw(source, target, mode, destination);
                 break;
             case ImageSourceKind.Encoded:
-                DecodeEncodedMemory(source, target, mode, destination);
+                facts = DecodeEncodedMemory(source, target, mode, destination);
                 break;
             case ImageSourceKind.File:
-                DecodeFile(source, target, mode, destination);
+                facts = DecodeFile(source, target, mode, destination);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(source), source.Kind, "unknown image source kind");
         }
     }
 
-    /// <summary>Like <see cref="Decode"/>, but returns false with the reason (one line naming the image) instead of throwing.</summary>
-    public bool TryDecode(ImageSource source, ImageShape target, ResizeMode mode, Span<float> destination, out string? error)
+    /// <summary>Like <see cref="Decode(ImageSource, ImageShape, ResizeMode, Span{float})"/>, but returns false with the reason (one line naming the image) instead of throwing.</summary>
+    public bool TryDecode(ImageSource source, ImageShape target, ResizeMode mode, Span<float> destination, out string? error) =>
+        TryDecode(source, target, mode, destination, out _, out error);
+
+    /// <summary>Like <see cref="TryDecode(ImageSource, ImageShape, ResizeMode, Span{float}, out string?)"/>, with the image's <see cref="ImageFacts"/> on success.</summary>
+    public bool TryDecode(ImageSource source, ImageShape target, ResizeMode mode, Span<float> destination, out ImageFacts facts, out string? error)
     {
         try
         {
-            Decode(source, target, mode, destination);
+            Decode(source, target, mode, destination, out facts);
             error = null;
             return true;
         }
         catch (ImageDecodeException e)
         {
+            facts = default;
             error = e.Message;
             return false;
         }
@@ -103,7 +111,7 @@ public sealed class ImageDecoder
     private static ImageDecodeException Fail(ImageSource source, string reason, Exception? inner = null) =>
         inner is null ? new ImageDecodeException($"{source.Name}: {reason}") : new ImageDecodeException($"{source.Name}: {reason}", inner);
 
-    private static void DecodeRaw(ImageSource source, ImageShape target, ResizeMode mode, Span<float> destination)
+    private static ImageFacts DecodeRaw(ImageSource source, ImageShape target, ResizeMode mode, Span<float> destination)
     {
         int w = source.RawWidth;
         int h = source.RawHeight;
@@ -116,6 +124,8 @@ public sealed class ImageDecoder
             Span<float> dst = planar.AsSpan(0, shape.Length);
             int plane = w * h;
             float[] unit = ByteToUnit;
+            double colour = 0;
+            double brightness = 0;
             for (int i = 0; i < plane; i++)
             {
                 float r, g, b;
@@ -138,9 +148,12 @@ public sealed class ImageDecoder
                 }
 
                 Store(dst, plane, i, r, g, b, target.Channels, channels == 1);
+                colour += MathF.Max(MathF.Max(r, g), b) - MathF.Min(MathF.Min(r, g), b);
+                brightness += (0.299f * r) + (0.587f * g) + (0.114f * b);
             }
 
             Resampling.Resize(dst, shape, destination, target, mode);
+            return new ImageFacts(w, h, (float)(colour / plane), (float)(brightness / plane));
         }
         finally
         {
@@ -162,20 +175,19 @@ public sealed class ImageDecoder
         }
     }
 
-    private void DecodeEncodedMemory(ImageSource source, ImageShape target, ResizeMode mode, Span<float> destination)
+    private ImageFacts DecodeEncodedMemory(ImageSource source, ImageShape target, ResizeMode mode, Span<float> destination)
     {
         ReadOnlyMemory<byte> bytes = source.Bytes;
         if (MemoryMarshal.TryGetArray(bytes, out ArraySegment<byte> segment))
         {
-            DecodeEncoded(source, segment.Array!, segment.Offset, segment.Count, target, mode, destination);
-            return;
+            return DecodeEncoded(source, segment.Array!, segment.Offset, segment.Count, target, mode, destination);
         }
 
         byte[] copy = ArrayPool<byte>.Shared.Rent(bytes.Length);
         try
         {
             bytes.Span.CopyTo(copy);
-            DecodeEncoded(source, copy, 0, bytes.Length, target, mode, destination);
+            return DecodeEncoded(source, copy, 0, bytes.Length, target, mode, destination);
         }
         finally
         {
@@ -183,7 +195,7 @@ public sealed class ImageDecoder
         }
     }
 
-    private void DecodeFile(ImageSource source, ImageShape target, ResizeMode mode, Span<float> destination)
+    private ImageFacts DecodeFile(ImageSource source, ImageShape target, ResizeMode mode, Span<float> destination)
     {
         string path = source.Path!;
         byte[]? buffer = null;
@@ -241,7 +253,7 @@ public sealed class ImageDecoder
 
         try
         {
-            DecodeEncoded(source, buffer, 0, length, target, mode, destination);
+            return DecodeEncoded(source, buffer, 0, length, target, mode, destination);
         }
         finally
         {
@@ -253,7 +265,7 @@ public sealed class ImageDecoder
     private static ImageDecodeException NotSupported(ImageSource source, long length, ReadOnlySpan<byte> lead) =>
         Fail(source, $"not a supported image (JPEG, PNG, BMP, GIF or WebP); {length} bytes starting {Convert.ToHexString(lead[..Math.Min(8, lead.Length)])}");
 
-    private void DecodeEncoded(ImageSource source, byte[] buffer, int offset, int length, ImageShape target, ResizeMode mode, Span<float> destination)
+    private ImageFacts DecodeEncoded(ImageSource source, byte[] buffer, int offset, int length, ImageShape target, ResizeMode mode, Span<float> destination)
     {
         if (length == 0)
         {
@@ -287,7 +299,7 @@ public sealed class ImageDecoder
         }
 
         CheckHeader(source, codec, format, data);
-        DecodeBounded(source, codec, format, target, mode, destination);
+        return DecodeBounded(source, codec, format, target, mode, destination);
     }
 
     /// <summary>Refuses bad sizes, sizes the bytes present cannot hold, and cut-off files, before any pixel memory exists.</summary>
@@ -329,7 +341,7 @@ public sealed class ImageDecoder
     /// PNG, GIF and WebP (SkiaSharp cannot decode them by rows) go through one buffer that CheckHeader has bounded by
     /// <see cref="MaxBufferedDecodeBytes"/>.
     /// </summary>
-    private void DecodeBounded(ImageSource source, SKCodec codec, SKEncodedImageFormat format, ImageShape target, ResizeMode mode, Span<float> destination)
+    private ImageFacts DecodeBounded(ImageSource source, SKCodec codec, SKEncodedImageFormat format, ImageShape target, ResizeMode mode, Span<float> destination)
     {
         SKImageInfo stored = codec.Info;
         int decodeWidth = stored.Width;
@@ -410,6 +422,7 @@ public sealed class ImageDecoder
         }
 
         reducer.Finish(destination, target, mode);
+        return reducer.Facts(stored.Width, stored.Height);
     }
 
     /// <summary>

@@ -8,7 +8,15 @@ using ImageWorkbench.Runtime.HandCrafted;
 namespace ImageWorkbench.Runtime.Models;
 
 /// <summary>One prediction: the best label, its probability, and every class's score, best first.</summary>
-public sealed record Prediction(string Label, float Confidence, IReadOnlyList<KeyValuePair<string, float>> Scores);
+public sealed record Prediction(string Label, float Confidence, IReadOnlyList<KeyValuePair<string, float>> Scores)
+{
+    /// <summary>
+    /// Why the image looks unlike the model's training images (e.g. a colour photo given to a grey model), or null
+    /// when it does not or the model records nothing to compare with (<see cref="ModelMetadata.TrainingImages"/>).
+    /// The label is still the model's answer; treat it with suspicion.
+    /// </summary>
+    public string? OutOfDistribution { get; init; }
+}
 
 /// <summary>
 /// The small API an app uses: load a model package, predict images. Thread-safe without a lock around each
@@ -19,7 +27,7 @@ public sealed record Prediction(string Label, float Confidence, IReadOnlyList<Ke
 /// Prediction p = classifier.Predict("photo.jpg");
 /// </code>
 /// </summary>
-public sealed class ImageClassifier : IDisposable
+public sealed partial class ImageClassifier : IDisposable
 {
     private readonly MLContext _ml;
     private readonly ITransformer _model;
@@ -107,12 +115,13 @@ public sealed class ImageClassifier : IDisposable
         {
             // Decode into the slot's own buffer: a CNN input is 600 KB, and a new array per call lands on the
             // large object heap, which is only collected in full GCs, so a busy app's memory kept climbing.
-            if (!ModelInputPixels.TryDecode(source, Metadata.Input, _resizeMode, slot.Pixels, out var error))
+            if (!ModelInputPixels.TryDecode(source, Metadata.Input, _resizeMode, slot.Pixels, out var facts, out var error))
             {
                 throw new ImageDecodeException($"{source.Name}: {error}");
             }
 
-            return Score(slot, slot.Pixels);
+            var prediction = Score(slot, slot.Pixels);
+            return Metadata.TrainingImages?.Check(facts) is { } unlike ? prediction with { OutOfDistribution = unlike } : prediction;
         }
         finally
         {
@@ -120,7 +129,12 @@ public sealed class ImageClassifier : IDisposable
         }
     }
 
-    /// <summary>Predicts many images using every core; results are in input order.</summary>
+    /// <summary>
+    /// Predicts many images using every core; results are in input order. Throws on the first image that cannot be
+    /// decoded (an <see cref="AggregateException"/> around <see cref="ImageDecodeException"/>s), losing the others:
+    /// <see cref="PredictMany(IEnumerable{string}, IProgress{BatchProgress}, CancellationToken)"/> gives a result per image instead.
+    /// </summary>
+    [Obsolete("Use PredictMany: it returns a result (prediction or error) per image, streams in input order with bounded memory and reports progress.")]
     public IReadOnlyList<Prediction> PredictBatch(IReadOnlyList<string> imagePaths, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(imagePaths);

@@ -28,11 +28,15 @@ public static class ModelInputPixels
     /// Decodes one image into <paramref name="destination"/> scaled to the model's value range. On failure
     /// <paramref name="error"/> is the reason alone: every caller names the image itself (warning or exception).
     /// </summary>
-    public static bool TryDecode(ImageSource source, ModelInput input, ResizeMode mode, Span<float> destination, out string? error)
+    public static bool TryDecode(ImageSource source, ModelInput input, ResizeMode mode, Span<float> destination, out string? error) =>
+        TryDecode(source, input, mode, destination, out _, out error);
+
+    /// <summary>Like <see cref="TryDecode(ImageSource, ModelInput, ResizeMode, Span{float}, out string?)"/>, with what the image was before resizing.</summary>
+    public static bool TryDecode(ImageSource source, ModelInput input, ResizeMode mode, Span<float> destination, out ImageFacts facts, out string? error)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(input);
-        if (!ImageDecoder.Default.TryDecode(source, input.Shape, mode, destination, out error))
+        if (!ImageDecoder.Default.TryDecode(source, input.Shape, mode, destination, out facts, out error))
         {
             string named = source.Name + ": ";
             if (error is not null && error.StartsWith(named, StringComparison.Ordinal))

@@ -55,6 +55,12 @@ public sealed record ModelMetadata
     /// </summary>
     public string ModelSha256 { get; init; } = string.Empty;
 
+    /// <summary>
+    /// What the training images looked like (size range, grey or colour, brightness), for flagging inputs far outside
+    /// them; null in packages written before it was recorded (nothing is flagged then).
+    /// </summary>
+    public TrainingImageProfile? TrainingImages { get; init; }
+
     /// <summary>Extra facts a pipeline kind records (e.g. the CNN's network and preprocessing).</summary>
     public IReadOnlyDictionary<string, string> Extra { get; init; } = new Dictionary<string, string>();
 }
@@ -119,7 +125,7 @@ internal static class ModelMetadataRules
             return "the package metadata lacks a required section (classes, input, training, libraryVersions or extra)";
         }
 
-        return ClassesProblem(metadata.Classes) ?? InputProblem(metadata) ?? TrainingProblem(metadata.Training)
+        return ClassesProblem(metadata.Classes) ?? InputProblem(metadata) ?? TrainingProblem(metadata.Training) ?? metadata.TrainingImages?.FindProblem()
             ?? (metadata.FeatureLength <= 0 ? $"the package metadata gives a feature length of {metadata.FeatureLength}" : null);
     }
 

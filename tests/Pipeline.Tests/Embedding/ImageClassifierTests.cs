@@ -66,8 +66,17 @@ public sealed class ImageClassifierTests(HandCraftedModelFixture model) : IClass
             Assert.Contains("bad.png", ex.Message);
             Assert.Equal(fromPath.Scores, classifier.Predict(png).Scores);
 
-            var batch = classifier.PredictBatch([png, png]);
-            Assert.All(batch, b => Assert.Equal(fromPath.Scores, b.Scores));
+            var batch = classifier.PredictMany([png, bad, png]).ToList();
+            Assert.Equal([png, bad, png], batch.Select(b => b.Name));
+            Assert.Equal(fromPath.Scores, batch[0].Prediction!.Scores);
+            Assert.Equal(fromPath.Scores, batch[2].Prediction!.Scores);
+            Assert.Null(batch[1].Prediction);
+            Assert.DoesNotContain("bad.png", batch[1].Error!, StringComparison.Ordinal); // the name is in the result, not repeated in the reason
+
+#pragma warning disable CS0618 // the obsolete batch keeps its contract: every answer, or an exception
+            Assert.All(classifier.PredictBatch([png, png]), b => Assert.Equal(fromPath.Scores, b.Scores));
+            Assert.Throws<AggregateException>(() => classifier.PredictBatch([png, bad]));
+#pragma warning restore CS0618
         }
         finally
         {

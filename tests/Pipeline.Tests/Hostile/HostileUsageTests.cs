@@ -79,6 +79,7 @@ public sealed class HostileUsageTests
             .. DataOptions,
             new("model", Kind.Text, MissingModel),
             new("json", Kind.Text, OutFile),
+            new("all", Kind.Flag, string.Empty),
         ]),
         new("compare", ["compare"], [("data", MissingData), ("out", OutDir)], [],
         [
@@ -112,6 +113,10 @@ public sealed class HostileUsageTests
             new("model", Kind.Text, MissingModel),
             new("top", Kind.Int, "2", 1, 1000),
             new("json", Kind.Flag, string.Empty),
+            new("out", Kind.Text, Path.Combine(Root, "out", "predictions.csv")),
+            new("top-k", Kind.Int, "2", 0, 1000),
+            new("min-confidence", Kind.ClosedFraction, "0.5"),
+            new("max-bad-fraction", Kind.ClosedFraction, "0.5"),
         ]),
         new("features", ["features"], [("image", MissingImage), ("out", OutDir)], [],
         [
@@ -127,6 +132,12 @@ public sealed class HostileUsageTests
             new("train-per-class", Kind.Int, "2", 1),
             new("test-per-class", Kind.Int, "1", 1),
         ]),
+        new("dataset export", ["dataset", "export"], [("data", MissingData), ("out", OutDir)], [],
+        [
+            .. DataOptions,
+            new("out", Kind.Text, OutDir),
+            new("split", Kind.Name, "test"),
+        ]),
         new("cache info", ["cache", "info"], [("cache-dir", OutDir)], [], [new("cache-dir", Kind.Text, OutDir)]),
         new("cache clear", ["cache", "clear"], [("cache-dir", OutDir)], [], [new("cache-dir", Kind.Text, OutDir)]),
     ];
@@ -137,6 +148,7 @@ public sealed class HostileUsageTests
     /// <summary>Options that exist but do not apply to a command line as given (another pipeline or mode).</summary>
     private static readonly (string Command, string Option, string Value)[] NotApplicable =
     [
+        ("predict", "top-k", "2"),
         ("train handcrafted", "input-size", "96"),
         ("train handcrafted", "resize", "pad"),
         ("train handcrafted", "cache-dir", OutDir),
