@@ -72,7 +72,8 @@ public sealed class LocalBinaryPattern : IFeatureExtractor
     private readonly LocalBinaryPatternOptions _o;
     private readonly double[] _grey;
     private readonly byte[] _codes;
-    private readonly double[] _rp, _cp;
+    private readonly int[] _r0, _r1, _c0, _c1; // per neighbour and row (column): the rows (columns) interpolated between
+    private readonly double[] _dr, _dc; // and the weight of the second one
     private readonly int[] _xEdges, _yEdges;
     private readonly bool[] _bits;
 
@@ -85,16 +86,23 @@ public sealed class LocalBinaryPattern : IFeatureExtractor
         _grey = new double[shape.PlaneLength];
         _codes = new byte[shape.PlaneLength];
         int p = options.Points;
-        _rp = new double[p];
-        _cp = new double[p];
+        int h = shape.Height, w = shape.Width;
+        _r0 = new int[p * h];
+        _r1 = new int[p * h];
+        _dr = new double[p * h];
+        _c0 = new int[p * w];
+        _c1 = new int[p * w];
+        _dc = new double[p * w];
         _bits = new bool[p];
         for (int i = 0; i < p; i++)
         {
             // scikit-image: rp = round(-R sin(2 pi i / P), 5), cp = round(R cos(2 pi i / P), 5)
             double angle = 2 * Math.PI * i / p;
             // numpy's round(x, 5) is rint(x * 1e5) / 1e5
-            _rp[i] = Math.Round(-(double)options.Radius * Math.Sin(angle) * 1e5, MidpointRounding.ToEven) / 1e5;
-            _cp[i] = Math.Round((double)options.Radius * Math.Cos(angle) * 1e5, MidpointRounding.ToEven) / 1e5;
+            double rp = Math.Round(-(double)options.Radius * Math.Sin(angle) * 1e5, MidpointRounding.ToEven) / 1e5;
+            double cp = Math.Round((double)options.Radius * Math.Cos(angle) * 1e5, MidpointRounding.ToEven) / 1e5;
+            Interpolation(rp, h, i, _r0, _r1, _dr);
+            Interpolation(cp, w, i, _c0, _c1, _dc);
         }
 
         _xEdges = GridEdges(shape.Width, options.GridX);
@@ -184,15 +192,28 @@ public sealed class LocalBinaryPattern : IFeatureExtractor
         }
     }
 
+    /// <summary>
+    /// The rows (or columns) neighbour <paramref name="i"/> of each row interpolates between and the second one's weight,
+    /// in absolute coordinates as scikit-image computes them: (r + rp) - floor(r + rp) can differ from rp - floor(rp) in
+    /// the last bit, which decides a neighbour equal to its centre.
+    /// </summary>
+    private static void Interpolation(double offset, int size, int i, int[] first, int[] second, double[] weight)
+    {
+        for (int r = 0; r < size; r++)
+        {
+            double at = r + offset, floor = Math.Floor(at);
+            first[(i * size) + r] = (int)floor;
+            second[(i * size) + r] = (int)Math.Ceiling(at);
+            weight[(i * size) + r] = at - floor;
+        }
+    }
+
     /// <summary>scikit-image's <c>bilinear_interpolation</c> with mode 'C' (constant 0) at neighbour <paramref name="i"/> of (r, c).</summary>
     private double Sample(double[] grey, int w, int h, int r, int c, int i)
     {
-        // In absolute coordinates, as scikit-image does: (r + rp) - floor(r + rp) can differ from rp - floor(rp) in
-        // the last bit, which decides a neighbour equal to its centre.
-        double rr = r + _rp[i], cc = c + _cp[i];
-        double fr = Math.Floor(rr), fc = Math.Floor(cc);
-        int r0 = (int)fr, r1 = (int)Math.Ceiling(rr), c0 = (int)fc, c1 = (int)Math.Ceiling(cc);
-        double dr = rr - fr, dc = cc - fc;
+        int ri = (i * h) + r, ci = (i * w) + c;
+        int r0 = _r0[ri], r1 = _r1[ri], c0 = _c0[ci], c1 = _c1[ci];
+        double dr = _dr[ri], dc = _dc[ci];
         double top = ((1 - dc) * At(grey, w, h, r0, c0)) + (dc * At(grey, w, h, r0, c1));
         double bottom = ((1 - dc) * At(grey, w, h, r1, c0)) + (dc * At(grey, w, h, r1, c1));
         return ((1 - dr) * top) + (dr * bottom);
