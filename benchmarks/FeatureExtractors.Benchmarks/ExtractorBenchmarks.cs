@@ -16,7 +16,9 @@ public class ExtractorBenchmarks
     private readonly IFeatureExtractor _hog224 = new HogOptions { CellSize = 8, BlockSize = 2, Bins = 9 }.CreateHog(new ImageShape(224, 224, 3));
     private readonly IFeatureExtractor _grey28v1 = FeatureSetPresets.Grey28V1.CreateExtractor();
     private readonly IFeatureExtractor _rgb64v1 = FeatureSetPresets.Rgb64V1.CreateExtractor();
-    private readonly float[] _hog28Out, _hog224Out, _grey28v1Out, _rgb64v1Out;
+    private readonly IFeatureExtractor _grey28v2 = FeatureSetPresets.Grey28V2.CreateExtractor();
+    private readonly IFeatureExtractor _lbp28 = new LocalBinaryPatternOptions { GridX = 7, GridY = 7 }.CreateExtractor(new ImageShape(28, 28, 1));
+    private readonly float[] _hog28Out, _hog224Out, _grey28v1Out, _rgb64v1Out, _grey28v2Out, _lbp28Out;
 
     public ExtractorBenchmarks()
     {
@@ -24,6 +26,8 @@ public class ExtractorBenchmarks
         _hog224Out = new float[_hog224.OutputLength];
         _grey28v1Out = new float[_grey28v1.OutputLength];
         _rgb64v1Out = new float[_rgb64v1.OutputLength];
+        _grey28v2Out = new float[_grey28v2.OutputLength];
+        _lbp28Out = new float[_lbp28.OutputLength];
     }
 
     [Benchmark(Description = "Corr2d valid 28x28 * Sobel 3x3 (2-D path)")]
@@ -37,6 +41,12 @@ public class ExtractorBenchmarks
 
     [Benchmark(Description = "grey28-v1 full")]
     public void Grey28V1() => _grey28v1.Extract(_grey28, _grey28v1Out);
+
+    [Benchmark(Description = "LBP 28x28 (8 points, radius 1, uniform, 7x7 cells)")]
+    public void Lbp28() => _lbp28.Extract(_grey28, _lbp28Out);
+
+    [Benchmark(Description = "grey28-v2 full")]
+    public void Grey28V2() => _grey28v2.Extract(_grey28, _grey28v2Out);
 
     [Benchmark(Description = "rgb64-v1 full")]
     public void Rgb64V1() => _rgb64v1.Extract(_rgb64, _rgb64v1Out);

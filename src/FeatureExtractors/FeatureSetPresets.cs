@@ -11,6 +11,9 @@ public static class FeatureSetPresets
     /// <summary>Name of the 28x28 grey preset.</summary>
     public const string Grey28V1Name = "grey28-v1";
 
+    /// <summary>Name of the 28x28 grey preset with texture.</summary>
+    public const string Grey28V2Name = "grey28-v2";
+
     /// <summary>Name of the 64x64 colour preset.</summary>
     public const string Rgb64V1Name = "rgb64-v1";
 
@@ -18,6 +21,9 @@ public static class FeatureSetPresets
     /// Output length of <c>grey28-v1</c>: hog4 1296 + hog7 324 + pixels 196 + intensity 10.
     /// </summary>
     public const int Grey28V1Length = 1826;
+
+    /// <summary>Output length of <c>grey28-v2</c>: grey28-v1's 1826 + lbp 490.</summary>
+    public const int Grey28V2Length = 2316;
 
     /// <summary>
     /// Output length of <c>rgb64-v1</c>: hog8 1764 + edges 32 + colour 42.
@@ -44,14 +50,23 @@ public static class FeatureSetPresets
     /// HOG scale at 14 px, 12 bins, Sobel instead of [-1,0,1], a 4x4 edge-density grid (all 0.903-0.905,
     /// within SGD noise). The two HOG scales share one gradient/vote pass inside the <see cref="FeatureSet"/>.
     /// </summary>
-    public static FeatureSetDefinition Grey28V1 { get; } = new(
-        Grey28V1Name,
+    public static FeatureSetDefinition Grey28V1 { get; } = new(Grey28V1Name, new ImageShape(28, 28, 1), Grey28V1Parts());
+
+    /// <summary>
+    /// <c>grey28-v2</c>: <c>grey28-v1</c>'s four segments, then <c>lbp</c> (490): uniform local binary patterns (8
+    /// neighbours at radius 1, scikit-image's <c>method='uniform'</c>), the share of each of the 10 codes in each
+    /// 4x4-pixel cell (7x7 cells). Texture (knit, print, sole tread) that gradients average away. Measured on a
+    /// validation split carved from Fashion-MNIST's training set (2,000 per class: 16,000 fit, 4,000 judged), L-BFGS
+    /// head: grey28-v1 0.894, this set 0.899; LBP on a 4x4 grid of 7-pixel cells instead 0.893. Costs more to
+    /// compute than grey28-v1 (the codes are computed in double to match scikit-image exactly), so grey28-v1
+    /// stays the default for 28x28 grey images.
+    /// </summary>
+    public static FeatureSetDefinition Grey28V2 { get; } = new(
+        Grey28V2Name,
         new ImageShape(28, 28, 1),
         [
-            ("hog4", new HogOptions { CellSize = 4, BlockSize = 2, Bins = 9 }),
-            ("hog7", new HogOptions { CellSize = 7, BlockSize = 2, Bins = 9 }),
-            ("pixels", new PixelsOptions { BlockSize = 2 }),
-            ("intensity", ColourStatisticsOptions.Intensity(8)),
+            .. Grey28V1Parts(),
+            ("lbp", new LocalBinaryPatternOptions { Points = 8, Radius = 1, GridX = 7, GridY = 7 }),
         ]);
 
     /// <summary>
@@ -73,7 +88,16 @@ public static class FeatureSetPresets
             ("colour", new ColourStatisticsOptions { HistogramBins = 8, HueBins = 8, SaturationBins = 4 }),
         ]);
 
-    private static readonly FeatureSetDefinition[] All = [Grey28V1, Rgb64V1];
+    private static readonly FeatureSetDefinition[] All = [Grey28V1, Rgb64V1, Grey28V2];
+
+    /// <summary>grey28-v1's segments, which grey28-v2 begins with.</summary>
+    private static (string, IFeatureExtractorOptions)[] Grey28V1Parts() =>
+    [
+        ("hog4", new HogOptions { CellSize = 4, BlockSize = 2, Bins = 9 }),
+        ("hog7", new HogOptions { CellSize = 7, BlockSize = 2, Bins = 9 }),
+        ("pixels", new PixelsOptions { BlockSize = 2 }),
+        ("intensity", ColourStatisticsOptions.Intensity(8)),
+    ];
 
     /// <summary>All preset names.</summary>
     public static IReadOnlyList<string> Names { get; } = new ReadOnlyCollection<string>(All.Select(d => d.Name).ToArray());

@@ -2,13 +2,14 @@ namespace ImageWorkbench.FeatureExtractors.Tests;
 
 public class AllocationAndArchitectureTests
 {
-    public static TheoryData<string> Extractors() => new() { "grey28-v1", "rgb64-v1", "hog-rgb", "edges", "stats" };
+    public static TheoryData<string> Extractors() => new() { "grey28-v1", "rgb64-v1", "hog-rgb", "edges", "stats", "lbp-rgb" };
 
     private static IFeatureExtractor Create(string name) => name switch
     {
         "hog-rgb" => new HogOptions { CellSize = 8 }.CreateHog(new ImageShape(40, 24, 3)),
         "edges" => new EdgeDensityOptions().CreateExtractor(new ImageShape(30, 20, 3)),
         "stats" => new ColourStatisticsOptions().CreateExtractor(new ImageShape(30, 20, 3)),
+        "lbp-rgb" => new LocalBinaryPatternOptions { Points = 12, Radius = 1.5f }.CreateExtractor(new ImageShape(30, 20, 3)),
         _ => FeatureSetPresets.Get(name).CreateExtractor(),
     };
 

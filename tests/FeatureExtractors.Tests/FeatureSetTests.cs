@@ -22,7 +22,23 @@ public class FeatureSetTests
         Assert.Equal(1838, FeatureSetPresets.Rgb64V1Length);
         Assert.Equal(new ImageShape(28, 28, 1), FeatureSetPresets.Get("grey28-v1").InputShape);
         Assert.Equal(new ImageShape(64, 64, 3), FeatureSetPresets.Get("rgb64-v1").InputShape);
-        Assert.Equal(["grey28-v1", "rgb64-v1"], FeatureSetPresets.Names);
+        Assert.Equal(FeatureSetPresets.Grey28V2Length, FeatureSetPresets.Get("grey28-v2").OutputLength);
+        Assert.Equal(2316, FeatureSetPresets.Grey28V2Length);
+        Assert.Equal(["grey28-v1", "rgb64-v1", "grey28-v2"], FeatureSetPresets.Names);
+    }
+
+    [Fact]
+    public void Grey28_v2_begins_with_grey28_v1_then_adds_texture()
+    {
+        float[] img = TestImages.Lcg(5, 28, 28);
+        var v1 = new float[FeatureSetPresets.Grey28V1Length];
+        var v2 = new float[FeatureSetPresets.Grey28V2Length];
+        FeatureSetPresets.Grey28V1.CreateExtractor().Extract(img, v1);
+        FeatureSetPresets.Grey28V2.CreateExtractor().Extract(img, v2);
+        Assert.Equal(v1, v2[..v1.Length]);
+        FeatureSegment lbp = FeatureSetPresets.Grey28V2.GetSegment("lbp");
+        Assert.Equal((v1.Length, 490), (lbp.Offset, lbp.Length));
+        Assert.Equal(49f, v2.AsSpan(lbp.Offset, lbp.Length).ToArray().Sum(), 1e-3f); // 49 cells, shares summing to 1 each
     }
 
     [Fact]

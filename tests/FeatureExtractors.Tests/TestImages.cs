@@ -90,3 +90,8 @@ internal sealed record HogReference(string Name, int Width, int Height, int Chan
 {
     public override string ToString() => Name;
 }
+
+internal sealed record LbpReference(string Name, int Width, int Height, int Channels, int Points, float Radius, string Codes)
+{
+    public override string ToString() => $"{Name} P={Points} R={Radius}";
+}

@@ -72,7 +72,7 @@ public static class ModelTrainer
         progress?.Report(new TrainingProgress($"training {Trainers.Name(trainer)}", 0, 1, 0));
         var stopwatch = Stopwatch.StartNew();
         // Class names on the label, so the saved model's Score slots and PredictedLabel carry them.
-        var head = CancellableFit.Fit(ml, Trainers.CreateHead(ml, trainer, options.MaxIterations, trainCount), ClassNames.Attach(features, Trainers.LabelColumn, data.Classes), cancellationToken);
+        var head = CancellableFit.Fit(ml, Trainers.CreateHead(ml, trainer, options.MaxIterations, trainCount, set.FeatureLength), ClassNames.Attach(features, Trainers.LabelColumn, data.Classes), cancellationToken);
         var trainSeconds = stopwatch.Elapsed.TotalSeconds;
         cancellationToken.ThrowIfCancellationRequested();
         progress?.Report(new TrainingProgress($"training {Trainers.Name(trainer)}", 1, 1, 0));

@@ -29,11 +29,12 @@ public static class Trainers
         TrainerKind.Lbfgs => "lbfgs",
         TrainerKind.LightGbm => "lightgbm",
         TrainerKind.FastTree => "fasttree",
+        TrainerKind.Rff => "rff",
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
     /// <summary>The names <see cref="TryParse"/> knows, for messages.</summary>
-    public const string KnownNames = "sdca, lbfgs, lightgbm, fasttree";
+    public const string KnownNames = "sdca, lbfgs, lightgbm, fasttree, rff";
 
     public static TrainerKind Parse(string name) =>
         TryParse(name, out var kind) ? kind : throw new WorkbenchException($"unknown trainer '{name}' (known: {KnownNames})");
@@ -48,6 +49,7 @@ public static class Trainers
             "lbfgs" => TrainerKind.Lbfgs,
             "lightgbm" => TrainerKind.LightGbm,
             "fasttree" => TrainerKind.FastTree,
+            "rff" => TrainerKind.Rff,
             _ => null,
         };
         kind = parsed.GetValueOrDefault();
@@ -59,11 +61,13 @@ public static class Trainers
     /// HOG / CNN scales); tree trainers need none. Threads are fixed where a trainer's result would otherwise depend
     /// on scheduling, so the same seed gives the same model.
     /// </summary>
-    public static IEstimator<ITransformer> CreateHead(MLContext ml, TrainerKind kind, int? maxIterations, long trainRows)
+    public static IEstimator<ITransformer> CreateHead(MLContext ml, TrainerKind kind, int? maxIterations, long trainRows, int featureLength)
     {
         ArgumentNullException.ThrowIfNull(ml);
         switch (kind)
         {
+            case TrainerKind.Rff:
+                return RandomFourierHead.Create(ml, LbfgsOptions(maxIterations, trainRows), featureLength);
             case TrainerKind.Sdca:
                 return ml.Transforms.NormalizeMeanVariance(FeaturesColumn)
                     .Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy(new SdcaMaximumEntropyMulticlassTrainer.Options
@@ -74,22 +78,8 @@ public static class Trainers
                         MaximumNumberOfIterations = maxIterations,
                     }));
             case TrainerKind.Lbfgs:
-                var lbfgs = new LbfgsMaximumEntropyMulticlassTrainer.Options
-                {
-                    LabelColumnName = LabelColumn,
-                    FeatureColumnName = FeaturesColumn,
-                    L2Regularization = Math.Max(0.1f, LbfgsL2PerRow * trainRows),
-                    L1Regularization = 0f,
-                    OptimizationTolerance = 1e-6f,
-                    MaximumNumberOfIterations = DefaultLbfgsIterations,
-                };
-                if (maxIterations is { } lbfgsIterations)
-                {
-                    lbfgs.MaximumNumberOfIterations = lbfgsIterations;
-                }
-
                 return ml.Transforms.NormalizeMeanVariance(FeaturesColumn)
-                    .Append(ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(lbfgs));
+                    .Append(ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(LbfgsOptions(maxIterations, trainRows)));
             case TrainerKind.LightGbm:
                 return ml.MulticlassClassification.Trainers.LightGbm(new LightGbmMulticlassTrainer.Options
                 {
@@ -117,4 +107,15 @@ public static class Trainers
                 throw new ArgumentOutOfRangeException(nameof(kind));
         }
     }
+
+    /// <summary>The L-BFGS head's options: L2 scaled with the row count, 200 iterations unless capped.</summary>
+    internal static LbfgsMaximumEntropyMulticlassTrainer.Options LbfgsOptions(int? maxIterations, long trainRows) => new()
+    {
+        LabelColumnName = LabelColumn,
+        FeatureColumnName = FeaturesColumn,
+        L2Regularization = Math.Max(0.1f, LbfgsL2PerRow * trainRows),
+        L1Regularization = 0f,
+        OptimizationTolerance = 1e-6f,
+        MaximumNumberOfIterations = maxIterations ?? DefaultLbfgsIterations,
+    };
 }

@@ -16,6 +16,12 @@ public enum TrainerKind
 
     /// <summary>FastTree boosted trees, one versus all.</summary>
     FastTree,
+
+    /// <summary>
+    /// An RBF-kernel head made fast: random Fourier features (ML.NET's <c>ApproximatedKernelMap</c>) of the
+    /// standardised features, beside the features themselves, into L-BFGS maximum entropy.
+    /// </summary>
+    Rff,
 }
 
 /// <summary>Everything one training run needs besides the data.</summary>

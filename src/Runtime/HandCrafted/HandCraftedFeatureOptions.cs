@@ -26,6 +26,9 @@ public sealed record HandCraftedFeatureOptions
         Preset = FeatureSetPresets.Grey28V1Name,
     };
 
+    /// <summary>28x28 grey: <see cref="Grey28V1"/>'s features, then uniform LBP texture histograms on 7x7 cells.</summary>
+    public static HandCraftedFeatureOptions Grey28V2 { get; } = Grey28V1 with { Preset = FeatureSetPresets.Grey28V2Name };
+
     /// <summary>64x64 colour photos: HOG 8x8 cells, a 4x4 Sobel edge-density grid, colour statistics.</summary>
     public static HandCraftedFeatureOptions Rgb64V1 { get; } = new() { Preset = FeatureSetPresets.Rgb64V1Name };
 
@@ -34,6 +37,7 @@ public sealed record HandCraftedFeatureOptions
     {
         [FeatureSetPresets.Grey28V1Name] = Grey28V1,
         [FeatureSetPresets.Rgb64V1Name] = Rgb64V1,
+        [FeatureSetPresets.Grey28V2Name] = Grey28V2,
     };
 
     /// <summary>Input width in pixels (images are resized to it before extraction).</summary>

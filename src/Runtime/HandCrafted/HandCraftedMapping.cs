@@ -80,6 +80,7 @@ public static class HandCraftedMapping
     {
         FeatureSetPresets.Grey28V1Name => catalog.CustomMapping(new Grey28V1Mapping().GetMapping(), Grey28V1Mapping.Contract),
         FeatureSetPresets.Rgb64V1Name => catalog.CustomMapping(new Rgb64V1Mapping().GetMapping(), Rgb64V1Mapping.Contract),
+        FeatureSetPresets.Grey28V2Name => catalog.CustomMapping(new Grey28V2Mapping().GetMapping(), Grey28V2Mapping.Contract),
         _ => throw new WorkbenchException($"unknown feature set '{preset}' (known: {string.Join(", ", FeatureSetPresets.Names)})"),
     };
 
@@ -152,4 +153,19 @@ public sealed class Rgb64V1Mapping : CustomMappingFactory<PixelsRow, Rgb64V1Feat
 
     public override Action<PixelsRow, Rgb64V1Features> GetMapping() =>
         HandCraftedMapping.CreateMapping<Rgb64V1Features>(FeatureSetPresets.Rgb64V1, o => o.Features, (o, f) => o.Features = f);
+}
+
+public sealed class Grey28V2Features
+{
+    [VectorType(FeatureSetPresets.Grey28V2Length)]
+    public float[] Features { get; set; } = [];
+}
+
+[CustomMappingFactoryAttribute(Contract)]
+public sealed class Grey28V2Mapping : CustomMappingFactory<PixelsRow, Grey28V2Features>
+{
+    public const string Contract = HandCraftedMapping.ContractPrefix + FeatureSetPresets.Grey28V2Name;
+
+    public override Action<PixelsRow, Grey28V2Features> GetMapping() =>
+        HandCraftedMapping.CreateMapping<Grey28V2Features>(FeatureSetPresets.Grey28V2, o => o.Features, (o, f) => o.Features = f);
 }
