@@ -1,5 +1,6 @@
 using ImageWorkbench.FeatureExtractors;
 using ImageWorkbench.Pipeline.Pipelines;
+using ImageWorkbench.Pipeline.Pipelines.CnnScratch;
 using ImageWorkbench.Pipeline.Training;
 using ImageWorkbench.Runtime;
 using ImageWorkbench.Runtime.Cnn;
@@ -70,6 +71,33 @@ internal static class Opt
 
     public static readonly CliOption[] CnnOptions = [InputSize, Resize, CacheDir];
 
+    // train --pipeline cnn-scratch (defaults from CnnScratchOptions, the one place they are set)
+    private static readonly CnnScratchOptions ScratchDefaults = new();
+
+    public static readonly CliOption<ScratchArchitecture> Architecture = CliOptions.Choice(
+        "architecture", "The network trained from scratch: three conv-bn-relu-pool blocks, or LeNet-5 (cnn-scratch only)", ["small", "lenet5"],
+        text => text.Trim().ToLowerInvariant() switch
+        {
+            "small" => ScratchArchitecture.Small,
+            "lenet5" or "lenet-5" => ScratchArchitecture.LeNet5,
+            _ => throw new UsageException($"--architecture must be small or lenet5, got '{text}'"),
+        },
+        "small");
+
+    public static readonly CliOption<int> Epochs = CliOptions.Int("epochs", "Most passes over the training images; early stopping may end sooner (cnn-scratch only)", ScratchDefaults.Epochs, 1, 1000);
+
+    public static readonly CliOption<int> BatchSize = CliOptions.Int("batch-size", "Images per training step (cnn-scratch only)", ScratchDefaults.BatchSize, 1, 4096);
+
+    public static readonly CliOption<double> LearningRate = CliOptions.Number(
+        "learning-rate", "Adam's initial learning rate, lowered by a cosine schedule to 2 % by the last epoch (cnn-scratch only)", ScratchDefaults.LearningRate, 0, 1);
+
+    public static readonly CliOption<int> Patience = CliOptions.Int(
+        "patience", "Early stopping: epochs without a better validation accuracy (validation split carved from train) before training stops; the best epoch's weights are kept (cnn-scratch only)", ScratchDefaults.Patience, 1, 1000);
+
+    public static readonly CliOption<int?> Threads = CliOptions.OptionalInt("threads", "LibTorch threads for training (cnn-scratch only)", 1, 256, "one per core");
+
+    public static readonly CliOption[] ScratchOptions = [Architecture, Epochs, BatchSize, LearningRate, Patience, Threads];
+
     // evaluate, predict
     public static readonly CliOption<string> Model = CliOptions.Text("model", "FILE", "The model package");
 
@@ -92,7 +120,7 @@ internal static class Opt
 
     // compare, bench
     public static readonly CliOption<IReadOnlyList<IPipelineWing>> Pipelines = CliOptions.List(
-        "pipelines", string.Join(',', PipelineNames), "The pipelines to run, comma-separated", p => Commands.ParsePipeline("pipelines", p), string.Join(',', PipelineNames), PipelineNames);
+        "pipelines", string.Join(',', PipelineNames), "The pipelines to run, comma-separated", p => Commands.ParsePipeline("pipelines", p), string.Join(',', PipelineRegistry.RunByDefault.Select(p => p.Name)), PipelineNames);
 
     public static readonly CliOption<IReadOnlyList<TrainerKind>> Trainers = CliOptions.List(
         "trainers", "T,...", $"The trainers to try on each pipeline, comma-separated ({string.Join(", ", TrainerNames)})", t => Commands.ParseTrainer("trainers", t), allowed: TrainerNames, defaultText: "each pipeline's default");

@@ -3,6 +3,7 @@ using ImageWorkbench.FeatureExtractors;
 using System.Text.Json.Nodes;
 using ImageWorkbench.Pipeline.Benchmarking;
 using ImageWorkbench.Pipeline.Pipelines;
+using ImageWorkbench.Pipeline.Pipelines.CnnScratch;
 using ImageWorkbench.Pipeline.Pipelines.Cnn;
 using ImageWorkbench.Pipeline.Pipelines.HandCrafted;
 using ImageWorkbench.Pipeline.Comparison;
@@ -35,7 +36,7 @@ internal static partial class Commands
     public static IReadOnlyList<CliCommand> Table =>
     [
         new("train", "Trains one model package and evaluates it on the test split (unless --no-eval).",
-            [Opt.Pipeline, .. Opt.DataOptions, Opt.ModelOut, Opt.Trainer, Opt.FeatureSet, Opt.MaxIterations, Opt.NoEval, .. Opt.CnnOptions, Opt.NoCache], Train),
+            [Opt.Pipeline, .. Opt.DataOptions, Opt.ModelOut, Opt.Trainer, Opt.FeatureSet, Opt.MaxIterations, Opt.NoEval, .. Opt.CnnOptions, Opt.NoCache, .. Opt.ScratchOptions], Train),
         new("evaluate", "Metrics of a model package on the test split of --data, or on all of it with --all (a hold-out folder). Classes are matched by name: the data may hold some of the model's classes; images of classes the model does not know are counted apart.",
             [Opt.Model, .. Opt.DataOptions, Opt.EvaluateAll, Opt.MetricsJson], Evaluate) { Required = [Opt.Model] },
         new("compare", "Trains every pipeline (x trainer) on the same split and seed, or takes --models trained earlier, evaluates each on the same test images, measures costs and writes report.md, report.html, report.json and the models into --out.",
@@ -85,6 +86,7 @@ internal static partial class Commands
             [
                 new HandCraftedPipelineOptions { FeatureSet = line.Get(Opt.FeatureSet) },
                 new CnnPipelineOptions { Preprocessing = CnnPreprocessingFrom(line) },
+                ScratchOptionsFrom(line),
             ],
             UseFeatureCache = !line.Has(Opt.NoCache),
             CacheDirectory = line.Get(Opt.CacheDir),
@@ -178,7 +180,7 @@ internal static partial class Commands
         var dataRequest = DataRequestFrom(line) with { Path = dataPaths[0] };
         var options = new ComparisonOptions
         {
-            Pipelines = line.Get(Opt.Pipelines) ?? PipelineRegistry.All,
+            Pipelines = line.Get(Opt.Pipelines) ?? PipelineRegistry.RunByDefault,
             Trainers = line.Get(Opt.Trainers) ?? line.Get(Opt.TrainerList) ?? [],
             Seed = dataRequest.Options.Seed,
             OutputFolder = outDir,
@@ -235,7 +237,7 @@ internal static partial class Commands
         var dataRequest = DataRequestFrom(line);
         var options = new BenchOptions
         {
-            Pipelines = line.Get(Opt.Pipelines) ?? PipelineRegistry.All,
+            Pipelines = line.Get(Opt.Pipelines) ?? PipelineRegistry.RunByDefault,
             Seed = dataRequest.Options.Seed,
             MaxBadImageFraction = dataRequest.Options.MaxBadFraction,
         };
@@ -364,6 +366,16 @@ internal static partial class Commands
 
     internal static TrainerKind ParseTrainer(string option, string name) =>
         Trainers.TryParse(name, out var kind) ? kind : throw new UsageException($"--{option}: unknown trainer '{name}' (known: {Trainers.KnownNames})");
+
+    private static CnnScratchOptions ScratchOptionsFrom(CommandLine line) => new()
+    {
+        Architecture = line.Get(Opt.Architecture),
+        Epochs = line.Get(Opt.Epochs),
+        BatchSize = line.Get(Opt.BatchSize),
+        LearningRate = line.Get(Opt.LearningRate),
+        Patience = line.Get(Opt.Patience),
+        Threads = line.Get(Opt.Threads),
+    };
 
     internal static string ParseFeatureSet(string name) =>
         FeatureSetPresets.Names.Contains(name) ? name : throw new UsageException($"--feature-set: unknown feature set '{name}' (known: {string.Join(", ", FeatureSetPresets.Names)})");

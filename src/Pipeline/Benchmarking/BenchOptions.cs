@@ -8,8 +8,8 @@ namespace ImageWorkbench.Pipeline.Benchmarking;
 /// <summary>What <see cref="BenchRunner"/> measures and how long it spends on each rate.</summary>
 public sealed record BenchOptions
 {
-    /// <summary>The pipelines to measure, in order; every registered one by default.</summary>
-    public IReadOnlyList<IPipelineWing> Pipelines { get; init; } = PipelineRegistry.All;
+    /// <summary>The pipelines to measure, in order; <see cref="PipelineRegistry.RunByDefault"/> by default.</summary>
+    public IReadOnlyList<IPipelineWing> Pipelines { get; init; } = PipelineRegistry.RunByDefault;
 
     /// <summary>Split / training seed.</summary>
     public int Seed { get; init; } = 42;

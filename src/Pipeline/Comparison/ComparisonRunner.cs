@@ -16,8 +16,8 @@ namespace ImageWorkbench.Pipeline.Comparison;
 /// <summary>What a comparison runs: which pipelines, which trainers, where the models go.</summary>
 public sealed record ComparisonOptions
 {
-    /// <summary>The pipelines to train, in order; every registered one by default.</summary>
-    public IReadOnlyList<IPipelineWing> Pipelines { get; init; } = PipelineRegistry.All;
+    /// <summary>The pipelines to train, in order; <see cref="PipelineRegistry.RunByDefault"/> by default.</summary>
+    public IReadOnlyList<IPipelineWing> Pipelines { get; init; } = PipelineRegistry.RunByDefault;
 
     /// <summary>Trainers to run on every pipeline; empty uses each pipeline's default.</summary>
     public IReadOnlyList<TrainerKind> Trainers { get; init; } = [];

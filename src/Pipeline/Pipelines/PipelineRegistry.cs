@@ -1,4 +1,5 @@
 using ImageWorkbench.Pipeline.Pipelines.Cnn;
+using ImageWorkbench.Pipeline.Pipelines.CnnScratch;
 using ImageWorkbench.Pipeline.Pipelines.HandCrafted;
 using ImageWorkbench.Pipeline.Training;
 using ImageWorkbench.Runtime;
@@ -15,7 +16,14 @@ public static class PipelineRegistry
     [
         new HandCraftedPipeline(),
         new CnnPipeline(),
+        new CnnScratchPipeline(),
     ];
+
+    /// <summary>
+    /// What <c>compare</c> and <c>bench</c> run when no pipelines are named: every registered one but the CNN trained
+    /// from scratch, which takes many minutes on a full data set and is asked for by name (<c>--pipelines</c>).
+    /// </summary>
+    public static IReadOnlyList<IPipelineWing> RunByDefault { get; } = [.. All.Where(p => p is not CnnScratchPipeline)];
 
     /// <summary>The pipeline <c>train</c> uses when none is named: the first registered.</summary>
     public static IPipelineWing Default => All[0];

@@ -94,34 +94,44 @@ public static class ModelTrainer
             warnings.ThrowIfOverThreshold(data.Train.Count + data.Test.Count, options.MaxBadImageFraction);
         }
 
-        var metadata = new ModelMetadata
+        var metadata = Describe(run, Trainers.Name(trainer), set.Input, set.FeatureSet, set.FeatureSetDescription, set.FeatureLength, set.Extra, new TrainingSummary
         {
-            PipelineKind = options.Pipeline.Name,
-            FeatureSet = set.FeatureSet,
-            FeatureSetDescription = set.FeatureSetDescription,
-            FeatureLength = set.FeatureLength,
-            Classes = data.Classes,
-            Input = set.Input,
-            Trainer = Trainers.Name(trainer),
-            Seed = options.Seed,
-            Dataset = data.Name,
-            Training = new TrainingSummary
-            {
-                TrainCount = trainCount,
-                SkippedImages = warnings.SkippedCount,
-                FeaturizeSeconds = set.FeaturizeSeconds,
-                TrainSeconds = trainSeconds,
-                TrainAccuracy = trainAccuracy,
-                TestAccuracy = test?.Accuracy,
-                TestCount = test?.Count,
-            },
-            LibraryVersions = LibraryVersions.Current(),
-            CreatedUtc = DateTimeOffset.UtcNow,
-            Extra = set.Extra,
-            TrainingImages = TrainingImageProfile.Measure([.. data.Train.Select(i => i.Source)], cancellationToken),
-        };
+            TrainCount = trainCount,
+            SkippedImages = warnings.SkippedCount,
+            FeaturizeSeconds = set.FeaturizeSeconds,
+            TrainSeconds = trainSeconds,
+            TrainAccuracy = trainAccuracy,
+            TestAccuracy = test?.Accuracy,
+            TestCount = test?.Count,
+        });
 
         return new TrainingResult(model, set.PixelsSchema, metadata, test);
+    }
+
+    /// <summary>
+    /// The metadata of a package trained by <paramref name="run"/>: what every wing records, whether it fits an ML.NET
+    /// head (<see cref="FitHead"/>) or trains its whole network itself (cnn-scratch).
+    /// </summary>
+    public static ModelMetadata Describe(TrainingRun run, string trainer, ModelInput input, string featureSet, string featureSetDescription, int featureLength, IReadOnlyDictionary<string, string> extra, TrainingSummary training)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        return new ModelMetadata
+        {
+            PipelineKind = run.Options.Pipeline.Name,
+            FeatureSet = featureSet,
+            FeatureSetDescription = featureSetDescription,
+            FeatureLength = featureLength,
+            Classes = run.Data.Classes,
+            Input = input,
+            Trainer = trainer,
+            Seed = run.Options.Seed,
+            Dataset = run.Data.Name,
+            Training = training,
+            LibraryVersions = LibraryVersions.Current(),
+            CreatedUtc = DateTimeOffset.UtcNow,
+            Extra = extra,
+            TrainingImages = TrainingImageProfile.Measure([.. run.Data.Train.Select(i => i.Source)], run.CancellationToken),
+        };
     }
 
     /// <summary>Rows and distinct labels, counted by reading the label column (a data view's row count may be unknown).</summary>

@@ -203,8 +203,11 @@ internal static class ModelMetadataRules
                 }
 
                 return null;
+            case "cnn-scratch":
+                // the shapes the trained network takes (CnnScratchPipeline.InputFor); its ONNX graph checks the rest
+                return shape is "28x28x1" or "32x32x3" ? null : $"the package metadata gives input shape {shape}, not one cnn-scratch trains on (28x28x1 or 32x32x3)";
             default:
-                return $"the package metadata names an unknown pipeline {Quoted(metadata.PipelineKind)} (known: handcrafted, cnn)";
+                return $"the package metadata names an unknown pipeline {Quoted(metadata.PipelineKind)} (known: handcrafted, cnn, cnn-scratch)";
         }
     }
 

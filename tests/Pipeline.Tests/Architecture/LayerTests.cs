@@ -80,6 +80,12 @@ public class LayerTests
             }
         }
 
+        // LibTorch (about 600 MB) stays out of apps that only predict: a trained CNN is saved as ONNX.
+        if (runtimeProject.Contains("TorchSharp", StringComparison.OrdinalIgnoreCase))
+        {
+            offenders.Add("Runtime/Runtime.csproj references TorchSharp (training belongs to the workbench; models predict with ONNX Runtime)");
+        }
+
         Assert.True(offenders.Count == 0, string.Join("\n", offenders));
     }
 

@@ -6,7 +6,7 @@ namespace ImageWorkbench.Pipeline.Tests.Data;
 public class MiniDatasetTests
 {
     /// <summary>datasets/fashion-mnist-mini above the test binaries or, failing that, above this source file.</summary>
-    private static string MiniFolder([CallerFilePath] string sourceFile = "")
+    internal static string MiniFolder([CallerFilePath] string sourceFile = "")
     {
         foreach (string start in new[] { AppContext.BaseDirectory, Path.GetDirectoryName(sourceFile) ?? string.Empty })
         {

@@ -124,7 +124,7 @@ public sealed class StandardModelFileTests(StandardModelFixture fixture) : IClas
     }
 
     /// <summary>samples/ConsoleApp in a child process (a fresh process: nothing registered, nothing loaded), bounded in time.</summary>
-    private static string[] ConsoleAppLabels(string[] args)
+    internal static string[] ConsoleAppLabels(string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(SampleBuild.Dll("ConsoleApp"));
