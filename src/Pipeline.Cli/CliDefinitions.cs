@@ -11,7 +11,7 @@ namespace ImageWorkbench.Pipeline.Cli;
 /// Every option of every command, each defined once. The commands (Commands.Table) list which of these they take;
 /// the help, tab completion and README's CLI reference (<see cref="CliReference"/>) are made from the same objects.
 /// </summary>
-internal static class Opt
+internal static partial class Opt
 {
     /// <summary>The pipelines' names, from the registry: a new wing shows up in the help and completion by itself.</summary>
     private static readonly string[] PipelineNames = [.. PipelineRegistry.All.Select(p => p.Name)];

@@ -36,13 +36,14 @@ internal static partial class Commands
     public static IReadOnlyList<CliCommand> Table =>
     [
         new("train", "Trains one model package and evaluates it on the test split (unless --no-eval).",
-            [Opt.Pipeline, .. Opt.DataOptions, Opt.ModelOut, Opt.Trainer, Opt.FeatureSet, Opt.MaxIterations, Opt.NoEval, .. Opt.CnnOptions, Opt.NoCache, .. Opt.ScratchOptions], Train),
+            [Opt.Pipeline, .. Opt.DataOptions, Opt.ModelOut, Opt.Trainer, Opt.FeatureSet, Opt.MaxIterations, Opt.NoEval, .. Opt.CnnOptions, Opt.NoCache, .. Opt.ScratchOptions, Opt.Features], Train),
         new("evaluate", "Metrics of a model package on the test split of --data, or on all of it with --all (a hold-out folder). Classes are matched by name: the data may hold some of the model's classes; images of classes the model does not know are counted apart.",
             [Opt.Model, .. Opt.DataOptions, Opt.EvaluateAll, Opt.MetricsJson], Evaluate) { Required = [Opt.Model] },
         new("compare", "Trains every pipeline (x trainer) on the same split and seed, or takes --models trained earlier, evaluates each on the same test images, measures costs and writes report.md, report.html, report.json and the models into --out.",
             [.. Opt.DataOptions, Opt.Pipelines, Opt.Trainers, Opt.TrainerList, Opt.Models, Opt.ReportOut, Opt.Readme, Opt.CompareSection], Compare) { Required = [Opt.ReportOut] },
         new("bench", "Whole-program speed on this machine: featurization images/s on one and on all threads, training seconds, prediction p50/p95, batch throughput, allocations per prediction, model bytes, peak working set (CNN cache off).",
             [.. Opt.DataOptions, Opt.Pipelines, Opt.BenchOut, Opt.Readme, Opt.BenchSection], Bench) { Required = [Opt.BenchOut] },
+        FeaturizeCommand,
         new("predict", PredictDescription, PredictOptions, Predict) { Required = [Opt.Model], TakesImages = true },
         new("features", "Writes the image's Sobel gx.png, gy.png, magnitude.png and a HOG glyph picture hog.png.",
             [Opt.Image, Opt.PicturesOut, Opt.FeatureSet], Features) { Required = [Opt.Image, Opt.PicturesOut] },
@@ -65,32 +66,16 @@ internal static partial class Commands
 
     private static int Train(CommandLine line, TextWriter output, CancellationToken cancellationToken)
     {
-        var pipeline = line.Get(Opt.Pipeline) ?? PipelineRegistry.Default;
-        foreach (var other in PipelineRegistry.All.Where(o => o != pipeline))
+        if (line.Given(Opt.Features))
         {
-            var othersOnly = other.OwnOptions.Except(pipeline.OwnOptions);
-            line.Refuse(Table.Single(c => c.Path == "train").Options.Where(o => othersOnly.Contains(o.Name)), $"applies to --pipeline {other.Name} only");
+            return TrainFromFeatures(line, output, cancellationToken);
         }
 
+        var pipeline = line.Get(Opt.Pipeline) ?? PipelineRegistry.Default;
+        RefuseOtherPipelinesOptions(line, pipeline);
         var outPath = line.Get(Opt.ModelOut) ?? $"{pipeline.Name}-model.zip";
         var dataRequest = DataRequestFrom(line);
-        var options = new TrainingOptions
-        {
-            Pipeline = pipeline,
-            Trainer = line.Get(Opt.Trainer),
-            Seed = dataRequest.Options.Seed,
-            EvaluateOnTest = !line.Has(Opt.NoEval),
-            MaxBadImageFraction = dataRequest.Options.MaxBadFraction,
-            MaxIterations = line.Get(Opt.MaxIterations),
-            PipelineOptions =
-            [
-                new HandCraftedPipelineOptions { FeatureSet = line.Get(Opt.FeatureSet) },
-                new CnnPipelineOptions { Preprocessing = CnnPreprocessingFrom(line) },
-                ScratchOptionsFrom(line),
-            ],
-            UseFeatureCache = !line.Has(Opt.NoCache),
-            CacheDirectory = line.Get(Opt.CacheDir),
-        };
+        var options = TrainingOptionsFrom(line, pipeline, dataRequest);
         CheckOutputFile(outPath, dataRequest);
         var warnings = NewWarnings();
         var data = LoadData(dataRequest, warnings);
@@ -98,18 +83,40 @@ internal static partial class Commands
         var progress = new ConsoleProgress();
         var result = ModelTrainer.TrainAndSave(data, options, outPath, warnings, progress, cancellationToken);
         progress.EndLine();
+        PrintTrainingResult(output, outPath, result, data.Name, data.Classes.Count, data.Test.Count, warnings);
+        return ExitCodes.Ok;
+    }
 
+    /// <summary>The training options of <c>train</c> and <c>featurize</c>, from the command line.</summary>
+    private static TrainingOptions TrainingOptionsFrom(CommandLine line, IPipelineWing pipeline, DataRequest dataRequest) => new()
+    {
+        Pipeline = pipeline,
+        Trainer = line.Command.Options.Contains(Opt.Trainer) ? line.Get(Opt.Trainer) : null, // featurize trains nothing
+        Seed = dataRequest.Options.Seed,
+        EvaluateOnTest = !(line.Command.Options.Contains(Opt.NoEval) && line.Has(Opt.NoEval)),
+        MaxBadImageFraction = dataRequest.Options.MaxBadFraction,
+        MaxIterations = line.Command.Options.Contains(Opt.MaxIterations) ? line.Get(Opt.MaxIterations) : null,
+        PipelineOptions =
+        [
+            new HandCraftedPipelineOptions { FeatureSet = line.Get(Opt.FeatureSet) },
+            new CnnPipelineOptions { Preprocessing = CnnPreprocessingFrom(line) },
+            ScratchOptionsFrom(line),
+        ],
+        UseFeatureCache = !line.Has(Opt.NoCache),
+        CacheDirectory = line.Get(Opt.CacheDir),
+    };
+
+    private static void PrintTrainingResult(TextWriter output, string outPath, TrainingResult result, string dataName, int classCount, int testCount, DataWarnings warnings)
+    {
         var m = result.Metadata;
         output.WriteLine($"model:    {TerminalText.Escape(Path.GetFullPath(outPath))} ({new FileInfo(outPath).Length:N0} bytes)");
-        output.WriteLine($"data:     {TerminalText.Escape(data.Name)}: {data.Classes.Count} classes, {m.Training.TrainCount:N0} train / {data.Test.Count:N0} test images{(warnings.SkippedCount > 0 ? $", {warnings.SkippedCount} skipped" : string.Empty)}");
+        output.WriteLine($"data:     {TerminalText.Escape(dataName)}: {classCount} classes, {m.Training.TrainCount:N0} train / {testCount:N0} test images{(warnings.SkippedCount > 0 ? $", {warnings.SkippedCount} skipped" : string.Empty)}");
         output.WriteLine($"features: {m.PipelineKind} {m.FeatureSet} ({m.FeatureLength:N0} values), {m.Training.TrainCount / Math.Max(m.Training.FeaturizeSeconds, 1e-9):N0} img/s");
         output.WriteLine($"trainer:  {m.Trainer}, {m.Training.TrainSeconds:F1} s, train accuracy {m.Training.TrainAccuracy:F4}");
         if (result.Test is { } test)
         {
             output.WriteLine($"test:     accuracy {test.Accuracy:F4}, macro accuracy {test.MacroAccuracy:F4}, log-loss {test.LogLoss:F4} ({test.Count:N0} images)");
         }
-
-        return ExitCodes.Ok;
     }
 
     private static int Evaluate(CommandLine line, TextWriter output, CancellationToken cancellationToken)

@@ -40,6 +40,31 @@ internal sealed class FeatureMatrix
         _indices = new int[capacity];
     }
 
+    /// <summary>
+    /// A matrix over <paramref name="values"/> (slot i holds image i's row, NaN for an unreadable image) that keeps the
+    /// readable rows, compacted in place, with image i's class <paramref name="labelOf"/>(i) and index i.
+    /// </summary>
+    public static FeatureMatrix KeepReadable(float[] values, int length, int count, Func<int, uint> labelOf)
+    {
+        ArgumentNullException.ThrowIfNull(labelOf);
+        var rows = new FeatureMatrix(values, length, count);
+        for (var i = 0; i < count; i++)
+        {
+            if (!float.IsNaN(values[i * length]))
+            {
+                rows.Keep(i, labelOf(i), i);
+            }
+        }
+
+        return rows;
+    }
+
+    /// <summary>The image index of row <paramref name="row"/>.</summary>
+    public int IndexOf(int row) => _indices[row];
+
+    /// <summary>The class (0-based) of row <paramref name="row"/>.</summary>
+    public uint LabelOf(int row) => _labels[row];
+
     /// <summary>Features per row.</summary>
     public int Length { get; }
 

@@ -33,8 +33,8 @@ public static class ModelTrainer
     private static ITransformer SavedChain(ITransformer featurizer, ITransformer head) => featurizer.Append(head);
 
     /// <summary>Writes the package atomically. (One place, with <see cref="SavedChain"/>, that knows the saved model format.)</summary>
-    /// <summary>Saved as a standard ML.NET model: image bytes in (decoded inside the graph), class names out.</summary>
-    private static void SaveModel(MLContext ml, string outputPath, TrainingResult result)
+    /// <remarks>Saved as a standard ML.NET model: image bytes in (decoded inside the graph), class names out.</remarks>
+    internal static void SaveModel(MLContext ml, string outputPath, TrainingResult result)
     {
         var (model, inputSchema) = ImageModel.FromPixelsModel(ml, result.Metadata.Input, result.Model);
         ModelPackage.Save(ml, outputPath, result.Metadata, model, inputSchema);

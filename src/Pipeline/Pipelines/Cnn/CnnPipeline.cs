@@ -3,6 +3,7 @@ using ImageWorkbench.Pipeline.Measuring;
 using ImageWorkbench.Pipeline.Training;
 using ImageWorkbench.Runtime.Cnn;
 using ImageWorkbench.Runtime.Models;
+using Microsoft.ML;
 
 namespace ImageWorkbench.Pipeline.Pipelines.Cnn;
 
@@ -11,7 +12,7 @@ namespace ImageWorkbench.Pipeline.Pipelines.Cnn;
 /// (<see cref="CnnTraining"/>), then a tree head. Reads <see cref="CnnPipelineOptions"/>,
 /// <see cref="TrainingOptions.UseFeatureCache"/> and <see cref="TrainingOptions.CacheDirectory"/>.
 /// </summary>
-public sealed class CnnPipeline : IPipelineWing
+public sealed class CnnPipeline : IPipelineWing, IStoredFeaturesWing
 {
     public string Name => "cnn";
 
@@ -32,6 +33,12 @@ public sealed class CnnPipeline : IPipelineWing
     public IReadOnlyList<string> OwnOptions { get; } = ["input-size", "resize", "cache-dir", "no-cache"];
 
     public TrainingResult Train(TrainingRun run) => CnnTraining.Train(run);
+
+    public StoredFeaturizer DescribeFeaturizer(ImageDataset data, TrainingOptions options) => CnnStoredFeatures.Describe(options);
+
+    public IFeatureComputer OpenFeaturizer(StoredFeaturizer featurizer, TrainingOptions options) => new CnnStoredFeatures(featurizer, options);
+
+    public ITransformer CreateSavedFeaturizer(MLContext ml, StoredFeaturizer featurizer, IDataView pixels) => CnnStoredFeatures.CreateSavedFeaturizer(ml, featurizer);
 
     public FeaturizeRates MeasureFeaturization(ImageDataset data, ModelMetadata metadata, ProbeSettings probe, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken) =>
         CnnCostProbe.Measure(data, metadata, probe, progress, cancellationToken);

@@ -69,7 +69,7 @@ internal static class CnnTraining
     }
 
     /// <summary>The featurizer saved in front of the head: the ONNX scoring transformer, network inside the model file.</summary>
-    private static ITransformer CreateSavedFeaturizer(MLContext ml, CnnPreprocessing prep) =>
+    internal static ITransformer CreateSavedFeaturizer(MLContext ml, CnnPreprocessing prep) =>
         CnnScoringTransformer.Create(ml, prep, ImageRows.PixelsColumn, Trainers.FeaturesColumn);
 
     /// <summary>The model input of a CNN package: planar RGB 0..1 at the network input size.</summary>
@@ -88,6 +88,19 @@ internal static class CnnTraining
 
     /// <summary>Features of every readable image as a data view (Features, Label, Index); unreadable ones are skipped with a warning.</summary>
     public static IDataView Featurize(MLContext ml, ResNet18Featurizer engine, FeatureCache? cache, IReadOnlyList<LabeledImage> images, int classCount, ModelInput input, VectorDataViewType featureType, DataWarnings warnings, string stage, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    {
+        var features = FeaturizeRows(engine, cache, images, input, warnings, stage, progress, cancellationToken);
+
+        // Compact the readable rows in place: the array FeaturizeAll filled is the only copy of the features.
+        var rows = FeatureMatrix.KeepReadable(features, ResNet18Model.FeatureLength, images.Count, i => (uint)images[i].Label);
+        return rows.AsDataView(ml, featureType, classCount, cancellationToken);
+    }
+
+    /// <summary>
+    /// Features of every image, row-major (<see cref="ResNet18Model.FeatureLength"/> floats each); an unreadable image's
+    /// row is NaN and it is skipped with a warning. Also what <c>pipeline featurize</c> stores.
+    /// </summary>
+    internal static float[] FeaturizeRows(ResNet18Featurizer engine, FeatureCache? cache, IReadOnlyList<LabeledImage> images, ModelInput input, DataWarnings warnings, string stage, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         var mode = ModelInputPixels.ParseResizeMode(input.ResizeMode);
         var adapter = progress is null ? null : new Progress(stage, progress);
@@ -109,20 +122,7 @@ internal static class CnnTraining
             adapter,
             cancellationToken);
         adapter?.Finish();
-
-        // Compact the readable rows in place: the array FeaturizeAll filled is the only copy of the features.
-        var rows = new FeatureMatrix(features, ResNet18Model.FeatureLength, images.Count);
-        for (var i = 0; i < images.Count; i++)
-        {
-            if (float.IsNaN(features[i * ResNet18Model.FeatureLength]))
-            {
-                continue; // unreadable: already reported
-            }
-
-            rows.Keep(i, (uint)images[i].Label, i);
-        }
-
-        return rows.AsDataView(ml, featureType, classCount, cancellationToken);
+        return features;
     }
 
     /// <summary>
@@ -138,7 +138,7 @@ internal static class CnnTraining
             ? (source.Bytes.IsEmpty ? null : FeatureCache.HashContent(source.Bytes.Span))
             : FileChecks.HashAllBounded(source.Path!, "an image file", ImageDecoder.Default.MaxFileBytes, out _);
 
-    private static string Describe(CnnPreprocessing prep) =>
+    internal static string Describe(CnnPreprocessing prep) =>
         $"ResNet18 (ImageNet, ONNX from Microsoft.ML.DnnImageFeaturizer.ResNet18 {ResNet18Model.PackageVersion}), frozen, output {ResNet18Model.NetworkOutputName} ({ResNet18Model.FeatureLength}); input {prep.InputSize}x{prep.InputSize} RGB, resize {prep.ResizeMode}, ImageNet mean-image subtraction inside the graph";
 
     private sealed class Progress(string stage, IProgress<TrainingProgress> target) : IProgress<FeaturizeProgress>

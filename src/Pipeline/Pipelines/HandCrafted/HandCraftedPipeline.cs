@@ -15,7 +15,7 @@ namespace ImageWorkbench.Pipeline.Pipelines.HandCrafted;
 /// once per training image and kept in memory, then a linear head. The saved chain is the hand-crafted feature
 /// transform followed by the head.
 /// </summary>
-public sealed class HandCraftedPipeline : IPipelineWing
+public sealed class HandCraftedPipeline : IPipelineWing, IStoredFeaturesWing
 {
     public string Name => "handcrafted";
 
@@ -47,13 +47,14 @@ public sealed class HandCraftedPipeline : IPipelineWing
         var (ml, data, options, _, warnings, progress, cancellationToken) = run;
         var featureSetName = options.OptionsOf<HandCraftedPipelineOptions>()?.FeatureSet ?? DefaultFeatureSet(data);
         var definition = FeatureSetPresets.Get(featureSetName);
-        var input = new ModelInput(definition.InputShape.Width, definition.InputShape.Height, definition.InputShape.Channels, nameof(ResizeMode.Stretch), 1f);
+        var input = InputOf(definition);
 
         var trainView = ImageRows.Create(ml, data.Train, input, data.Classes.Count, warnings, cancellationToken);
         var featurizer = CreateSavedFeaturizer(ml, featureSetName, trainView);
 
         var stopwatch = Stopwatch.StartNew();
-        var features = Materialize(ml, featurizer.Transform(trainView), definition.OutputLength, data.Train.Count, progress, cancellationToken);
+        var features = Materialize(featurizer.Transform(trainView), definition.OutputLength, data.Train.Count, progress, cancellationToken)
+            .AsDataView(ml, new VectorDataViewType(NumberDataViewType.Single, definition.OutputLength), data.Classes.Count, cancellationToken);
         var featurizeSeconds = stopwatch.Elapsed.TotalSeconds;
         warnings.ThrowIfOverThreshold(data.Train.Count, options.MaxBadImageFraction);
 
@@ -70,24 +71,33 @@ public sealed class HandCraftedPipeline : IPipelineWing
         });
     }
 
+    public StoredFeaturizer DescribeFeaturizer(ImageDataset data, TrainingOptions options) => HandCraftedStoredFeatures.Describe(data, options);
+
+    public IFeatureComputer OpenFeaturizer(StoredFeaturizer featurizer, TrainingOptions options) => new HandCraftedStoredFeatures(featurizer);
+
+    public ITransformer CreateSavedFeaturizer(MLContext ml, StoredFeaturizer featurizer, IDataView pixels) => HandCraftedStoredFeatures.CreateSavedFeaturizer(ml, featurizer, pixels);
+
     public FeaturizeRates MeasureFeaturization(ImageDataset data, ModelMetadata metadata, ProbeSettings probe, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken) =>
         HandCraftedCostProbe.Measure(data, metadata, probe, progress, cancellationToken);
 
+    /// <summary>The model input of a hand-crafted package: the preset's input shape, stretched.</summary>
+    internal static ModelInput InputOf(FeatureSetDefinition definition) =>
+        new(definition.InputShape.Width, definition.InputShape.Height, definition.InputShape.Channels, nameof(ResizeMode.Stretch), 1f);
+
     /// <summary>The featurizer saved in front of the head (it also featurizes the training split, so both see the same features).</summary>
-    private static ITransformer CreateSavedFeaturizer(MLContext ml, string featureSetName, IDataView pixels) =>
+    internal static ITransformer CreateSavedFeaturizer(MLContext ml, string featureSetName, IDataView pixels) =>
         HandCraftedMapping.CreateEstimator(ml, featureSetName).Fit(pixels);
 
     /// <summary>
     /// Runs the featurizer over every training row once and keeps the features in memory, so the trainer's many
     /// passes do not decode and featurize again. Reports progress with images/s.
     /// </summary>
-    private static IDataView Materialize(MLContext ml, IDataView featurized, int featureLength, int expected, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    internal static FeatureMatrix Materialize(IDataView featurized, int featureLength, int expected, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         var rows = new FeatureMatrix(featureLength, expected);
         var featuresColumn = featurized.Schema[Trainers.FeaturesColumn];
         var labelColumn = featurized.Schema[Trainers.LabelColumn];
         var indexColumn = featurized.Schema[nameof(LabeledPixels.Index)];
-        var labelType = (KeyDataViewType)labelColumn.Type;
         using (var cursor = featurized.GetRowCursor([featuresColumn, labelColumn, indexColumn]))
         {
             var getFeatures = cursor.GetGetter<VBuffer<float>>(featuresColumn);
@@ -116,7 +126,7 @@ public sealed class HandCraftedPipeline : IPipelineWing
             progress?.Report(new TrainingProgress("featurizing", rows.Count, expected, rows.Count / Math.Max(stopwatch.Elapsed.TotalSeconds, 1e-9)));
         }
 
-        return rows.AsDataView(ml, new VectorDataViewType(NumberDataViewType.Single, featureLength), (int)labelType.Count, cancellationToken);
+        return rows;
     }
 }
 
