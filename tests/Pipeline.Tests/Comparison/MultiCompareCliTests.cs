@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using ImageWorkbench.Pipeline.Reports;
 using ImageWorkbench.Pipeline.Tests.Data;
 using ImageWorkbench.Pipeline.Results;
+using ImageWorkbench.Pipeline.Tests.Hostile;
 using HostileCli = ImageWorkbench.Pipeline.Tests.Hostile.Cli;
 
 namespace ImageWorkbench.Pipeline.Tests.Comparison;
@@ -18,11 +19,7 @@ public sealed partial class MultiCompareCliTests : IDisposable
     [Fact]
     public void Compare_on_two_embedded_sets_writes_one_report_with_a_matrix_and_a_data_set_each()
     {
-        var outDir = Path.Combine(dir.Root, "both");
-        var run = HostileCli.Run(TimeSpan.FromSeconds(180), "compare", "--data", "fashion-mnist-mini,caltech101-mini", "--pipelines", "handcrafted", "--max-train-per-class", "4", "--max-test-per-class", "2", "--out", outDir);
-        Assert.True(run.ExitCode == 0, run.ToString());
-
-        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "report.json")))!.AsObject();
+        var (outDir, run, json) = TinyHandCraftedCompare("fashion-mnist-mini,caltech101-mini");
         Assert.Equal(ResultJson.Keys<MultiReportFile>(), json.Select(p => p.Key));
         var datasets = json["datasets"]!.AsArray();
         Assert.Equal(["fashion-mnist-mini", "caltech101-mini"], datasets.Select(d => (string)d!["dataset"]!["name"]!));
@@ -49,10 +46,7 @@ public sealed partial class MultiCompareCliTests : IDisposable
     [Fact]
     public void Compare_on_one_data_set_keeps_the_one_data_set_report_json()
     {
-        var outDir = Path.Combine(dir.Root, "one");
-        var run = HostileCli.Run(TimeSpan.FromSeconds(120), "compare", "--data", "caltech101-mini", "--pipelines", "handcrafted", "--max-train-per-class", "4", "--max-test-per-class", "2", "--out", outDir);
-        Assert.True(run.ExitCode == 0, run.ToString());
-        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "report.json")))!.AsObject();
+        var (outDir, _, json) = TinyHandCraftedCompare("caltech101-mini");
         Assert.Equal(ResultJson.Keys<ReportFile>(), json.Select(p => p.Key));
         Assert.Equal("caltech101-mini", (string)json["dataset"]!["name"]!);
         Assert.True(File.Exists(Path.Combine(outDir, "handcrafted.zip")));
@@ -71,6 +65,15 @@ public sealed partial class MultiCompareCliTests : IDisposable
         Assert.True(run.ExitCode == 2, $"{why}: {run}");
         Assert.Single(run.ErrLines, l => l.StartsWith("usage error:", StringComparison.Ordinal));
         Assert.False(Directory.Exists(outDir));
+    }
+
+    /// <summary>A hand-crafted-only compare on 4 train / 2 test images per class of <paramref name="data"/>: its folder, run and report.json.</summary>
+    private (string OutDir, CliResult Run, JsonObject Json) TinyHandCraftedCompare(string data)
+    {
+        var outDir = Path.Combine(dir.Root, "report-" + data.Replace(',', '+'));
+        var run = HostileCli.Run(TimeSpan.FromSeconds(180), "compare", "--data", data, "--pipelines", "handcrafted", "--max-train-per-class", "4", "--max-test-per-class", "2", "--out", outDir);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        return (outDir, run, JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "report.json")))!.AsObject());
     }
 
     [GeneratedRegex("\\bid=\"([^\"]*)\"")]

@@ -80,9 +80,11 @@ public sealed class PackagingTests(PackedFeed packed) : IClassFixture<PackedFeed
         {
             Assert.Equal("DotnetTool", Nuspec(tool).Descendants(Nuspec(tool).Name.Namespace + "packageType").Single().Attribute("name")!.Value);
             var names = tool.Entries.Select(e => e.FullName).ToArray();
-            // It carries what it runs on: the network, the embedded data set; not ONNX Runtime's mobile bundles.
+            // It carries what it runs on: the network, the embedded data sets; not ONNX Runtime's mobile bundles.
             Assert.Contains(names, n => n.EndsWith("/DnnImageModels/ResNet18Onnx/ResNet18.onnx", StringComparison.Ordinal));
             Assert.Contains(names, n => n.EndsWith("/datasets/fashion-mnist-mini/train-images-idx3-ubyte.gz", StringComparison.Ordinal));
+            Assert.Contains(names, n => n.EndsWith("/datasets/caltech101-mini/train/llama/image_0001.jpg", StringComparison.Ordinal));
+            Assert.Contains(names, n => n.EndsWith("/datasets/caltech101-mini/ATTRIBUTION.md", StringComparison.Ordinal));
             Assert.DoesNotContain(names, n => n.Contains("/runtimes/ios/", StringComparison.Ordinal) || n.Contains("/runtimes/android/", StringComparison.Ordinal));
         }
 
@@ -101,6 +103,9 @@ public sealed class PackagingTests(PackedFeed packed) : IClassFixture<PackedFeed
         Assert.True(info.ExitCode == 0, info.Output);
         Assert.Contains("fashion-mnist-mini", info.Output, StringComparison.Ordinal);
         Assert.Contains("Ankle boot", info.Output, StringComparison.Ordinal);
+        var photos = DotnetCommand.Run(pipeline, elsewhere, TimeSpan.FromSeconds(60), ["dataset", "info", "--data", "caltech101-mini"]);
+        Assert.True(photos.ExitCode == 0, photos.Output);
+        Assert.Contains("Faces_easy", photos.Output, StringComparison.Ordinal);
 
         // `pipeline --version` comes with the System.CommandLine front end: checked from the build that has it.
         if (System.Reflection.Assembly.Load("ImageWorkbench.Pipeline.Cli").GetReferencedAssemblies().Any(a => a.Name == "System.CommandLine"))

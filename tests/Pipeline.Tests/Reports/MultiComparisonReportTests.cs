@@ -52,6 +52,8 @@ public sealed partial class MultiComparisonReportTests : IDisposable
         Assert.Equal([low, high], handCrafted["accuracyCi95"]!.AsArray().Select(v => v!.GetValue<double>()));
         Assert.InRange(low, 0.25, 0.30); // Wilson 95 % for 6 of 12: 0.254 .. 0.746
         Assert.InRange(high, 0.70, 0.75);
+        var snippet = File.ReadAllText(Path.Combine(ComparisonReportTests.RepoRoot(), "src", "Pipeline", "Reports", "README-report-json.md"));
+        Assert.All(json.Select(p => p.Key).Concat(handCrafted.AsObject().Select(p => p.Key)), key => Assert.Contains($"`{key}`", snippet, StringComparison.Ordinal));
 
         // HTML: every id once, each data set's verdict and tables under its own key
         var html = File.ReadAllText(Path.Combine(output, "report.html"));
