@@ -27,6 +27,11 @@ public sealed class UncertaintyReportTests : IDisposable
         Assert.DoesNotContain("significantly", sentence, StringComparison.Ordinal);
         var pair = Assert.Single(ComparisonStatistics.Compute(Result()).Pairs);
         Assert.False(pair.Significant);
+
+        // The bootstrap is pinned by the seed (7) and SplitMix64: a Python port of both gives these bounds.
+        Assert.Equal(-1 / 12.0, pair.AccuracyDifferenceCi95.Low, 12);
+        Assert.Equal(7 / 12.0, pair.AccuracyDifferenceCi95.High, 12);
+        Assert.Equal(5 / 12.0, ComparisonStatistics.Compute(Result()).Runs[1].MacroF1Ci95.Low, 12); // the CNN's images in the fixture's (reversed) order
         Assert.StartsWith("At 12 test images there is no significant difference in accuracy between the hand-crafted pipeline and the CNN", SignificanceText.Pair(Result(), pair), StringComparison.Ordinal);
     }
 
