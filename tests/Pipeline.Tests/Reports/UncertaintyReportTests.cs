@@ -6,18 +6,8 @@ using static ImageWorkbench.Pipeline.Tests.Reports.ReportFixtures;
 namespace ImageWorkbench.Pipeline.Tests.Reports;
 
 /// <summary>Intervals, paired tests, calibration and over-fitting in the report, report.json and README table.</summary>
-public sealed class UncertaintyReportTests : IDisposable
+public sealed class UncertaintyReportTests
 {
-    private readonly string folder = TempFolder();
-
-    public void Dispose()
-    {
-        if (Directory.Exists(folder))
-        {
-            Directory.Delete(folder, recursive: true);
-        }
-    }
-
     [Fact]
     public void Verdict_says_not_significant_at_a_small_test_size()
     {
@@ -27,6 +17,11 @@ public sealed class UncertaintyReportTests : IDisposable
         Assert.DoesNotContain("significantly", sentence, StringComparison.Ordinal);
         var pair = Assert.Single(ComparisonStatistics.Compute(Result()).Pairs);
         Assert.False(pair.Significant);
+
+        // The bootstrap is pinned by the seed (7) and SplitMix64: a Python port of both gives these bounds.
+        Assert.Equal(-1 / 12.0, pair.AccuracyDifferenceCi95.Low, 12);
+        Assert.Equal(7 / 12.0, pair.AccuracyDifferenceCi95.High, 12);
+        Assert.Equal(5 / 12.0, ComparisonStatistics.Compute(Result()).Runs[1].MacroF1Ci95.Low, 12); // the CNN's images in the fixture's (reversed) order
         Assert.StartsWith("At 12 test images there is no significant difference in accuracy between the hand-crafted pipeline and the CNN", SignificanceText.Pair(Result(), pair), StringComparison.Ordinal);
     }
 
@@ -53,22 +48,30 @@ public sealed class UncertaintyReportTests : IDisposable
     [Fact]
     public void Report_shows_intervals_train_accuracy_pairs_and_a_reliability_diagram_per_pipeline()
     {
-        var result = Result(HandCraftedRun() with { TrainAccuracy = 1.0 }, CnnRun() with { TrainAccuracy = 0.9 });
-        var written = ComparisonReport.Write(result, folder, NoReportImages.Instance);
-        var md = File.ReadAllText(Path.Combine(folder, "report.md"));
-        var html = File.ReadAllText(Path.Combine(folder, "report.html"));
+        var folder = TempFolder();
+        try
+        {
+            var result = Result(HandCraftedRun() with { TrainAccuracy = 1.0 }, CnnRun() with { TrainAccuracy = 0.9 });
+            var written = ComparisonReport.Write(result, folder, NoReportImages.Instance);
+            var md = File.ReadAllText(Path.Combine(folder, "report.md"));
+            var html = File.ReadAllText(Path.Combine(folder, "report.html"));
 
-        // After the side-by-side section, before the per-class F1.
-        var section = md.IndexOf("## Uncertainty, over-fitting and calibration", StringComparison.Ordinal);
-        Assert.InRange(section, md.IndexOf("## Side by side", StringComparison.Ordinal), md.IndexOf("## F1 per class", StringComparison.Ordinal));
-        Assert.Contains(@"| Test accuracy \[95 % interval\] | 0.500 \[0.254, 0.746\] | 0.750 \[0.468, 0.911\] |", md, StringComparison.Ordinal); // Wilson, 6 and 9 of 12
-        Assert.Contains("<td>0.500 [0.254, 0.746]</td>", html, StringComparison.Ordinal);
-        Assert.Contains("| Train accuracy | 1.000 | 0.900 |", md, StringComparison.Ordinal);
-        Assert.Contains("| Over-fitting gap (train − test accuracy) ↓ | +0.500 | +0.150 |", md, StringComparison.Ordinal);
-        Assert.Contains("| handcrafted | cnn | 12 | 1 | 4 | +0.250 |", md, StringComparison.Ordinal);
-        Assert.Contains("id=\"pairwise\"", html, StringComparison.Ordinal);
-        Assert.Equal(2, written.Count(p => Path.GetFileName(p).StartsWith("reliability-", StringComparison.Ordinal)));
-        Assert.Contains("](images/reliability-2-cnn.png)", md, StringComparison.Ordinal);
+            // After the side-by-side section, before the per-class F1.
+            var section = md.IndexOf("## Uncertainty, over-fitting and calibration", StringComparison.Ordinal);
+            Assert.InRange(section, md.IndexOf("## Side by side", StringComparison.Ordinal), md.IndexOf("## F1 per class", StringComparison.Ordinal));
+            Assert.Contains(@"| Test accuracy \[95 % interval\] | 0.500 \[0.254, 0.746\] | 0.750 \[0.468, 0.911\] |", md, StringComparison.Ordinal); // Wilson, 6 and 9 of 12
+            Assert.Contains("<td>0.500 [0.254, 0.746]</td>", html, StringComparison.Ordinal);
+            Assert.Contains("| Train accuracy | 1.000 | 0.900 |", md, StringComparison.Ordinal);
+            Assert.Contains("| Over-fitting gap (train − test accuracy) ↓ | +0.500 | +0.150 |", md, StringComparison.Ordinal);
+            Assert.Contains("| handcrafted | cnn | 12 | 1 | 4 | +0.250 |", md, StringComparison.Ordinal);
+            Assert.Contains("id=\"pairwise\"", html, StringComparison.Ordinal);
+            Assert.Equal(2, written.Count(p => Path.GetFileName(p).StartsWith("reliability-", StringComparison.Ordinal)));
+            Assert.Contains("](images/reliability-2-cnn.png)", md, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     [Fact]
