@@ -56,8 +56,8 @@ public static class ShardFeaturization
             }
         }
 
+        using var computer = wing.OpenFeaturizer(featurizer, options); // first: a device that cannot be had fails before any work
         var members = Members(data, shard, warnings, out var unassigned, progress, cancellationToken);
-        using var computer = wing.OpenFeaturizer(featurizer, options);
         var header = expected;
         FeatureShardFile.Write(path, data.Classes, emit =>
         {

@@ -186,4 +186,25 @@ public class FeatureShardTests(ITestOutputHelper log)
         var seed = CliRunner.Run("train", "--features", Path.GetTempPath(), "--seed", "3");
         Assert.Equal(2, seed.ExitCode);
     }
+
+    [Fact]
+    public void Device_cuda_on_the_cpu_build_fails_before_any_work_with_one_line()
+    {
+        Assert.Equal("cuda:1", CnnDevice.TryParse("CUDA:1", out _)!.ToString());
+        Assert.Equal(CnnDevice.Cpu, CnnDevice.TryParse("cpu", out _));
+        Assert.Null(CnnDevice.TryParse("gpu", out _));
+        if (File.Exists(Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native", "libonnxruntime_providers_cuda.so")))
+        {
+            return; // a GPU build (-p:WorkbenchGpu=true): whether it runs depends on the machine's GPU
+        }
+
+        using var dir = new TempDir();
+        var result = CliRunner.Run("featurize", "--pipeline", "cnn", "--device", "cuda", "--max-train-per-class", "1", "--max-test-per-class", "1", "--out", dir.PathOf("f"));
+        Assert.True(result.ExitCode == 1, result.ToString());
+        var error = Assert.Single(result.Errors);
+        Assert.Contains("--device cuda:0", error, StringComparison.Ordinal);
+        Assert.Contains("CPU only", error, StringComparison.Ordinal);
+        result.AssertNoStackTrace();
+        Assert.False(Directory.Exists(dir.PathOf("f")) && Directory.EnumerateFileSystemEntries(dir.PathOf("f")).Any());
+    }
 }
