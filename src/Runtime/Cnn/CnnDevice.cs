@@ -50,11 +50,15 @@ public sealed record CnnDevice(int? CudaDeviceId)
         {
             options.AppendExecutionProvider_CUDA(id);
         }
-        catch (Exception ex) when (ex is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
+        catch (EntryPointNotFoundException ex)
+        {
+            // The CPU-only ONNX Runtime (the default build) has no CUDA entry point at all.
+            throw new WorkbenchException($"--device {this}: this build runs the CNN on the CPU only (leave out --device); a GPU build is made with -p:WorkbenchGpu=true", ex);
+        }
+        catch (Exception ex) when (ex is OnnxRuntimeException or DllNotFoundException)
         {
             throw new WorkbenchException(
-                $"--device {this}: ONNX Runtime's CUDA execution provider is not available here ({FirstLine(ex.Message)}); this build runs on the CPU only (leave out --device), "
-                + "a GPU build needs -p:WorkbenchGpu=true, an NVIDIA GPU, CUDA 12 and cuDNN 9", ex);
+                $"--device {this}: ONNX Runtime's CUDA execution provider could not be loaded ({FirstLine(ex.Message)}); it needs an NVIDIA GPU with its driver and the CUDA 13 libraries (cuBLAS, cuDNN); leave out --device to run on the CPU", ex);
         }
     }
 

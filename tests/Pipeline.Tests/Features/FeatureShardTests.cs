@@ -38,6 +38,9 @@ public class FeatureShardTests(ITestOutputHelper log)
         PipelineOptions = [new HandCraftedPipelineOptions { FeatureSet = featureSet }],
     };
 
+    private static ShardOutcome Shard(ImageDataset data, DatasetOptions options, TrainingOptions training, ShardSpec shard, string folder) =>
+        ShardFeaturization.Run(data, options, training, shard, folder, new DataWarnings(), null, CancellationToken.None);
+
     /// <summary>Every row of a feature folder, in split order, as comparable text (the features' exact bits included).</summary>
     private static List<string> Rows(string folder)
     {
@@ -69,7 +72,7 @@ public class FeatureShardTests(ITestOutputHelper log)
         // Two processes at once (a 2-core machine; each process costs seconds to start), against one in-process run.
         var runs = new[] { "0/2", "1/2" }.Select(s => Task.Run(() => ChildCli.Run(Limit, Args(s, "two")))).ToArray();
         var data = Embedded(Subset(20, 10));
-        ShardFeaturization.Run(data, Subset(20, 10), Options(new HandCraftedPipeline()), new ShardSpec(0, 1), dir.PathOf("one"), new DataWarnings(), null, CancellationToken.None);
+        Shard(data, Subset(20, 10), Options(new HandCraftedPipeline()), new ShardSpec(0, 1), dir.PathOf("one"));
         var results = await Task.WhenAll(runs);
         log.WriteLine($"2 featurize processes + 1 in-process run (loaded machine): {stopwatch.Elapsed.TotalSeconds:F1} s");
         foreach (var (code, _, err) in results)
@@ -92,7 +95,7 @@ public class FeatureShardTests(ITestOutputHelper log)
     }
 
     [Fact]
-    public void A_package_trained_from_cnn_shards_predicts_from_images_like_a_direct_one()
+    public void A_package_trained_from_cnn_shards_predicts_from_images_as_its_head_did_on_the_stored_features()
     {
         using var dir = new TempDir();
         var options = Subset(3, 1);
@@ -101,7 +104,7 @@ public class FeatureShardTests(ITestOutputHelper log)
         var stopwatch = Stopwatch.StartNew();
         for (var i = 0; i < 2; i++)
         {
-            ShardFeaturization.Run(data, options, cnn, new ShardSpec(i, 2), dir.Root, new DataWarnings(), null, CancellationToken.None);
+            Shard(data, options, cnn, new ShardSpec(i, 2), dir.Root);
         }
 
         log.WriteLine($"CNN featurize, 2 shards of {data.Train.Count + data.Test.Count} images in process (loaded): {stopwatch.Elapsed.TotalSeconds:F1} s");
@@ -123,7 +126,7 @@ public class FeatureShardTests(ITestOutputHelper log)
         var options = Subset(10, 5);
         var data = Embedded(options);
         var wing = Options(new HandCraftedPipeline());
-        var first = ShardFeaturization.Run(data, options, wing, new ShardSpec(0, 2), dir.Root, new DataWarnings(), null, CancellationToken.None);
+        var first = Shard(data, options, wing, new ShardSpec(0, 2), dir.Root);
         Assert.False(first.AlreadyComplete);
         var written = File.GetLastWriteTimeUtc(first.Path);
         var bytes = File.ReadAllBytes(first.Path);
@@ -134,17 +137,17 @@ public class FeatureShardTests(ITestOutputHelper log)
         var missing = Assert.Throws<WorkbenchException>(() => FeatureStore.Open(dir.Root));
         Assert.Contains("1/2", missing.Message, StringComparison.Ordinal);
 
-        var again = ShardFeaturization.Run(data, options, wing, new ShardSpec(0, 2), dir.Root, new DataWarnings(), null, CancellationToken.None);
+        var again = Shard(data, options, wing, new ShardSpec(0, 2), dir.Root);
         Assert.True(again.AlreadyComplete);
         Assert.Equal(written, File.GetLastWriteTimeUtc(first.Path));
-        ShardFeaturization.Run(data, options, wing, new ShardSpec(1, 2), dir.Root, new DataWarnings(), null, CancellationToken.None);
+        Shard(data, options, wing, new ShardSpec(1, 2), dir.Root);
         Assert.Equal(150, Rows(dir.Root).Count);
 
         // A truncated shard file is refused by name, and featurizing it again replaces it.
         File.WriteAllBytes(first.Path, bytes[..(bytes.Length / 2)]);
         var truncated = Assert.Throws<WorkbenchException>(() => FeatureStore.Open(dir.Root));
         Assert.Contains("shard-00000-of-00002.parquet", truncated.Message, StringComparison.Ordinal);
-        var redone = ShardFeaturization.Run(data, options, wing, new ShardSpec(0, 2), dir.Root, new DataWarnings(), null, CancellationToken.None);
+        var redone = Shard(data, options, wing, new ShardSpec(0, 2), dir.Root);
         Assert.False(redone.AlreadyComplete);
         Assert.Equal(bytes, File.ReadAllBytes(first.Path)); // no time stamp inside: the same shard is the same file
     }
@@ -155,14 +158,14 @@ public class FeatureShardTests(ITestOutputHelper log)
         using var dir = new TempDir();
         var options = Subset(5, 2);
         var data = Embedded(options);
-        ShardFeaturization.Run(data, options, Options(new HandCraftedPipeline(), "grey28-v1"), new ShardSpec(0, 2), dir.Root, new DataWarnings(), null, CancellationToken.None);
-        ShardFeaturization.Run(data, options, Options(new HandCraftedPipeline(), "rgb64-v1"), new ShardSpec(1, 2), dir.Root, new DataWarnings(), null, CancellationToken.None);
+        Shard(data, options, Options(new HandCraftedPipeline(), "grey28-v1"), new ShardSpec(0, 2), dir.Root);
+        Shard(data, options, Options(new HandCraftedPipeline(), "rgb64-v1"), new ShardSpec(1, 2), dir.Root);
         var mixed = Assert.Throws<WorkbenchException>(() => FeatureStore.Open(dir.Root));
         Assert.Contains("shard-00001-of-00002.parquet", mixed.Message, StringComparison.Ordinal);
         Assert.Contains("another featurizer", mixed.Message, StringComparison.Ordinal);
 
         // Featurizing over a shard of another featurizer fails instead of mixing or overwriting.
-        var over = Assert.Throws<WorkbenchException>(() => ShardFeaturization.Run(data, options, Options(new HandCraftedPipeline(), "grey28-v1"), new ShardSpec(1, 2), dir.Root, new DataWarnings(), null, CancellationToken.None));
+        var over = Assert.Throws<WorkbenchException>(() => Shard(data, options, Options(new HandCraftedPipeline(), "grey28-v1"), new ShardSpec(1, 2), dir.Root));
         Assert.Contains("shard-00001-of-00002.parquet", over.Message, StringComparison.Ordinal);
 
         // The CLI says it in one error line naming the file.
