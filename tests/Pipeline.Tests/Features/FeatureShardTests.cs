@@ -153,6 +153,31 @@ public class FeatureShardTests(ITestOutputHelper log)
     }
 
     [Fact]
+    public void A_shard_process_killed_mid_write_leaves_no_shard_and_the_rerun_completes_the_set()
+    {
+        using var dir = new TempDir();
+        var (killed, err) = ChildCli.KillAfter("featurizing shard", TimeSpan.FromMilliseconds(100), Limit, "featurize", "--pipeline", "handcrafted", "--shard", "0/2", "--out", dir.Root);
+        log.WriteLine(killed ? "killed while featurizing" : "the process ended before the kill");
+        var shard0 = dir.PathOf(new ShardSpec(0, 2).FileName);
+        if (killed)
+        {
+            Assert.False(File.Exists(shard0), err); // only a temp file can be left
+        }
+        else
+        {
+            FeatureShardFile.ReadHeader(shard0); // complete
+        }
+
+        var options = new DatasetOptions();
+        var data = Embedded(options);
+        var wing = Options(new HandCraftedPipeline());
+        Assert.Equal(!killed, Shard(data, options, wing, new ShardSpec(0, 2), dir.Root).AlreadyComplete);
+        Shard(data, options, wing, new ShardSpec(1, 2), dir.Root);
+        Assert.Equal(data.Train.Count + data.Test.Count, Rows(dir.Root).Count);
+        CliRunner.AssertNoTempFiles(dir.Root);
+    }
+
+    [Fact]
     public void Shards_of_another_featurizer_are_refused_naming_the_odd_file()
     {
         using var dir = new TempDir();
