@@ -184,7 +184,15 @@ public class FeatureShardTests(ITestOutputHelper log)
         var options = Subset(5, 2);
         var data = Embedded(options);
         Shard(data, options, Options(new HandCraftedPipeline(), "grey28-v1"), new ShardSpec(0, 2), dir.Root);
-        Shard(data, options, Options(new HandCraftedPipeline(), "rgb64-v1"), new ShardSpec(1, 2), dir.Root);
+
+        // Featurizing another featurizer's shard into the same folder fails before any work, naming a shard there.
+        var into = Assert.Throws<WorkbenchException>(() => Shard(data, options, Options(new HandCraftedPipeline(), "rgb64-v1"), new ShardSpec(1, 2), dir.Root));
+        Assert.Contains("shard-00000-of-00002.parquet", into.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(dir.PathOf("shard-00001-of-00002.parquet")));
+
+        // Shards gathered by hand from two runs with different options: refused naming the odd file.
+        Shard(data, options, Options(new HandCraftedPipeline(), "rgb64-v1"), new ShardSpec(1, 2), dir.PathOf("other"));
+        File.Copy(dir.PathOf("other/shard-00001-of-00002.parquet"), dir.PathOf("shard-00001-of-00002.parquet"));
         var mixed = Assert.Throws<WorkbenchException>(() => FeatureStore.Open(dir.Root));
         Assert.Contains("shard-00001-of-00002.parquet", mixed.Message, StringComparison.Ordinal);
         Assert.Contains("another featurizer", mixed.Message, StringComparison.Ordinal);
