@@ -1,4 +1,5 @@
 using ImageWorkbench.Pipeline.Features;
+using ImageWorkbench.Runtime.Cnn;
 
 namespace ImageWorkbench.Pipeline.Cli;
 
@@ -13,4 +14,8 @@ internal static partial class Opt
 
     public static readonly CliOption<string> Features = CliOptions.Text(
         "features", "DIR", "Fit the head on the feature shards in this folder (pipeline featurize) instead of images: no image is decoded, the split and seed are the shards'; the package still predicts from images");
+
+    public static readonly CliOption<CnnDevice> Device = new(
+        "device", "cpu|cuda[:N]", "Where the CNN runs while featurizing: the CPU, or a CUDA GPU through ONNX Runtime's CUDA execution provider (a GPU build only; elsewhere one error line) (cnn only)",
+        text => CnnDevice.TryParse(text, out var error) ?? throw new UsageException($"--device {error}"), CnnDevice.Cpu, "cpu");
 }

@@ -1,6 +1,7 @@
 using ImageWorkbench.Pipeline.Data;
 using ImageWorkbench.Pipeline.Features;
 using ImageWorkbench.Pipeline.Pipelines;
+using ImageWorkbench.Pipeline.Pipelines.Cnn;
 using ImageWorkbench.Pipeline.Training;
 using ImageWorkbench.Runtime.Files;
 
@@ -12,7 +13,7 @@ internal static partial class Commands
     private static CliCommand FeaturizeCommand => new(
         "featurize",
         "Featurizes this process's shard (--shard I/N, assigned by content hash) of a data set into DIR/shard-I-of-N.parquet: path, content hash, label, split and features, with the featurizer named in the file. A complete shard is kept; train --features DIR fits the head on all shards.",
-        [Opt.Pipeline, .. Opt.DataOptions, Opt.Shard, Opt.FeaturesOut, Opt.FeatureSet, .. Opt.CnnOptions, Opt.NoCache],
+        [Opt.Pipeline, .. Opt.DataOptions, Opt.Shard, Opt.FeaturesOut, Opt.FeatureSet, .. Opt.CnnOptions, Opt.NoCache, Opt.Device],
         Featurize) { Required = [Opt.FeaturesOut] };
 
     private static int Featurize(CommandLine line, TextWriter output, CancellationToken cancellationToken)
@@ -25,6 +26,7 @@ internal static partial class Commands
         OutputTarget.CheckFolder(outDir);
         OutputTarget.CheckNotInside(outDir, DataPath(dataRequest), "data set");
         var options = TrainingOptionsFrom(line, pipeline, dataRequest);
+        options = options with { PipelineOptions = [.. options.PipelineOptions.Select(o => o is CnnPipelineOptions cnn ? cnn with { Device = line.Get(Opt.Device)! } : o)] };
         var warnings = NewWarnings();
         var data = LoadData(dataRequest, warnings);
         var progress = new ConsoleProgress();

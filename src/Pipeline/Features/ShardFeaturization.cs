@@ -56,8 +56,9 @@ public static class ShardFeaturization
             }
         }
 
+        CheckOtherShards(outputFolder, path, expected);
+        using var computer = wing.OpenFeaturizer(featurizer, options); // first: a device that cannot be had fails before any work
         var members = Members(data, shard, warnings, out var unassigned, progress, cancellationToken);
-        using var computer = wing.OpenFeaturizer(featurizer, options);
         var header = expected;
         FeatureShardFile.Write(path, data.Classes, emit =>
         {
@@ -92,6 +93,38 @@ public static class ShardFeaturization
             return header;
         });
         return new ShardOutcome(path, false, header, members.Count + unassigned, stopwatch.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>
+    /// Fails before any work when the folder already holds a shard of another featurizer, data split or shard count:
+    /// hours of featurizing would otherwise end in a set that <c>train --features</c> refuses.
+    /// </summary>
+    private static void CheckOtherShards(string folder, string ours, FeatureShardHeader expected)
+    {
+        if (!Directory.Exists(folder))
+        {
+            return;
+        }
+
+        foreach (var other in Directory.EnumerateFiles(folder, "shard-*-of-*.parquet").Where(f => f != ours).Order(StringComparer.Ordinal))
+        {
+            FeatureShardHeader header;
+            try
+            {
+                header = FeatureShardFile.ReadHeader(other);
+            }
+            catch (WorkbenchException)
+            {
+                continue; // another process's business: train --features names it if it stays broken
+            }
+
+            if (expected.Mismatch(header) is { } why)
+            {
+                throw new WorkbenchException($"{other}: this folder already holds shards made by {why}; featurize into another --out, or remove them");
+            }
+
+            return; // all agree with the first one (train --features checks every file)
+        }
     }
 
     private sealed record Member(LabeledImage Image, string Split, int Index, string Hash);

@@ -38,6 +38,9 @@ public class FeatureShardTests(ITestOutputHelper log)
         PipelineOptions = [new HandCraftedPipelineOptions { FeatureSet = featureSet }],
     };
 
+    private static ShardOutcome Shard(ImageDataset data, DatasetOptions options, TrainingOptions training, ShardSpec shard, string folder) =>
+        ShardFeaturization.Run(data, options, training, shard, folder, new DataWarnings(), null, CancellationToken.None);
+
     /// <summary>Every row of a feature folder, in split order, as comparable text (the features' exact bits included).</summary>
     private static List<string> Rows(string folder)
     {
@@ -69,7 +72,7 @@ public class FeatureShardTests(ITestOutputHelper log)
         // Two processes at once (a 2-core machine; each process costs seconds to start), against one in-process run.
         var runs = new[] { "0/2", "1/2" }.Select(s => Task.Run(() => ChildCli.Run(Limit, Args(s, "two")))).ToArray();
         var data = Embedded(Subset(20, 10));
-        ShardFeaturization.Run(data, Subset(20, 10), Options(new HandCraftedPipeline()), new ShardSpec(0, 1), dir.PathOf("one"), new DataWarnings(), null, CancellationToken.None);
+        Shard(data, Subset(20, 10), Options(new HandCraftedPipeline()), new ShardSpec(0, 1), dir.PathOf("one"));
         var results = await Task.WhenAll(runs);
         log.WriteLine($"2 featurize processes + 1 in-process run (loaded machine): {stopwatch.Elapsed.TotalSeconds:F1} s");
         foreach (var (code, _, err) in results)
@@ -92,7 +95,7 @@ public class FeatureShardTests(ITestOutputHelper log)
     }
 
     [Fact]
-    public void A_package_trained_from_cnn_shards_predicts_from_images_like_a_direct_one()
+    public void A_package_trained_from_cnn_shards_predicts_from_images_as_its_head_did_on_the_stored_features()
     {
         using var dir = new TempDir();
         var options = Subset(3, 1);
@@ -101,7 +104,7 @@ public class FeatureShardTests(ITestOutputHelper log)
         var stopwatch = Stopwatch.StartNew();
         for (var i = 0; i < 2; i++)
         {
-            ShardFeaturization.Run(data, options, cnn, new ShardSpec(i, 2), dir.Root, new DataWarnings(), null, CancellationToken.None);
+            Shard(data, options, cnn, new ShardSpec(i, 2), dir.Root);
         }
 
         log.WriteLine($"CNN featurize, 2 shards of {data.Train.Count + data.Test.Count} images in process (loaded): {stopwatch.Elapsed.TotalSeconds:F1} s");
@@ -123,7 +126,7 @@ public class FeatureShardTests(ITestOutputHelper log)
         var options = Subset(10, 5);
         var data = Embedded(options);
         var wing = Options(new HandCraftedPipeline());
-        var first = ShardFeaturization.Run(data, options, wing, new ShardSpec(0, 2), dir.Root, new DataWarnings(), null, CancellationToken.None);
+        var first = Shard(data, options, wing, new ShardSpec(0, 2), dir.Root);
         Assert.False(first.AlreadyComplete);
         var written = File.GetLastWriteTimeUtc(first.Path);
         var bytes = File.ReadAllBytes(first.Path);
@@ -134,19 +137,44 @@ public class FeatureShardTests(ITestOutputHelper log)
         var missing = Assert.Throws<WorkbenchException>(() => FeatureStore.Open(dir.Root));
         Assert.Contains("1/2", missing.Message, StringComparison.Ordinal);
 
-        var again = ShardFeaturization.Run(data, options, wing, new ShardSpec(0, 2), dir.Root, new DataWarnings(), null, CancellationToken.None);
+        var again = Shard(data, options, wing, new ShardSpec(0, 2), dir.Root);
         Assert.True(again.AlreadyComplete);
         Assert.Equal(written, File.GetLastWriteTimeUtc(first.Path));
-        ShardFeaturization.Run(data, options, wing, new ShardSpec(1, 2), dir.Root, new DataWarnings(), null, CancellationToken.None);
+        Shard(data, options, wing, new ShardSpec(1, 2), dir.Root);
         Assert.Equal(150, Rows(dir.Root).Count);
 
         // A truncated shard file is refused by name, and featurizing it again replaces it.
         File.WriteAllBytes(first.Path, bytes[..(bytes.Length / 2)]);
         var truncated = Assert.Throws<WorkbenchException>(() => FeatureStore.Open(dir.Root));
         Assert.Contains("shard-00000-of-00002.parquet", truncated.Message, StringComparison.Ordinal);
-        var redone = ShardFeaturization.Run(data, options, wing, new ShardSpec(0, 2), dir.Root, new DataWarnings(), null, CancellationToken.None);
+        var redone = Shard(data, options, wing, new ShardSpec(0, 2), dir.Root);
         Assert.False(redone.AlreadyComplete);
         Assert.Equal(bytes, File.ReadAllBytes(first.Path)); // no time stamp inside: the same shard is the same file
+    }
+
+    [Fact]
+    public void A_shard_process_killed_mid_write_leaves_no_shard_and_the_rerun_completes_the_set()
+    {
+        using var dir = new TempDir();
+        var (killed, err) = ChildCli.KillAfter("featurizing shard", TimeSpan.FromMilliseconds(100), Limit, "featurize", "--pipeline", "handcrafted", "--shard", "0/2", "--out", dir.Root);
+        log.WriteLine(killed ? "killed while featurizing" : "the process ended before the kill");
+        var shard0 = dir.PathOf(new ShardSpec(0, 2).FileName);
+        if (killed)
+        {
+            Assert.False(File.Exists(shard0), err); // only a temp file can be left
+        }
+        else
+        {
+            FeatureShardFile.ReadHeader(shard0); // complete
+        }
+
+        var options = new DatasetOptions();
+        var data = Embedded(options);
+        var wing = Options(new HandCraftedPipeline());
+        Assert.Equal(!killed, Shard(data, options, wing, new ShardSpec(0, 2), dir.Root).AlreadyComplete);
+        Shard(data, options, wing, new ShardSpec(1, 2), dir.Root);
+        Assert.Equal(data.Train.Count + data.Test.Count, Rows(dir.Root).Count);
+        CliRunner.AssertNoTempFiles(dir.Root);
     }
 
     [Fact]
@@ -155,14 +183,22 @@ public class FeatureShardTests(ITestOutputHelper log)
         using var dir = new TempDir();
         var options = Subset(5, 2);
         var data = Embedded(options);
-        ShardFeaturization.Run(data, options, Options(new HandCraftedPipeline(), "grey28-v1"), new ShardSpec(0, 2), dir.Root, new DataWarnings(), null, CancellationToken.None);
-        ShardFeaturization.Run(data, options, Options(new HandCraftedPipeline(), "rgb64-v1"), new ShardSpec(1, 2), dir.Root, new DataWarnings(), null, CancellationToken.None);
+        Shard(data, options, Options(new HandCraftedPipeline(), "grey28-v1"), new ShardSpec(0, 2), dir.Root);
+
+        // Featurizing another featurizer's shard into the same folder fails before any work, naming a shard there.
+        var into = Assert.Throws<WorkbenchException>(() => Shard(data, options, Options(new HandCraftedPipeline(), "rgb64-v1"), new ShardSpec(1, 2), dir.Root));
+        Assert.Contains("shard-00000-of-00002.parquet", into.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(dir.PathOf("shard-00001-of-00002.parquet")));
+
+        // Shards gathered by hand from two runs with different options: refused naming the odd file.
+        Shard(data, options, Options(new HandCraftedPipeline(), "rgb64-v1"), new ShardSpec(1, 2), dir.PathOf("other"));
+        File.Copy(dir.PathOf("other/shard-00001-of-00002.parquet"), dir.PathOf("shard-00001-of-00002.parquet"));
         var mixed = Assert.Throws<WorkbenchException>(() => FeatureStore.Open(dir.Root));
         Assert.Contains("shard-00001-of-00002.parquet", mixed.Message, StringComparison.Ordinal);
         Assert.Contains("another featurizer", mixed.Message, StringComparison.Ordinal);
 
         // Featurizing over a shard of another featurizer fails instead of mixing or overwriting.
-        var over = Assert.Throws<WorkbenchException>(() => ShardFeaturization.Run(data, options, Options(new HandCraftedPipeline(), "grey28-v1"), new ShardSpec(1, 2), dir.Root, new DataWarnings(), null, CancellationToken.None));
+        var over = Assert.Throws<WorkbenchException>(() => Shard(data, options, Options(new HandCraftedPipeline(), "grey28-v1"), new ShardSpec(1, 2), dir.Root));
         Assert.Contains("shard-00001-of-00002.parquet", over.Message, StringComparison.Ordinal);
 
         // The CLI says it in one error line naming the file.
@@ -185,5 +221,26 @@ public class FeatureShardTests(ITestOutputHelper log)
         Assert.Equal(2, usage.ExitCode);
         var seed = CliRunner.Run("train", "--features", Path.GetTempPath(), "--seed", "3");
         Assert.Equal(2, seed.ExitCode);
+    }
+
+    [Fact]
+    public void Device_cuda_on_the_cpu_build_fails_before_any_work_with_one_line()
+    {
+        Assert.Equal("cuda:1", CnnDevice.TryParse("CUDA:1", out _)!.ToString());
+        Assert.Equal(CnnDevice.Cpu, CnnDevice.TryParse("cpu", out _));
+        Assert.Null(CnnDevice.TryParse("gpu", out _));
+        if (File.Exists(Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native", "libonnxruntime_providers_cuda.so")))
+        {
+            return; // a GPU build (-p:WorkbenchGpu=true): whether it runs depends on the machine's GPU
+        }
+
+        using var dir = new TempDir();
+        var result = CliRunner.Run("featurize", "--pipeline", "cnn", "--device", "cuda", "--max-train-per-class", "1", "--max-test-per-class", "1", "--out", dir.PathOf("f"));
+        Assert.True(result.ExitCode == 1, result.ToString());
+        var error = Assert.Single(result.Errors);
+        Assert.Contains("--device cuda:0", error, StringComparison.Ordinal);
+        Assert.Contains("CPU only", error, StringComparison.Ordinal);
+        result.AssertNoStackTrace();
+        Assert.False(Directory.Exists(dir.PathOf("f")) && Directory.EnumerateFileSystemEntries(dir.PathOf("f")).Any());
     }
 }

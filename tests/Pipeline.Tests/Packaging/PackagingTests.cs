@@ -17,7 +17,7 @@ public sealed class PackagingTests(PackedFeed packed) : IClassFixture<PackedFeed
     private const string ResNet18Package = "Microsoft.ML.DnnImageFeaturizer.ResNet18";
 
     /// <summary>What an app that only uses a model must not carry: the charts, their text shaping, the workbench.</summary>
-    internal static readonly string[] WorkbenchOnlyNames = ["OxyPlot", "HarfBuzz", "ImageWorkbench.Pipeline"];
+    internal static readonly string[] WorkbenchOnlyNames = ["OxyPlot", "HarfBuzz", "Parquet", "ImageWorkbench.Pipeline"];
 
     [Fact]
     public void Pack_gives_one_package_per_src_project_with_real_metadata()

@@ -30,7 +30,7 @@ public sealed class CnnPipeline : IPipelineWing, IStoredFeaturesWing
     public TrainerKind DefaultTrainer => TrainerKind.LightGbm;
 
     /// <summary>The command-line spellings of <see cref="CnnPipelineOptions.Preprocessing"/> and the feature cache settings.</summary>
-    public IReadOnlyList<string> OwnOptions { get; } = ["input-size", "resize", "cache-dir", "no-cache"];
+    public IReadOnlyList<string> OwnOptions { get; } = ["input-size", "resize", "cache-dir", "no-cache", "device"];
 
     public TrainingResult Train(TrainingRun run) => CnnTraining.Train(run);
 
@@ -49,4 +49,7 @@ public sealed record CnnPipelineOptions : IPipelineOptions
 {
     /// <summary>Network input size, resize mode and channel order; null uses <see cref="CnnPreprocessing.Default"/>.</summary>
     public CnnPreprocessing? Preprocessing { get; init; }
+
+    /// <summary>Where the network runs while featurizing: the CPU (default) or a CUDA GPU.</summary>
+    public CnnDevice Device { get; init; } = CnnDevice.Cpu;
 }

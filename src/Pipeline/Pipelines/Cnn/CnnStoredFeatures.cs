@@ -22,7 +22,7 @@ internal sealed class CnnStoredFeatures : IFeatureComputer
     {
         _featurizer = featurizer;
         _cache = options.UseFeatureCache ? new FeatureCache(options.CacheDirectory) : null;
-        _engine = new ResNet18Featurizer(new ResNet18FeaturizerOptions { Preprocessing = PreprocessingOf(featurizer) });
+        _engine = new ResNet18Featurizer(new ResNet18FeaturizerOptions { Preprocessing = PreprocessingOf(featurizer), Device = options.OptionsOf<CnnPipelineOptions>()?.Device ?? CnnDevice.Cpu });
     }
 
     public static StoredFeaturizer Describe(TrainingOptions options)

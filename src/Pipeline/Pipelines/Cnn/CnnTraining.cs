@@ -33,7 +33,7 @@ internal static class CnnTraining
         // Only one ONNX Runtime session at a time: the fast engine while featurizing and evaluating, then the
         // saved chain's OnnxTransformer. Each holds the network's weights and its own buffers, and creating a
         // session briefly needs several times the model size; with both alive, full Fashion-MNIST peaked near 2 GiB.
-        using var engine = new ResNet18Featurizer(new ResNet18FeaturizerOptions { Preprocessing = prep });
+        using var engine = new ResNet18Featurizer(new ResNet18FeaturizerOptions { Preprocessing = prep, Device = options.OptionsOf<CnnPipelineOptions>()?.Device ?? CnnDevice.Cpu });
         var stopwatch = Stopwatch.StartNew();
         var train = Featurize(ml, engine, cache, data.Train, data.Classes.Count, input, featureType, warnings, "featurizing (ResNet18)", progress, cancellationToken);
         var featurizeSeconds = stopwatch.Elapsed.TotalSeconds;
