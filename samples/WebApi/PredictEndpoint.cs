@@ -3,7 +3,9 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
 using ImageWorkbench.Runtime;
+using ImageWorkbench.Runtime.Decoding;
 using ImageWorkbench.Runtime.Models;
+using ImageWorkbench.Runtime.Pictures;
 
 namespace Samples.WebApi;
 
@@ -69,6 +71,8 @@ public static class PredictEndpoint
                 label = p.Label,
                 confidence = p.Confidence,
                 scores = p.Scores.Select(s => new { label = s.Key, score = s.Value }),
+                outOfDistribution = p.OutOfDistribution,
+                pictures = request.Query.ContainsKey("pictures") ? Pictures(classifier, image, name) : null,
             });
         }
         catch (ClientError error)
@@ -115,6 +119,19 @@ public static class PredictEndpoint
                 gate.Exit();
             }
         }
+    }
+
+    /// <summary>
+    /// <c>?pictures</c> (the page at <c>/</c> asks for them): the image as the features see it, its Sobel gradient
+    /// magnitude and its HOG glyphs, as PNG data URLs; analysed at the model's side for a grey model.
+    /// </summary>
+    private static Dictionary<string, string> Pictures(ImageClassifier classifier, ReadOnlyMemory<byte> image, string name)
+    {
+        var input = classifier.Metadata.Input;
+        var side = input.Channels == 1 ? input.Width : (int?)null;
+        return FeaturePictureRenderer.Render(ImageSource.FromEncoded(image, name), side)
+            .Where(p => p.Name is "input" or "magnitude" or "hog")
+            .ToDictionary(p => p.Name, p => "data:image/png;base64," + Convert.ToBase64String(p.Png));
     }
 
     private enum Body

@@ -1,4 +1,5 @@
-// POST an image (raw body, or a multipart form with one file) to /predict and get JSON predictions.
+// POST an image (raw body, or a multipart form with one file) to /predict and get JSON predictions; or open / in a
+// browser and drop an image on the page.
 // The model path comes from configuration: appsettings.json "Model:Path", env Model__Path, or --Model:Path=...
 // Limits (all optional, see UploadLimits): Predict:MaxImageBytes, Predict:MaxActive, Predict:MaxQueued,
 // Predict:TimeoutSeconds, Predict:MaxFormParts.
@@ -79,6 +80,8 @@ app.MapGet("/model", (ImageClassifier model) => Results.Ok(new
     testAccuracy = model.Metadata.Training.TestAccuracy,
 }));
 
+// A page for people: choose or drop an image, see the label, the top-5 scores and the features the model looks at.
+app.MapGet("/", () => Results.Content(HomePage.Html, "text/html; charset=utf-8"));
 app.MapPost("/predict", PredictEndpoint.Handle);
 
 app.Run();

@@ -80,7 +80,7 @@ internal sealed class CommandTree
 
             if (definition.TakesImages)
             {
-                command.Add(new Argument<string[]>(ImagesArgument) { Arity = ArgumentArity.ZeroOrMore, Description = "The images to classify" });
+                command.Add(new Argument<string[]>(ImagesArgument) { Arity = ArgumentArity.ZeroOrMore, Description = "Images: files, folders (every image below), globs or .txt/.lst manifests of paths" });
             }
 
             parent.Add(command);

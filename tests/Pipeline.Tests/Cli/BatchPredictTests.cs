@@ -107,11 +107,11 @@ public sealed class BatchPredictTests(TinyModelFixture tiny) : IClassFixture<Tin
     }
 
     [Fact]
-    public void PredictMany_keeps_order_across_chunks_reports_progress_and_isolates_bad_items()
+    public void PredictMany_keeps_order_across_the_window_reports_progress_and_isolates_bad_items()
     {
         using var classifier = ImageClassifier.Load(tiny.ModelPath);
         var good = File.ReadAllBytes(tiny.Image);
-        var count = ImageClassifier.BatchChunkSize + 44;
+        var count = ImageClassifier.BatchWindow + ImageClassifier.BatchChunkSize + 44;
         var items = Enumerable.Range(0, count).Select(i => new KeyValuePair<string, ReadOnlyMemory<byte>>($"img{i}", i % 50 == 7 ? new byte[] { 1, 2, 3 } : good));
         var reports = new List<BatchProgress>();
         var progress = new SyncProgress(reports);
@@ -123,7 +123,12 @@ public sealed class BatchPredictTests(TinyModelFixture tiny) : IClassFixture<Tin
         var expected = classifier.Predict(good).Label;
         Assert.All(results.Where(r => r.Succeeded), r => Assert.Equal(expected, r.Prediction!.Label));
         Assert.Equal(new BatchProgress(count, results.Count(r => !r.Succeeded)), reports[^1]);
-        Assert.Equal(2, reports.Count);
+        Assert.Equal((count / ImageClassifier.BatchChunkSize) + 1, reports.Count);
+        Assert.Equal(reports.Select(r => r.Done).Order(), reports.Select(r => r.Done));
+
+        // An endless lazy input: the caller takes ten and stops; the workers end and nothing runs on unbounded.
+        var endless = Enumerable.Range(0, int.MaxValue).Select(i => new KeyValuePair<string, ReadOnlyMemory<byte>>($"e{i}", good));
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => $"e{i}"), classifier.PredictMany(endless).Take(10).Select(r => r.Name));
 
         using var stream = new MemoryStream(good);
         Assert.True(classifier.PredictMany([new KeyValuePair<string, Stream>("s", stream)]).Single().Succeeded);

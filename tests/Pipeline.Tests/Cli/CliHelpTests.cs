@@ -68,7 +68,7 @@ public sealed class CliHelpTests
     [InlineData(new[] { "trian" }, "unknown command 'trian' (did you mean train?)")]
     [InlineData(new[] { "evalute", "--model", "m.zip" }, "(did you mean evaluate?)")]
     [InlineData(new[] { "train", "--sed", "7" }, "unknown option --sed for train (did you mean --seed?)")]
-    [InlineData(new[] { "predict", "--model", "m.zip", "--seed", "7", "a.png" }, "--seed is not an option of predict (it is one of train, evaluate, compare, bench, featurize, dataset info, dataset subset)")]
+    [InlineData(new[] { "predict", "--model", "m.zip", "--seed", "7", "a.png" }, "--seed is not an option of predict (it is one of train, evaluate, compare, bench, featurize, dataset info, dataset subset, dataset export)")]
     [InlineData(new[] { "train", "--max-iteration", "7" }, "(did you mean --max-iterations?)")]
     [InlineData(new[] { "dataset", "sbuset" }, "(did you mean subset?)")]
     [InlineData(new[] { "compare", "--out", "x", "--pipeline", "cnn" }, "(did you mean --pipelines?)")]
