@@ -1,5 +1,6 @@
 using ImageWorkbench.Pipeline.Pipelines.Cnn;
 using ImageWorkbench.Pipeline.Pipelines.HandCrafted;
+using ImageWorkbench.Pipeline.Pipelines.Hybrid;
 using ImageWorkbench.Pipeline.Training;
 using ImageWorkbench.Runtime;
 
@@ -15,6 +16,7 @@ public static class PipelineRegistry
     [
         new HandCraftedPipeline(),
         new CnnPipeline(),
+        new HybridPipeline(),
     ];
 
     /// <summary>The pipeline <c>train</c> uses when none is named: the first registered.</summary>

@@ -190,6 +190,12 @@ internal static class ModelMetadataRules
 
                 return null;
             case "cnn":
+            case "hybrid":
+                if (metadata.PipelineKind == "hybrid" && !FeatureExtractors.FeatureSetPresets.Names.Contains(metadata.FeatureSet))
+                {
+                    return $"the package metadata names an unknown feature set {Quoted(metadata.FeatureSet)} (known: {string.Join(", ", FeatureExtractors.FeatureSetPresets.Names)})";
+                }
+
                 var side = input.Width;
                 if (input.Channels != 3 || input.Height != side || side < Cnn.ResNet18Model.MinInputSize || side > Cnn.ResNet18Model.MaxInputSize || side % Cnn.ResNet18Model.MinInputSize != 0)
                 {
@@ -198,7 +204,7 @@ internal static class ModelMetadataRules
 
                 return null;
             default:
-                return $"the package metadata names an unknown pipeline {Quoted(metadata.PipelineKind)} (known: handcrafted, cnn)";
+                return $"the package metadata names an unknown pipeline {Quoted(metadata.PipelineKind)} (known: handcrafted, cnn, hybrid)";
         }
     }
 

@@ -22,8 +22,9 @@ public class PipelineRegistryTests
         Assert.Same(handCrafted, PipelineRegistry.Get("HANDCRAFTED"));
         Assert.Equal("cnn", PipelineRegistry.Get("cnn").Name);
         Assert.False(PipelineRegistry.TryGet("resnet", out _));
-        Assert.Equal("handcrafted or cnn", PipelineRegistry.KnownNames);
-        Assert.Contains("known: handcrafted or cnn", Assert.ThrowsAny<Exception>(() => PipelineRegistry.Get("resnet")).Message, StringComparison.Ordinal);
+        Assert.Equal("hybrid", PipelineRegistry.Get(" Hybrid ").Name);
+        Assert.Equal("handcrafted, cnn or hybrid", PipelineRegistry.KnownNames);
+        Assert.Contains("known: handcrafted, cnn or hybrid", Assert.ThrowsAny<Exception>(() => PipelineRegistry.Get("resnet")).Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -32,8 +33,8 @@ public class PipelineRegistryTests
         var spellings = PipelineRegistry.All.SelectMany(p => p.Aliases.Append(p.Name)).ToList();
         Assert.Equal(spellings.Count, spellings.Distinct(StringComparer.OrdinalIgnoreCase).Count());
         Assert.Equal("handcrafted", PipelineRegistry.Default.Name);
-        Assert.Equal([TrainerKind.Lbfgs, TrainerKind.LightGbm], PipelineRegistry.All.Select(p => p.DefaultTrainer));
-        Assert.Equal(["hand-crafted pipeline", "CNN"], PipelineRegistry.All.Select(p => p.DisplayName));
+        Assert.Equal([TrainerKind.Lbfgs, TrainerKind.LightGbm, TrainerKind.Lbfgs], PipelineRegistry.All.Select(p => p.DefaultTrainer));
+        Assert.Equal(["hand-crafted pipeline", "CNN", "hybrid (hand-crafted + CNN) pipeline"], PipelineRegistry.All.Select(p => p.DisplayName));
     }
 
     [Fact]
