@@ -105,8 +105,8 @@ public sealed class LocalBinaryPattern : IFeatureExtractor
             Interpolation(cp, w, i, _c0, _c1, _dc);
         }
 
-        _xEdges = GridEdges(shape.Width, options.GridX);
-        _yEdges = GridEdges(shape.Height, options.GridY);
+        _xEdges = EdgeDensity.Edges(shape.Width, options.GridX);
+        _yEdges = EdgeDensity.Edges(shape.Height, options.GridY);
     }
 
     /// <inheritdoc/>
@@ -221,15 +221,4 @@ public sealed class LocalBinaryPattern : IFeatureExtractor
 
     private static double At(double[] grey, int w, int h, int r, int c) =>
         (uint)r < (uint)h && (uint)c < (uint)w ? grey[(r * w) + c] : 0d;
-
-    private static int[] GridEdges(int size, int parts)
-    {
-        var e = new int[parts + 1];
-        for (int i = 0; i <= parts; i++)
-        {
-            e[i] = (int)((long)i * size / parts);
-        }
-
-        return e;
-    }
 }

@@ -2,9 +2,9 @@ using ImageWorkbench.FeatureExtractors;
 using ImageWorkbench.Pipeline.Data;
 using ImageWorkbench.Pipeline.Pipelines;
 using ImageWorkbench.Pipeline.Pipelines.Cnn;
+using ImageWorkbench.Pipeline.Tests.Training;
 using ImageWorkbench.Pipeline.Training;
 using ImageWorkbench.Runtime.Cnn;
-using ImageWorkbench.Runtime.Models;
 
 namespace ImageWorkbench.Pipeline.Tests.Hybrid;
 
@@ -44,9 +44,7 @@ public sealed class HybridPipelineTests : IDisposable
 
         // The package decodes each image at the CNN's input and computes both blocks inside the ML.NET graph; its
         // labels must be the ones the training run evaluated from the engine's and the extractor's features.
-        using var loaded = ImageClassifier.Load(path);
-        var predicted = data.Test.Select(i => loaded.Predict(i.Source).Label).ToArray();
-        var accuracy = predicted.Where((label, i) => label == data.Classes[data.Test[i].Label]).Count() / (double)predicted.Length;
+        var accuracy = SavedPackageAccuracy.Of(path, data);
         Assert.Equal(result.Test!.Accuracy, accuracy, 1e-9);
         Assert.True(result.Metadata.Training.TrainAccuracy > 0.5, $"train accuracy {result.Metadata.Training.TrainAccuracy}");
     }
