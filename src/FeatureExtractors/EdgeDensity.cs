@@ -115,7 +115,8 @@ public sealed class EdgeDensity : IFeatureExtractor
         }
     }
 
-    private static int[] Edges(int size, int parts)
+    /// <summary>Cell boundaries <c>floor(i * size / parts)</c>, i = 0..parts (shared by the grid extractors).</summary>
+    internal static int[] Edges(int size, int parts)
     {
         var e = new int[parts + 1];
         for (int i = 0; i <= parts; i++)

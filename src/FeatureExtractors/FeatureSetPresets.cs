@@ -17,6 +17,9 @@ public static class FeatureSetPresets
     /// <summary>Name of the 64x64 colour preset.</summary>
     public const string Rgb64V1Name = "rgb64-v1";
 
+    /// <summary>Name of the 64x64 colour preset with texture.</summary>
+    public const string Rgb64V2Name = "rgb64-v2";
+
     /// <summary>
     /// Output length of <c>grey28-v1</c>: hog4 1296 + hog7 324 + pixels 196 + intensity 10.
     /// </summary>
@@ -29,6 +32,9 @@ public static class FeatureSetPresets
     /// Output length of <c>rgb64-v1</c>: hog8 1764 + edges 32 + colour 42.
     /// </summary>
     public const int Rgb64V1Length = 1838;
+
+    /// <summary>Output length of <c>rgb64-v2</c>: rgb64-v1's 1838 + lbp 640.</summary>
+    public const int Rgb64V2Length = 2478;
 
     /// <summary>
     /// <c>grey28-v1</c>: input 28x28x1 (MNIST, Fashion-MNIST). Segments, in order:
@@ -79,16 +85,31 @@ public static class FeatureSetPresets
     /// histogram, 4-bin saturation histogram.</item>
     /// </list>
     /// </summary>
-    public static FeatureSetDefinition Rgb64V1 { get; } = new(
-        Rgb64V1Name,
+    public static FeatureSetDefinition Rgb64V1 { get; } = new(Rgb64V1Name, new ImageShape(64, 64, 3), Rgb64V1Parts());
+
+    /// <summary>
+    /// <c>rgb64-v2</c>: <c>rgb64-v1</c>'s three segments, then <c>lbp</c> (640): uniform local binary patterns (8
+    /// neighbours at radius 1, on the channel mean), the share of each of the 10 codes in each 8x8-pixel cell (8x8
+    /// cells). Measured on a validation split carved from caltech101-dev's training set (452 fit, 111 judged), L-BFGS
+    /// head: rgb64-v1 0.919, this set 0.946; LBP on 4x4 cells 0.937, 16 neighbours at radius 2 on 4x4 cells 0.937.
+    /// </summary>
+    public static FeatureSetDefinition Rgb64V2 { get; } = new(
+        Rgb64V2Name,
         new ImageShape(64, 64, 3),
         [
-            ("hog8", new HogOptions { CellSize = 8, BlockSize = 2, Bins = 9 }),
-            ("edges", new EdgeDensityOptions { GridX = 4, GridY = 4, Threshold = 0.5f }),
-            ("colour", new ColourStatisticsOptions { HistogramBins = 8, HueBins = 8, SaturationBins = 4 }),
+            .. Rgb64V1Parts(),
+            ("lbp", new LocalBinaryPatternOptions { Points = 8, Radius = 1, GridX = 8, GridY = 8 }),
         ]);
 
-    private static readonly FeatureSetDefinition[] All = [Grey28V1, Rgb64V1, Grey28V2];
+    private static readonly FeatureSetDefinition[] All = [Grey28V1, Rgb64V1, Grey28V2, Rgb64V2];
+
+    /// <summary>rgb64-v1's segments, which rgb64-v2 begins with.</summary>
+    private static (string, IFeatureExtractorOptions)[] Rgb64V1Parts() =>
+    [
+        ("hog8", new HogOptions { CellSize = 8, BlockSize = 2, Bins = 9 }),
+        ("edges", new EdgeDensityOptions { GridX = 4, GridY = 4, Threshold = 0.5f }),
+        ("colour", new ColourStatisticsOptions { HistogramBins = 8, HueBins = 8, SaturationBins = 4 }),
+    ];
 
     /// <summary>grey28-v1's segments, which grey28-v2 begins with.</summary>
     private static (string, IFeatureExtractorOptions)[] Grey28V1Parts() =>

@@ -66,16 +66,19 @@ public sealed record LocalBinaryPatternOptions : IFeatureExtractorOptions
 /// <summary>
 /// Local-binary-pattern worker (see <see cref="LocalBinaryPatternOptions"/>). The codes are computed in double with
 /// scikit-image's interpolation formula, so a neighbour that equals its centre compares the same way there and here.
+/// The grey image sits in a zero border as wide as the circle reaches, so no read checks bounds; a neighbour at whole
+/// pixel offsets (weights 0, which the formula turns into the pixel itself, exactly) is read directly.
 /// </summary>
 public sealed class LocalBinaryPattern : IFeatureExtractor
 {
     private readonly LocalBinaryPatternOptions _o;
-    private readonly double[] _grey;
+    private readonly double[] _padded; // the grey image inside a zero border of _border pixels
+    private readonly int _border, _stride;
     private readonly byte[] _codes;
-    private readonly int[] _r0, _r1, _c0, _c1; // per neighbour and row (column): the rows (columns) interpolated between
+    private readonly int[] _r0, _r1, _c0, _c1; // per neighbour and row (column): padded row starts (columns) interpolated between
     private readonly double[] _dr, _dc; // and the weight of the second one
+    private readonly bool[] _whole; // per neighbour: at whole-pixel offsets, read without interpolating
     private readonly int[] _xEdges, _yEdges;
-    private readonly bool[] _bits;
 
     internal LocalBinaryPattern(LocalBinaryPatternOptions options, ImageShape shape)
     {
@@ -83,17 +86,19 @@ public sealed class LocalBinaryPattern : IFeatureExtractor
         _o = options;
         InputShape = shape;
         Name = options.Name;
-        _grey = new double[shape.PlaneLength];
         _codes = new byte[shape.PlaneLength];
         int p = options.Points;
         int h = shape.Height, w = shape.Width;
+        _border = (int)Math.Ceiling(options.Radius) + 1;
+        _stride = w + (2 * _border);
+        _padded = new double[(h + (2 * _border)) * _stride];
+        _whole = new bool[p];
         _r0 = new int[p * h];
         _r1 = new int[p * h];
         _dr = new double[p * h];
         _c0 = new int[p * w];
         _c1 = new int[p * w];
         _dc = new double[p * w];
-        _bits = new bool[p];
         for (int i = 0; i < p; i++)
         {
             // scikit-image: rp = round(-R sin(2 pi i / P), 5), cp = round(R cos(2 pi i / P), 5)
@@ -101,12 +106,13 @@ public sealed class LocalBinaryPattern : IFeatureExtractor
             // numpy's round(x, 5) is rint(x * 1e5) / 1e5
             double rp = Math.Round(-(double)options.Radius * Math.Sin(angle) * 1e5, MidpointRounding.ToEven) / 1e5;
             double cp = Math.Round((double)options.Radius * Math.Cos(angle) * 1e5, MidpointRounding.ToEven) / 1e5;
-            Interpolation(rp, h, i, _r0, _r1, _dr);
-            Interpolation(cp, w, i, _c0, _c1, _dc);
+            Interpolation(rp, h, i, _border, _stride, _r0, _r1, _dr);
+            Interpolation(cp, w, i, _border, 1, _c0, _c1, _dc);
+            _whole[i] = rp == Math.Floor(rp) && cp == Math.Floor(cp);
         }
 
-        _xEdges = GridEdges(shape.Width, options.GridX);
-        _yEdges = GridEdges(shape.Height, options.GridY);
+        _xEdges = EdgeDensity.Edges(shape.Width, options.GridX);
+        _yEdges = EdgeDensity.Edges(shape.Height, options.GridY);
     }
 
     /// <inheritdoc/>
@@ -157,37 +163,40 @@ public sealed class LocalBinaryPattern : IFeatureExtractor
         ExtractorBuffers.CheckImage(this, image);
         ArgumentOutOfRangeException.ThrowIfLessThan(codes.Length, InputShape.PlaneLength, nameof(codes));
         int w = InputShape.Width, h = InputShape.Height, plane = InputShape.PlaneLength, channels = InputShape.Channels;
-        double[] grey = _grey;
-        for (int i = 0; i < plane; i++)
-        {
-            double sum = image[i];
-            for (int c = 1; c < channels; c++)
-            {
-                sum += image[(c * plane) + i];
-            }
-
-            grey[i] = channels == 1 ? sum : sum / channels;
-        }
-
-        int p = _o.Points;
+        double[] grey = _padded;
         for (int r = 0; r < h; r++)
         {
+            int row = ((r + _border) * _stride) + _border;
             for (int c = 0; c < w; c++)
             {
-                double centre = grey[(r * w) + c];
-                int above = 0, changes = 0;
-                for (int i = 0; i < p; i++)
+                int i = (r * w) + c;
+                double sum = image[i];
+                for (int k = 1; k < channels; k++)
                 {
-                    bool bit = Sample(grey, w, h, r, c, i) - centre >= 0;
-                    _bits[i] = bit;
-                    above += bit ? 1 : 0;
-                    if (i > 0 && bit != _bits[i - 1])
-                    {
-                        changes++;
-                    }
+                    sum += image[(k * plane) + i];
                 }
 
-                codes[(r * w) + c] = (byte)(changes <= 2 ? above : p + 1);
+                grey[row + c] = channels == 1 ? sum : sum / channels;
+            }
+        }
+
+        int p = _o.Points, uniformMask = (1 << (p - 1)) - 1;
+        for (int r = 0; r < h; r++)
+        {
+            int row = ((r + _border) * _stride) + _border;
+            for (int c = 0; c < w; c++)
+            {
+                double centre = grey[row + c];
+                int bits = 0;
+                for (int i = 0; i < p; i++)
+                {
+                    bits |= (Sample(grey, h, w, r, c, i) - centre >= 0 ? 1 : 0) << i;
+                }
+
+                // 0/1 changes between neighbours 0..P-1 in order (scikit-image does not count the wrap-around; with
+                // at most two changes that gives the same verdict)
+                int changes = System.Numerics.BitOperations.PopCount((uint)((bits ^ (bits >> 1)) & uniformMask));
+                codes[(r * w) + c] = (byte)(changes <= 2 ? System.Numerics.BitOperations.PopCount((uint)bits) : p + 1);
             }
         }
     }
@@ -197,39 +206,31 @@ public sealed class LocalBinaryPattern : IFeatureExtractor
     /// in absolute coordinates as scikit-image computes them: (r + rp) - floor(r + rp) can differ from rp - floor(rp) in
     /// the last bit, which decides a neighbour equal to its centre.
     /// </summary>
-    private static void Interpolation(double offset, int size, int i, int[] first, int[] second, double[] weight)
+    private static void Interpolation(double offset, int size, int i, int border, int step, int[] first, int[] second, double[] weight)
     {
         for (int r = 0; r < size; r++)
         {
             double at = r + offset, floor = Math.Floor(at);
-            first[(i * size) + r] = (int)floor;
-            second[(i * size) + r] = (int)Math.Ceiling(at);
+            first[(i * size) + r] = ((int)floor + border) * step;
+            second[(i * size) + r] = ((int)Math.Ceiling(at) + border) * step;
             weight[(i * size) + r] = at - floor;
         }
     }
 
     /// <summary>scikit-image's <c>bilinear_interpolation</c> with mode 'C' (constant 0) at neighbour <paramref name="i"/> of (r, c).</summary>
-    private double Sample(double[] grey, int w, int h, int r, int c, int i)
+    private double Sample(double[] grey, int h, int w, int r, int c, int i)
     {
         int ri = (i * h) + r, ci = (i * w) + c;
-        int r0 = _r0[ri], r1 = _r1[ri], c0 = _c0[ci], c1 = _c1[ci];
-        double dr = _dr[ri], dc = _dc[ci];
-        double top = ((1 - dc) * At(grey, w, h, r0, c0)) + (dc * At(grey, w, h, r0, c1));
-        double bottom = ((1 - dc) * At(grey, w, h, r1, c0)) + (dc * At(grey, w, h, r1, c1));
-        return ((1 - dr) * top) + (dr * bottom);
-    }
-
-    private static double At(double[] grey, int w, int h, int r, int c) =>
-        (uint)r < (uint)h && (uint)c < (uint)w ? grey[(r * w) + c] : 0d;
-
-    private static int[] GridEdges(int size, int parts)
-    {
-        var e = new int[parts + 1];
-        for (int i = 0; i <= parts; i++)
+        int r0 = _r0[ri], c0 = _c0[ci];
+        if (_whole[i])
         {
-            e[i] = (int)((long)i * size / parts);
+            return grey[r0 + c0];
         }
 
-        return e;
+        int r1 = _r1[ri], c1 = _c1[ci];
+        double dr = _dr[ri], dc = _dc[ci];
+        double top = ((1 - dc) * grey[r0 + c0]) + (dc * grey[r0 + c1]);
+        double bottom = ((1 - dc) * grey[r1 + c0]) + (dc * grey[r1 + c1]);
+        return ((1 - dr) * top) + (dr * bottom);
     }
 }

@@ -24,21 +24,27 @@ public class FeatureSetTests
         Assert.Equal(new ImageShape(64, 64, 3), FeatureSetPresets.Get("rgb64-v1").InputShape);
         Assert.Equal(FeatureSetPresets.Grey28V2Length, FeatureSetPresets.Get("grey28-v2").OutputLength);
         Assert.Equal(2316, FeatureSetPresets.Grey28V2Length);
-        Assert.Equal(["grey28-v1", "rgb64-v1", "grey28-v2"], FeatureSetPresets.Names);
+        Assert.Equal(FeatureSetPresets.Rgb64V2Length, FeatureSetPresets.Get("rgb64-v2").OutputLength);
+        Assert.Equal(2478, FeatureSetPresets.Rgb64V2Length);
+        Assert.Equal(["grey28-v1", "rgb64-v1", "grey28-v2", "rgb64-v2"], FeatureSetPresets.Names);
     }
 
-    [Fact]
-    public void Grey28_v2_begins_with_grey28_v1_then_adds_texture()
+    [Theory]
+    [InlineData("grey28-v1", "grey28-v2", 49)]
+    [InlineData("rgb64-v1", "rgb64-v2", 64)]
+    public void A_v2_preset_begins_with_its_v1_then_adds_texture(string v1Name, string v2Name, int cells)
     {
-        float[] img = TestImages.Lcg(5, 28, 28);
-        var v1 = new float[FeatureSetPresets.Grey28V1Length];
-        var v2 = new float[FeatureSetPresets.Grey28V2Length];
-        FeatureSetPresets.Grey28V1.CreateExtractor().Extract(img, v1);
-        FeatureSetPresets.Grey28V2.CreateExtractor().Extract(img, v2);
+        FeatureSetDefinition first = FeatureSetPresets.Get(v1Name), second = FeatureSetPresets.Get(v2Name);
+        Assert.Equal(first.InputShape, second.InputShape);
+        float[] img = TestImages.Lcg(5, first.InputShape.Width, first.InputShape.Height, first.InputShape.Channels);
+        var v1 = new float[first.OutputLength];
+        var v2 = new float[second.OutputLength];
+        first.CreateExtractor().Extract(img, v1);
+        second.CreateExtractor().Extract(img, v2);
         Assert.Equal(v1, v2[..v1.Length]);
-        FeatureSegment lbp = FeatureSetPresets.Grey28V2.GetSegment("lbp");
-        Assert.Equal((v1.Length, 490), (lbp.Offset, lbp.Length));
-        Assert.Equal(49f, v2.AsSpan(lbp.Offset, lbp.Length).ToArray().Sum(), 1e-3f); // 49 cells, shares summing to 1 each
+        FeatureSegment lbp = second.GetSegment("lbp");
+        Assert.Equal((v1.Length, cells * 10), (lbp.Offset, lbp.Length));
+        Assert.Equal(cells, v2.AsSpan(lbp.Offset, lbp.Length).ToArray().Sum(), 1e-3f); // shares summing to 1 per cell
     }
 
     [Fact]

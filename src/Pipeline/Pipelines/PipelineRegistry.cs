@@ -1,6 +1,7 @@
 using ImageWorkbench.Pipeline.Pipelines.Cnn;
 using ImageWorkbench.Pipeline.Pipelines.CnnScratch;
 using ImageWorkbench.Pipeline.Pipelines.HandCrafted;
+using ImageWorkbench.Pipeline.Pipelines.Hybrid;
 using ImageWorkbench.Pipeline.Training;
 using ImageWorkbench.Runtime;
 
@@ -16,6 +17,7 @@ public static class PipelineRegistry
     [
         new HandCraftedPipeline(),
         new CnnPipeline(),
+        new HybridPipeline(),
         new CnnScratchPipeline(),
     ];
 

@@ -32,12 +32,16 @@ public sealed record HandCraftedFeatureOptions
     /// <summary>64x64 colour photos: HOG 8x8 cells, a 4x4 Sobel edge-density grid, colour statistics.</summary>
     public static HandCraftedFeatureOptions Rgb64V1 { get; } = new() { Preset = FeatureSetPresets.Rgb64V1Name };
 
+    /// <summary>64x64 colour: <see cref="Rgb64V1"/>'s features, then uniform LBP texture histograms on 8x8 cells.</summary>
+    public static HandCraftedFeatureOptions Rgb64V2 { get; } = Rgb64V1 with { Preset = FeatureSetPresets.Rgb64V2Name };
+
     /// <summary>The presets by name.</summary>
     public static IReadOnlyDictionary<string, HandCraftedFeatureOptions> Presets { get; } = new Dictionary<string, HandCraftedFeatureOptions>(StringComparer.Ordinal)
     {
         [FeatureSetPresets.Grey28V1Name] = Grey28V1,
         [FeatureSetPresets.Rgb64V1Name] = Rgb64V1,
         [FeatureSetPresets.Grey28V2Name] = Grey28V2,
+        [FeatureSetPresets.Rgb64V2Name] = Rgb64V2,
     };
 
     /// <summary>Input width in pixels (images are resized to it before extraction).</summary>

@@ -81,6 +81,7 @@ public static class HandCraftedMapping
         FeatureSetPresets.Grey28V1Name => catalog.CustomMapping(new Grey28V1Mapping().GetMapping(), Grey28V1Mapping.Contract),
         FeatureSetPresets.Rgb64V1Name => catalog.CustomMapping(new Rgb64V1Mapping().GetMapping(), Rgb64V1Mapping.Contract),
         FeatureSetPresets.Grey28V2Name => catalog.CustomMapping(new Grey28V2Mapping().GetMapping(), Grey28V2Mapping.Contract),
+        FeatureSetPresets.Rgb64V2Name => catalog.CustomMapping(new Rgb64V2Mapping().GetMapping(), Rgb64V2Mapping.Contract),
         _ => throw new WorkbenchException($"unknown feature set '{preset}' (known: {string.Join(", ", FeatureSetPresets.Names)})"),
     };
 
@@ -168,4 +169,19 @@ public sealed class Grey28V2Mapping : CustomMappingFactory<PixelsRow, Grey28V2Fe
 
     public override Action<PixelsRow, Grey28V2Features> GetMapping() =>
         HandCraftedMapping.CreateMapping<Grey28V2Features>(FeatureSetPresets.Grey28V2, o => o.Features, (o, f) => o.Features = f);
+}
+
+public sealed class Rgb64V2Features
+{
+    [VectorType(FeatureSetPresets.Rgb64V2Length)]
+    public float[] Features { get; set; } = [];
+}
+
+[CustomMappingFactoryAttribute(Contract)]
+public sealed class Rgb64V2Mapping : CustomMappingFactory<PixelsRow, Rgb64V2Features>
+{
+    public const string Contract = HandCraftedMapping.ContractPrefix + FeatureSetPresets.Rgb64V2Name;
+
+    public override Action<PixelsRow, Rgb64V2Features> GetMapping() =>
+        HandCraftedMapping.CreateMapping<Rgb64V2Features>(FeatureSetPresets.Rgb64V2, o => o.Features, (o, f) => o.Features = f);
 }

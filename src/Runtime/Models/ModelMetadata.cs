@@ -196,6 +196,12 @@ internal static class ModelMetadataRules
 
                 return null;
             case "cnn":
+            case "hybrid":
+                if (metadata.PipelineKind == "hybrid" && !FeatureExtractors.FeatureSetPresets.Names.Contains(metadata.FeatureSet))
+                {
+                    return $"the package metadata names an unknown feature set {Quoted(metadata.FeatureSet)} (known: {string.Join(", ", FeatureExtractors.FeatureSetPresets.Names)})";
+                }
+
                 var side = input.Width;
                 if (input.Channels != 3 || input.Height != side || side < Cnn.ResNet18Model.MinInputSize || side > Cnn.ResNet18Model.MaxInputSize || side % Cnn.ResNet18Model.MinInputSize != 0)
                 {
@@ -207,7 +213,7 @@ internal static class ModelMetadataRules
                 // the shapes the trained network takes (CnnScratchPipeline.InputFor); its ONNX graph checks the rest
                 return shape is "28x28x1" or "32x32x3" ? null : $"the package metadata gives input shape {shape}, not one cnn-scratch trains on (28x28x1 or 32x32x3)";
             default:
-                return $"the package metadata names an unknown pipeline {Quoted(metadata.PipelineKind)} (known: handcrafted, cnn, cnn-scratch)";
+                return $"the package metadata names an unknown pipeline {Quoted(metadata.PipelineKind)} (known: handcrafted, cnn, hybrid, cnn-scratch)";
         }
     }
 

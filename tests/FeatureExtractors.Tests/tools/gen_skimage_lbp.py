@@ -8,12 +8,11 @@ The images are the ones gen_skimage_hog.py builds (and TestImages.cs). A colour 
 its channels in double, as LocalBinaryPattern does. Each case stores every pixel's code, row-major, one base-36
 character per pixel (codes run 0..P+1).
 """
-import os
 import numpy as np
 import skimage
 from skimage.feature import local_binary_pattern
 
-from gen_skimage_hog import checker, disk, lcg_image, ramp
+from gen_skimage_hog import checker, disk, lcg_image, ramp, write_expected
 
 DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 
@@ -52,12 +51,7 @@ def main():
         c = 1 if img.ndim == 2 else img.shape[2]
         text = "".join(DIGITS[v] for v in codes.ravel())
         out.append("        new(\"%s\", %d, %d, %d, %d, %sf, \"%s\")," % (name, w, h, c, p, repr(float(r)), text))
-    out.append("    ];")
-    out.append("}")
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "SkimageLbpExpected.cs")
-    with open(path, "w") as f:
-        f.write("\n".join(out) + "\n")
-    print("wrote", os.path.normpath(path))
+    write_expected(out, "SkimageLbpExpected.cs")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,6 @@ using ImageWorkbench.FeatureExtractors;
 using ImageWorkbench.Pipeline.Pipelines;
 using ImageWorkbench.Pipeline.Pipelines.HandCrafted;
 using ImageWorkbench.Pipeline.Training;
-using ImageWorkbench.Runtime.Models;
 
 namespace ImageWorkbench.Pipeline.Tests.Training;
 
@@ -42,9 +41,7 @@ public sealed class RandomFourierHeadTests : IDisposable
         Assert.NotNull(result.Test);
         Assert.True(result.Test!.Accuracy > 0.2, $"accuracy {result.Test.Accuracy} on 10 classes is no better than guessing");
 
-        using var loaded = ImageClassifier.Load(path);
-        var predicted = data.Test.Select(i => loaded.Predict(i.Source).Label).ToArray();
-        var accuracy = predicted.Where((label, i) => label == data.Classes[data.Test[i].Label]).Count() / (double)predicted.Length;
+        var accuracy = SavedPackageAccuracy.Of(path, data);
         Assert.Equal(result.Test.Accuracy, accuracy, 1e-9);
     }
 }

@@ -41,6 +41,10 @@ public sealed class CnnPipeline : IPipelineWing, IStoredFeaturesWing
     public ITransformer CreateSavedFeaturizer(MLContext ml, StoredFeaturizer featurizer, IDataView pixels) => CnnStoredFeatures.CreateSavedFeaturizer(ml, featurizer);
 
     public FeaturizeRates MeasureFeaturization(ImageDataset data, ModelMetadata metadata, ProbeSettings probe, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken) =>
+        MeasureCnnFeaturization(data, metadata, probe, progress, cancellationToken);
+
+    /// <summary>The ResNet18 featurization rates of a package whose input is the network's (for wings built on this one).</summary>
+    public static FeaturizeRates MeasureCnnFeaturization(ImageDataset data, ModelMetadata metadata, ProbeSettings probe, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken) =>
         CnnCostProbe.Measure(data, metadata, probe, progress, cancellationToken);
 }
 

@@ -34,11 +34,15 @@ public sealed class HandCraftedPipeline : IPipelineWing, IStoredFeaturesWing
     /// <summary>The command-line spelling of <see cref="HandCraftedPipelineOptions.FeatureSet"/>.</summary>
     public IReadOnlyList<string> OwnOptions { get; } = ["feature-set"];
 
-    /// <summary>The preset that fits the data: 28x28 grey images use grey28-v1, everything else rgb64-v1.</summary>
+    /// <summary>
+    /// The preset that fits the data: 28x28 grey images use grey28-v1 (grey28-v2 is half a point better on validation
+    /// but featurizes about 5x slower), everything else rgb64-v2 (caltech101-dev, validation carved from train: 0.946
+    /// vs rgb64-v1's 0.919; a photo's decode costs far more than its LBP).
+    /// </summary>
     public static string DefaultFeatureSet(ImageDataset data)
     {
         ArgumentNullException.ThrowIfNull(data);
-        return data.NativeShape is { Width: 28, Height: 28, Channels: 1 } ? FeatureSetPresets.Grey28V1Name : FeatureSetPresets.Rgb64V1Name;
+        return data.NativeShape is { Width: 28, Height: 28, Channels: 1 } ? FeatureSetPresets.Grey28V1Name : FeatureSetPresets.Rgb64V2Name;
     }
 
     public TrainingResult Train(TrainingRun run)
@@ -133,6 +137,6 @@ public sealed class HandCraftedPipeline : IPipelineWing, IStoredFeaturesWing
 /// <summary>Options only the hand-crafted pipeline reads.</summary>
 public sealed record HandCraftedPipelineOptions : IPipelineOptions
 {
-    /// <summary>Feature-set preset; null picks one from the data (28x28 grey -> grey28-v1, else rgb64-v1).</summary>
+    /// <summary>Feature-set preset; null picks one from the data (28x28 grey -> grey28-v1, else rgb64-v2).</summary>
     public string? FeatureSet { get; init; }
 }
