@@ -11,7 +11,7 @@ namespace ImageWorkbench.Pipeline.Reports;
 /// <summary>The report's charts, drawn with OxyPlot and encoded as PNG through SkiaSharp.</summary>
 internal static class ReportCharts
 {
-    private const string Font = "DejaVu Sans";
+    internal const string Font = "DejaVu Sans";
 
     /// <summary>One colour per pipeline, in result order (colour-blind-safe Okabe-Ito tones).</summary>
     public static readonly OxyColor[] Palette =
@@ -165,7 +165,7 @@ internal static class ReportCharts
         return Png(model, 800, 450);
     }
 
-    private static PlotModel NewModel(string title) => new()
+    internal static PlotModel NewModel(string title) => new()
     {
         Title = title,
         TitleFontSize = 15,
@@ -176,7 +176,7 @@ internal static class ReportCharts
         Padding = new OxyThickness(8),
     };
 
-    private static byte[] Png(PlotModel model, int width, int height)
+    internal static byte[] Png(PlotModel model, int width, int height)
     {
         using var stream = new MemoryStream();
         var exporter = new OxyPlot.SkiaSharp.PngExporter { Width = width, Height = height, Dpi = 96 };

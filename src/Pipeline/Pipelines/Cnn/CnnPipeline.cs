@@ -11,7 +11,7 @@ namespace ImageWorkbench.Pipeline.Pipelines.Cnn;
 /// (<see cref="CnnTraining"/>), then a tree head. Reads <see cref="CnnPipelineOptions"/>,
 /// <see cref="TrainingOptions.UseFeatureCache"/> and <see cref="TrainingOptions.CacheDirectory"/>.
 /// </summary>
-public sealed class CnnPipeline : IPipelineWing
+public sealed class CnnPipeline : IPipelineWing, IReusableFeatures
 {
     public string Name => "cnn";
 
@@ -32,6 +32,8 @@ public sealed class CnnPipeline : IPipelineWing
     public IReadOnlyList<string> OwnOptions { get; } = ["input-size", "resize", "cache-dir", "no-cache"];
 
     public TrainingResult Train(TrainingRun run) => CnnTraining.Train(run);
+
+    public IReadOnlyList<float[]?> Featurize(FeatureRequest request) => CnnTraining.FeaturizeEach(request);
 
     public FeaturizeRates MeasureFeaturization(ImageDataset data, ModelMetadata metadata, ProbeSettings probe, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken) =>
         CnnCostProbe.Measure(data, metadata, probe, progress, cancellationToken);

@@ -89,6 +89,29 @@ internal static class CnnTraining
     /// <summary>Features of every readable image as a data view (Features, Label, Index); unreadable ones are skipped with a warning.</summary>
     public static IDataView Featurize(MLContext ml, ResNet18Featurizer engine, FeatureCache? cache, IReadOnlyList<LabeledImage> images, int classCount, ModelInput input, VectorDataViewType featureType, DataWarnings warnings, string stage, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
+        var features = FeaturizeAll(engine, cache, images, input, warnings, stage, progress, cancellationToken);
+
+        // Compact the readable rows in place: the array FeaturizeAll filled is the only copy of the features.
+        var rows = new FeatureMatrix(features, ResNet18Model.FeatureLength, images.Count);
+        for (var i = 0; i < images.Count; i++)
+        {
+            if (float.IsNaN(features[i * ResNet18Model.FeatureLength]))
+            {
+                continue; // unreadable: already reported
+            }
+
+            rows.Keep(i, (uint)images[i].Label, i);
+        }
+
+        return rows.AsDataView(ml, featureType, classCount, cancellationToken);
+    }
+
+    /// <summary>
+    /// The features of every image, one after another (<see cref="ResNet18Model.FeatureLength"/> each); an unreadable
+    /// image's slot starts with NaN and is reported to <paramref name="warnings"/>.
+    /// </summary>
+    public static float[] FeaturizeAll(ResNet18Featurizer engine, FeatureCache? cache, IReadOnlyList<LabeledImage> images, ModelInput input, DataWarnings warnings, string stage, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    {
         var mode = ModelInputPixels.ParseResizeMode(input.ResizeMode);
         var adapter = progress is null ? null : new Progress(stage, progress);
         var features = CnnFeaturizer.FeaturizeAll(
@@ -109,20 +132,21 @@ internal static class CnnTraining
             adapter,
             cancellationToken);
         adapter?.Finish();
+        return features;
+    }
 
-        // Compact the readable rows in place: the array FeaturizeAll filled is the only copy of the features.
-        var rows = new FeatureMatrix(features, ResNet18Model.FeatureLength, images.Count);
-        for (var i = 0; i < images.Count; i++)
-        {
-            if (float.IsNaN(features[i * ResNet18Model.FeatureLength]))
-            {
-                continue; // unreadable: already reported
-            }
-
-            rows.Keep(i, (uint)images[i].Label, i);
-        }
-
-        return rows.AsDataView(ml, featureType, classCount, cancellationToken);
+    /// <summary>The features <see cref="Train"/> computes (engine + cache), for any images: see <see cref="IReusableFeatures"/>.</summary>
+    public static IReadOnlyList<float[]?> FeaturizeEach(FeatureRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var options = request.Options;
+        var prep = options.OptionsOf<CnnPipelineOptions>()?.Preprocessing ?? CnnPreprocessing.Default;
+        prep.Validate();
+        var cache = options.UseFeatureCache ? new FeatureCache(options.CacheDirectory) : null;
+        using var engine = new ResNet18Featurizer(new ResNet18FeaturizerOptions { Preprocessing = prep });
+        var all = FeaturizeAll(engine, cache, request.Images, InputOf(prep), request.Warnings, "featurizing (ResNet18)", request.Progress, request.CancellationToken);
+        var length = ResNet18Model.FeatureLength;
+        return [.. Enumerable.Range(0, request.Images.Count).Select(i => float.IsNaN(all[i * length]) ? null : all.AsSpan(i * length, length).ToArray())];
     }
 
     /// <summary>

@@ -15,7 +15,7 @@ namespace ImageWorkbench.Pipeline.Pipelines.HandCrafted;
 /// once per training image and kept in memory, then a linear head. The saved chain is the hand-crafted feature
 /// transform followed by the head.
 /// </summary>
-public sealed class HandCraftedPipeline : IPipelineWing
+public sealed class HandCraftedPipeline : IPipelineWing, IReusableFeatures
 {
     public string Name => "handcrafted";
 
@@ -45,15 +45,14 @@ public sealed class HandCraftedPipeline : IPipelineWing
     {
         ArgumentNullException.ThrowIfNull(run);
         var (ml, data, options, _, warnings, progress, cancellationToken) = run;
-        var featureSetName = options.OptionsOf<HandCraftedPipelineOptions>()?.FeatureSet ?? DefaultFeatureSet(data);
-        var definition = FeatureSetPresets.Get(featureSetName);
-        var input = new ModelInput(definition.InputShape.Width, definition.InputShape.Height, definition.InputShape.Channels, nameof(ResizeMode.Stretch), 1f);
+        var (featureSetName, definition, input) = FeatureSetOf(options, data);
 
         var trainView = ImageRows.Create(ml, data.Train, input, data.Classes.Count, warnings, cancellationToken);
         var featurizer = CreateSavedFeaturizer(ml, featureSetName, trainView);
 
         var stopwatch = Stopwatch.StartNew();
-        var features = Materialize(ml, featurizer.Transform(trainView), definition.OutputLength, data.Train.Count, progress, cancellationToken);
+        var features = Materialize(featurizer.Transform(trainView), definition.OutputLength, data.Train.Count, progress, cancellationToken)
+            .AsDataView(ml, new VectorDataViewType(NumberDataViewType.Single, definition.OutputLength), data.Classes.Count, cancellationToken);
         var featurizeSeconds = stopwatch.Elapsed.TotalSeconds;
         warnings.ThrowIfOverThreshold(data.Train.Count, options.MaxBadImageFraction);
 
@@ -81,13 +80,12 @@ public sealed class HandCraftedPipeline : IPipelineWing
     /// Runs the featurizer over every training row once and keeps the features in memory, so the trainer's many
     /// passes do not decode and featurize again. Reports progress with images/s.
     /// </summary>
-    private static IDataView Materialize(MLContext ml, IDataView featurized, int featureLength, int expected, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    private static FeatureMatrix Materialize(IDataView featurized, int featureLength, int expected, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         var rows = new FeatureMatrix(featureLength, expected);
         var featuresColumn = featurized.Schema[Trainers.FeaturesColumn];
         var labelColumn = featurized.Schema[Trainers.LabelColumn];
         var indexColumn = featurized.Schema[nameof(LabeledPixels.Index)];
-        var labelType = (KeyDataViewType)labelColumn.Type;
         using (var cursor = featurized.GetRowCursor([featuresColumn, labelColumn, indexColumn]))
         {
             var getFeatures = cursor.GetGetter<VBuffer<float>>(featuresColumn);
@@ -116,7 +114,32 @@ public sealed class HandCraftedPipeline : IPipelineWing
             progress?.Report(new TrainingProgress("featurizing", rows.Count, expected, rows.Count / Math.Max(stopwatch.Elapsed.TotalSeconds, 1e-9)));
         }
 
-        return rows.AsDataView(ml, new VectorDataViewType(NumberDataViewType.Single, featureLength), (int)labelType.Count, cancellationToken);
+        return rows;
+    }
+
+    /// <summary>The feature set the options ask for (or the data's default) and the model input it reads.</summary>
+    private static (string Name, FeatureSetDefinition Definition, ModelInput Input) FeatureSetOf(TrainingOptions options, ImageDataset data)
+    {
+        var name = options.OptionsOf<HandCraftedPipelineOptions>()?.FeatureSet ?? DefaultFeatureSet(data);
+        var definition = FeatureSetPresets.Get(name);
+        return (name, definition, new ModelInput(definition.InputShape.Width, definition.InputShape.Height, definition.InputShape.Channels, nameof(ResizeMode.Stretch), 1f));
+    }
+
+    /// <summary>The features <see cref="Train"/> computes, for any images (trainer selection, learning curves, folds).</summary>
+    public IReadOnlyList<float[]?> Featurize(FeatureRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var (ml, data, images, options, warnings, progress, cancellationToken) = request;
+        var (featureSetName, definition, input) = FeatureSetOf(options, data);
+        var view = ImageRows.Create(ml, images, input, data.Classes.Count, warnings, cancellationToken);
+        var rows = Materialize(CreateSavedFeaturizer(ml, featureSetName, view).Transform(view), definition.OutputLength, images.Count, progress, cancellationToken);
+        var result = new float[]?[images.Count];
+        for (var r = 0; r < rows.Count; r++)
+        {
+            result[rows.ImageIndex(r)] = rows.Row(r).ToArray();
+        }
+
+        return result;
     }
 }
 

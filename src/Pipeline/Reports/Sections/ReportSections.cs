@@ -16,6 +16,9 @@ internal static class ReportSections
     [
         new HeaderSection(),
         new SideBySideSection(),
+        new ModelChoiceSection(),
+        new LearningCurveSection(),
+        new CrossValidationSection(),
         new PerClassF1Section(),
         new DisagreementsSection(),
         new PipelineDetailsSection(),
