@@ -225,7 +225,7 @@ internal static class Commands
         output.WriteLine($"wrote {files.Count} files to {TerminalText.Escape(Path.GetFullPath(outDir))} (report.html, report.md, report.json)");
         if (line.Get(Opt.Readme) is { } readme)
         {
-            GeneratedSection.Replace(readme, readmeSection, ResultsTable.Markdown(result) + "\n" + ReportAnalysis.TradeOff(result).Sentence + "\n");
+            GeneratedSection.Replace(readme, readmeSection, ResultsTable.Markdown(result) + "\n" + StudyTables.Markdown(result) + ReportAnalysis.TradeOff(result).Sentence + "\n");
             output.WriteLine($"updated the '{readmeSection}' section of {readme}");
         }
         return ExitCodes.Ok;

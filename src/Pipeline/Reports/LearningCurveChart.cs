@@ -17,26 +17,9 @@ internal static class LearningCurveChart
         var all = curves.SelectMany(c => c.Items).ToArray();
         var minX = all.Min(p => p.TrainPerClass);
         var maxX = all.Max(p => p.TrainPerClass);
-        model.Axes.Add(new LogarithmicAxis
-        {
-            Position = AxisPosition.Bottom,
-            Title = "training images per class (log scale)",
-            Minimum = minX / 1.5,
-            Maximum = maxX * 1.5,
-            MajorGridlineStyle = LineStyle.Dot,
-            IsZoomEnabled = false,
-            IsPanEnabled = false,
-        });
-        model.Axes.Add(new LinearAxis
-        {
-            Position = AxisPosition.Left,
-            Title = "test accuracy (95 % interval shaded)",
-            Minimum = Math.Max(0, Math.Floor((all.Min(p => p.AccuracyCi95[0]) - 0.05) * 10) / 10),
-            Maximum = 1.0,
-            MajorGridlineStyle = LineStyle.Dot,
-            IsZoomEnabled = false,
-            IsPanEnabled = false,
-        });
+        model.Axes.Add(ReportCharts.Fixed(new LogarithmicAxis(), AxisPosition.Bottom, "training images per class (log scale)", minX / 1.5, maxX * 1.5));
+        var minY = Math.Max(0, Math.Floor((all.Min(p => p.AccuracyCi95[0]) - 0.05) * 10) / 10);
+        model.Axes.Add(ReportCharts.Fixed(new LinearAxis(), AxisPosition.Left, "test accuracy (95 % interval shaded)", minY, 1.0));
         foreach (var (label, index, items) in curves)
         {
             var colour = ReportCharts.Palette[index % ReportCharts.Palette.Length];

@@ -119,27 +119,9 @@ internal static class ReportCharts
         var model = NewModel("Accuracy against prediction latency");
         var minX = points.Min(p => p.X);
         var maxX = points.Max(p => p.X);
-        model.Axes.Add(new LogarithmicAxis
-        {
-            Position = AxisPosition.Bottom,
-            Title = "prediction latency p50, ms per image (log scale; left is cheaper)",
-            Minimum = minX / 3,
-            Maximum = maxX * 3,
-            MajorGridlineStyle = LineStyle.Dot,
-            IsZoomEnabled = false,
-            IsPanEnabled = false,
-        });
+        model.Axes.Add(Fixed(new LogarithmicAxis(), AxisPosition.Bottom, "prediction latency p50, ms per image (log scale; left is cheaper)", minX / 3, maxX * 3));
         var minY = points.Min(p => p.Y);
-        model.Axes.Add(new LinearAxis
-        {
-            Position = AxisPosition.Left,
-            Title = "test accuracy (higher is better)",
-            Minimum = Math.Max(0, Math.Floor((minY - 0.08) * 10) / 10),
-            Maximum = 1.02,
-            MajorGridlineStyle = LineStyle.Dot,
-            IsZoomEnabled = false,
-            IsPanEnabled = false,
-        });
+        model.Axes.Add(Fixed(new LinearAxis(), AxisPosition.Left, "test accuracy (higher is better)", Math.Max(0, Math.Floor((minY - 0.08) * 10) / 10), 1.02));
         var middle = Math.Sqrt(minX * maxX);
         foreach (var (index, x, y) in points)
         {
@@ -163,6 +145,20 @@ internal static class ReportCharts
         }
 
         return Png(model, 800, 450);
+    }
+
+    /// <summary>An axis with a fixed range and dotted grid lines, neither zoomed nor panned (the pictures are static).</summary>
+    internal static T Fixed<T>(T axis, AxisPosition position, string title, double minimum, double maximum)
+        where T : Axis
+    {
+        axis.Position = position;
+        axis.Title = title;
+        axis.Minimum = minimum;
+        axis.Maximum = maximum;
+        axis.MajorGridlineStyle = LineStyle.Dot;
+        axis.IsZoomEnabled = false;
+        axis.IsPanEnabled = false;
+        return axis;
     }
 
     internal static PlotModel NewModel(string title) => new()

@@ -9,11 +9,7 @@ namespace ImageWorkbench.Pipeline.Tests.Cli;
 /// <summary>--trainers auto, --trainer auto, --learning-curve and --folds: parsing, and one small compare that runs all three.</summary>
 public class StudyOptionsTests
 {
-    private static CommandLine Check(params string[] args)
-    {
-        var tree = Commands.Tree();
-        return CommandLine.Check(tree.Parse(args), args, tree);
-    }
+    private static CommandLine Check(params string[] args) => CommandLineTests.Check(args);
 
     [Fact]
     public void Compare_parses_the_study_options_and_defaults_to_a_cheap_learning_curve()
