@@ -69,15 +69,15 @@ internal sealed class LearningCurveSection : IReportSection
         }
 
         var sizes = points.Select(p => (p.TrainPerClass, p.IsAll)).Distinct().OrderBy(s => s.TrainPerClass).ThenBy(s => s.IsAll).ToArray();
-        yield return new Table(
-            ["Training images per class", .. curves.Select(c => c.Label)],
-            [.. sizes.Select(size => new Row(
-                [size.IsAll ? $"all ({Figures.Count(size.TrainPerClass)} max)" : Figures.Count(size.TrainPerClass),
-                 .. curves.Select(c => c.Items.FirstOrDefault(p => p.TrainPerClass == size.TrainPerClass && p.IsAll == size.IsAll) is { } p
-                    ? new Cell($"{Figures.Ratio(p.Accuracy)} [{Figures.Ratio(p.AccuracyCi95[0])}, {Figures.Ratio(p.AccuracyCi95[1])}]")
-                    : new Cell(Figures.Missing))]))],
-            "learning-curve",
-            "summary");
+        yield return StudyRuns.Table(
+            "Training images per class",
+            curves,
+            sizes,
+            size => size.IsAll ? $"all ({Figures.Count(size.TrainPerClass)} max)" : Figures.Count(size.TrainPerClass),
+            (items, size) => items.FirstOrDefault(p => p.TrainPerClass == size.TrainPerClass && p.IsAll == size.IsAll) is { } p
+                ? $"{Figures.Ratio(p.Accuracy)} [{Figures.Ratio(p.AccuracyCi95[0])}, {Figures.Ratio(p.AccuracyCi95[1])}]"
+                : null,
+            "learning-curve");
     }
 }
 
@@ -99,20 +99,26 @@ internal sealed class CrossValidationSection : IReportSection
             $"The training split in {k} seeded, stratified folds; each fold scored by a head fitted on the other {k - 1}. Mean ± sample standard deviation over "
             + "the folds: how much a figure moves with the images drawn. The test split is not used here.", ParagraphStyle.Note);
         var metrics = folds[0].Metrics.Keys.ToArray();
-        yield return new Table(
-            ["Metric", .. runs.Select(r => r.Label)],
-            [.. metrics.Select(metric => new Row(
-                [metric, .. runs.Select(r => r.Items[0].Metrics.TryGetValue(metric, out var m)
-                    ? new Cell($"{Figures.Ratio(m.Mean)} ± {Figures.Ratio(m.Std)}")
-                    : new Cell(Figures.Missing))]))],
-            "cross-validation",
-            "summary");
+        yield return StudyRuns.Table(
+            "Metric",
+            runs,
+            metrics,
+            metric => metric,
+            (items, metric) => items[0].Metrics.TryGetValue(metric, out var m) ? $"{Figures.Ratio(m.Mean)} ± {Figures.Ratio(m.Std)}" : null,
+            "cross-validation");
     }
 }
 
 /// <summary>Study rows grouped by the comparison run they belong to (same pipeline and trainer), with the run's label and colour index.</summary>
 internal static class StudyRuns
 {
+    /// <summary>A table with a row per <paramref name="rows"/> key and a column per run; <paramref name="cell"/> null shows as missing.</summary>
+    public static Table Table<T, TKey>(string firstColumn, IReadOnlyList<(string Label, int Index, IReadOnlyList<T> Items)> runs, IReadOnlyList<TKey> rows, Func<TKey, string> rowName, Func<IReadOnlyList<T>, TKey, string?> cell, string id) => new(
+        [firstColumn, .. runs.Select(r => r.Label)],
+        [.. rows.Select(key => new Row([rowName(key), .. runs.Select(r => new Cell(cell(r.Items, key) ?? Figures.Missing))]))],
+        id,
+        "summary");
+
     public static IReadOnlyList<(string Label, int Index, IReadOnlyList<T> Items)> Group<T>(ReportContext context, IReadOnlyList<T> rows, Func<T, (string Pipeline, string Trainer)> key)
     {
         ArgumentNullException.ThrowIfNull(context);
