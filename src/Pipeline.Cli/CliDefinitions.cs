@@ -1,4 +1,5 @@
 using ImageWorkbench.FeatureExtractors;
+using ImageWorkbench.Pipeline.Comparison;
 using ImageWorkbench.Pipeline.Pipelines;
 using ImageWorkbench.Pipeline.Pipelines.CnnScratch;
 using ImageWorkbench.Pipeline.Training;
@@ -26,6 +27,9 @@ internal static partial class Opt
 
     private static readonly string[] TrainerNames = Training.Trainers.KnownNames.Split(", ");
 
+    /// <summary>The trainer names plus "auto" (choose on the validation split).</summary>
+    private static readonly string[] TrainerOrAutoNames = [.. TrainerNames, Commands.AutoTrainer];
+
     // The data options, shared by every command that reads a data set.
     public static readonly CliOption<string> Data = CliOptions.Text(
         "data", "PATH", "The data set: a folder per class (optionally with train/ and test/ or val/ subfolders), an IDX folder (MNIST family, .gz or raw), a CSV/TSV manifest of path,label lines, or an embedded set by name (fashion-mnist-mini, caltech101-mini); compare takes several, comma-separated, and reports them side by side",
@@ -49,7 +53,9 @@ internal static partial class Opt
 
     public static readonly CliOption<string> ModelOut = CliOptions.Text("out", "FILE", "The model package to write", "handcrafted-model.zip or cnn-model.zip");
 
-    public static readonly CliOption<TrainerKind?> Trainer = CliOptions.Choice<TrainerKind?>("trainer", "The trainer of the classification head", TrainerNames, t => Commands.ParseTrainer("trainer", t), defaultText: "the pipeline's default");
+    /// <summary>Null when not given (the pipeline's default).</summary>
+    public static readonly CliOption<TrainerChoice> Trainer = CliOptions.Choice(
+        "trainer", "The trainer of the classification head; auto tries every trainer on a validation split carved from train and keeps the best", TrainerOrAutoNames, t => Commands.ParseTrainerOrAuto("trainer", t), defaultText: "the pipeline's default");
 
     public static readonly CliOption<string> FeatureSet = CliOptions.Choice("feature-set", "The hand-crafted feature set (train: handcrafted only)", FeatureSetPresets.Names, Commands.ParseFeatureSet, defaultText: "chosen from the data's image shape");
 
@@ -122,11 +128,18 @@ internal static partial class Opt
     public static readonly CliOption<IReadOnlyList<IPipelineWing>> Pipelines = CliOptions.List(
         "pipelines", string.Join(',', PipelineNames), "The pipelines to run, comma-separated", p => Commands.ParsePipeline("pipelines", p), string.Join(',', PipelineRegistry.RunByDefault.Select(p => p.Name)), PipelineNames);
 
-    public static readonly CliOption<IReadOnlyList<TrainerKind>> Trainers = CliOptions.List(
-        "trainers", "T,...", $"The trainers to try on each pipeline, comma-separated ({string.Join(", ", TrainerNames)})", t => Commands.ParseTrainer("trainers", t), allowed: TrainerNames, defaultText: "each pipeline's default");
+    /// <summary>"auto" is allowed alone only (checked by <see cref="Commands"/>).</summary>
+    public static readonly CliOption<IReadOnlyList<TrainerChoice>> Trainers = CliOptions.List(
+        "trainers", "T,...|auto", $"The trainers to run on each pipeline, comma-separated ({string.Join(", ", TrainerNames)}), or auto: per pipeline, the trainer best on a validation split carved from train", t => Commands.ParseTrainerOrAuto("trainers", t), allowed: TrainerOrAutoNames, defaultText: "each pipeline's default");
 
-    public static readonly CliOption<IReadOnlyList<TrainerKind>> TrainerList = CliOptions.List(
-        "trainer", "T,...", "The same as --trainers (give one of them)", t => Commands.ParseTrainer("trainer", t), allowed: TrainerNames);
+    public static readonly CliOption<IReadOnlyList<TrainerChoice>> TrainerList = CliOptions.List(
+        "trainer", "T,...|auto", "The same as --trainers (give one of them)", t => Commands.ParseTrainerOrAuto("trainer", t), allowed: TrainerOrAutoNames);
+
+    public static readonly CliOption<IReadOnlyList<int>> LearningCurve = new(
+        "learning-curve", "N,...|none", "Training images per class at each point of the learning curve (all: the whole training split), or none",
+        ParseLearningCurve, LearningCurves.DefaultSizes, "5,10,25,50,all");
+
+    public static readonly CliOption<int?> Folds = CliOptions.OptionalInt("folds", "Also run K-fold cross-validation on the training split (seeded, stratified): mean and standard deviation of each metric", 2, 20, "none");
 
     public static readonly CliOption<IReadOnlyList<string>> Models = CliOptions.List(
         "models", "FILE,...", "Compare these model packages, trained earlier, on the test split of --data instead of training", Path.GetFullPath);
@@ -186,6 +199,31 @@ internal static partial class Opt
         "all" => Export.ExportSplit.All,
         _ => throw new UsageException($"--split must be test, train or all, got '{text}'"),
     };
+
+    /// <summary>"none", or sizes per class ("all" for the whole split), each at least 1, none twice.</summary>
+    private static List<int> ParseLearningCurve(string text)
+    {
+        if (text.Trim().Equals("none", StringComparison.OrdinalIgnoreCase))
+        {
+            return [];
+        }
+
+        var sizes = new List<int>();
+        foreach (var entry in text.Split(',', StringSplitOptions.TrimEntries))
+        {
+            var size = entry.Equals("all", StringComparison.OrdinalIgnoreCase) ? LearningCurves.All
+                : int.TryParse(entry, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n >= 1 ? n
+                : throw new UsageException($"--learning-curve takes whole numbers from 1, all, or none; got '{entry}' in '{text}'");
+            if (sizes.Contains(size))
+            {
+                throw new UsageException($"--learning-curve names '{entry}' twice");
+            }
+
+            sizes.Add(size);
+        }
+
+        return sizes;
+    }
 
     // Names only: Enum.TryParse would also take numbers ("7") and flag lists ("pad,stretch").
     private static ResizeMode ParseResize(string text) =>

@@ -40,7 +40,7 @@ internal static partial class Commands
         new("evaluate", "Metrics of a model package on the test split of --data, or on all of it with --all (a hold-out folder). Classes are matched by name: the data may hold some of the model's classes; images of classes the model does not know are counted apart.",
             [Opt.Model, .. Opt.DataOptions, Opt.EvaluateAll, Opt.MetricsJson], Evaluate) { Required = [Opt.Model] },
         new("compare", "Trains every pipeline (x trainer) on the same split and seed, or takes --models trained earlier, evaluates each on the same test images, measures costs and writes report.md, report.html, report.json and the models into --out.",
-            [.. Opt.DataOptions, Opt.Pipelines, Opt.Trainers, Opt.TrainerList, Opt.Models, Opt.ReportOut, Opt.Readme, Opt.CompareSection], Compare) { Required = [Opt.ReportOut] },
+            [.. Opt.DataOptions, Opt.Pipelines, Opt.Trainers, Opt.TrainerList, Opt.Models, Opt.ReportOut, Opt.Readme, Opt.CompareSection, Opt.LearningCurve, Opt.Folds], Compare) { Required = [Opt.ReportOut] },
         new("bench", "Whole-program speed on this machine: featurization images/s on one and on all threads, training seconds, prediction p50/p95, batch throughput, allocations per prediction, model bytes, peak working set (CNN cache off).",
             [.. Opt.DataOptions, Opt.Pipelines, Opt.BenchOut, Opt.Readme, Opt.BenchSection], Bench) { Required = [Opt.BenchOut] },
         FeaturizeCommand,
@@ -74,6 +74,7 @@ internal static partial class Commands
         var pipeline = line.Get(Opt.Pipeline) ?? PipelineRegistry.Default;
         RefuseOtherPipelinesOptions(line, pipeline);
         var outPath = line.Get(Opt.ModelOut) ?? $"{pipeline.Name}-model.zip";
+        var autoTrainer = line.Get(Opt.Trainer) is { IsAuto: true };
         var dataRequest = DataRequestFrom(line);
         var options = TrainingOptionsFrom(line, pipeline, dataRequest);
         CheckOutputFile(outPath, dataRequest);
@@ -81,6 +82,11 @@ internal static partial class Commands
         var data = LoadData(dataRequest, warnings);
 
         var progress = new ConsoleProgress();
+        if (autoTrainer)
+        {
+            options = options with { Trainer = ChooseTrainer(options, data, progress, output, cancellationToken) };
+        }
+
         var result = ModelTrainer.TrainAndSave(data, options, outPath, warnings, progress, cancellationToken);
         progress.EndLine();
         PrintTrainingResult(output, outPath, result, data.Name, data.Classes.Count, data.Test.Count, warnings);
@@ -91,7 +97,7 @@ internal static partial class Commands
     private static TrainingOptions TrainingOptionsFrom(CommandLine line, IPipelineWing pipeline, DataRequest dataRequest) => new()
     {
         Pipeline = pipeline,
-        Trainer = line.Command.Options.Contains(Opt.Trainer) ? line.Get(Opt.Trainer) : null, // featurize trains nothing
+        Trainer = line.Command.Options.Contains(Opt.Trainer) ? line.Get(Opt.Trainer)?.Kind : null, // featurize trains nothing
         Seed = dataRequest.Options.Seed,
         EvaluateOnTest = !(line.Command.Options.Contains(Opt.NoEval) && line.Has(Opt.NoEval)),
         MaxBadImageFraction = dataRequest.Options.MaxBadFraction,
@@ -174,7 +180,7 @@ internal static partial class Commands
         var models = line.Get(Opt.Models);
         if (models is not null)
         {
-            line.Refuse([Opt.Pipelines, Opt.TrainerList, Opt.Trainers, Opt.MaxTrainPerClass], "does not apply to compare --models (the packages are evaluated as they are)");
+            line.Refuse([Opt.Pipelines, Opt.TrainerList, Opt.Trainers, Opt.MaxTrainPerClass, Opt.LearningCurve, Opt.Folds], "does not apply to compare --models (the packages are evaluated as they are)");
         }
 
         if (line.Given(Opt.TrainerList) && line.Given(Opt.Trainers))
@@ -188,11 +194,11 @@ internal static partial class Commands
         var options = new ComparisonOptions
         {
             Pipelines = line.Get(Opt.Pipelines) ?? PipelineRegistry.RunByDefault,
-            Trainers = line.Get(Opt.Trainers) ?? line.Get(Opt.TrainerList) ?? [],
             Seed = dataRequest.Options.Seed,
             OutputFolder = outDir,
             MaxBadImageFraction = dataRequest.Options.MaxBadFraction,
         };
+        options = WithStudies(line, options);
         if (dataPaths.Count > 1)
         {
             return CompareSeveral(line, output, options, dataPaths, dataRequest.Options, cancellationToken);
@@ -371,6 +377,48 @@ internal static partial class Commands
     internal static IPipelineWing ParsePipeline(string option, string name) =>
         PipelineRegistry.TryGet(name, out var pipeline) ? pipeline : throw new UsageException($"--{option} must be {PipelineRegistry.KnownNames}, got '{name}'");
 
+    /// <summary>The spelling of "choose the trainer on the validation split" (<see cref="TrainerChoice.IsAuto"/>) in --trainer and --trainers.</summary>
+    internal const string AutoTrainer = "auto";
+
+    /// <summary>A trainer by name, or <see cref="AutoTrainer"/>.</summary>
+    internal static TrainerChoice ParseTrainerOrAuto(string option, string name) =>
+        new(name.Trim().Equals(AutoTrainer, StringComparison.OrdinalIgnoreCase) ? null : ParseTrainer(option, name));
+
+    /// <summary>
+    /// The trainers, the studies (--trainers auto, --learning-curve, --folds) of a compare line. "auto" stands alone:
+    /// it already tries every trainer.
+    /// </summary>
+    private static ComparisonOptions WithStudies(CommandLine line, ComparisonOptions options)
+    {
+        var trainers = line.Get(Opt.Trainers) ?? line.Get(Opt.TrainerList) ?? [];
+        var auto = trainers.Any(t => t.IsAuto);
+        if (auto && trainers.Count > 1)
+        {
+            throw new UsageException($"{(line.Given(Opt.Trainers) ? Opt.Trainers.Flag : Opt.TrainerList.Flag)}: {AutoTrainer} tries every trainer and cannot be combined with trainer names");
+        }
+
+        return options with
+        {
+            Trainers = [.. trainers.Select(t => t.Kind).OfType<TrainerKind>()],
+            Studies = new StudyOptions { AutoTrainer = auto, LearningCurve = line.Get(Opt.LearningCurve) ?? [], Folds = line.Get(Opt.Folds) },
+        };
+    }
+
+    /// <summary>train --trainer auto: the trainer best on the validation split carved from train (the test split unseen), printed with every candidate's figure.</summary>
+    private static TrainerKind ChooseTrainer(TrainingOptions options, ImageDataset data, ConsoleProgress progress, TextWriter output, CancellationToken cancellationToken)
+    {
+        if (!FeatureStore.Supports(options.Pipeline))
+        {
+            throw new UsageException($"--trainer {AutoTrainer}: the {options.Pipeline.Name} pipeline cannot featurize images on their own, which choosing on validation needs");
+        }
+
+        var selection = TrainerSelector.Select(new FeatureStore(options, data, new DataWarnings(), progress), TrainerSelector.Candidates(options.Pipeline), new DataWarnings(), progress, cancellationToken);
+        progress.EndLine();
+        output.WriteLine($"choice:   {selection.Chosen}, best on validation ({selection.ValidationCount:N0} training images held out, candidates fitted on {selection.FitCount:N0}): "
+            + string.Join(", ", selection.Candidates.Select(c => $"{c.Trainer} {c.ValidationAccuracy:F4}")) + "; refitted on all training images");
+        return Trainers.Parse(selection.Chosen);
+    }
+
     internal static TrainerKind ParseTrainer(string option, string name) =>
         Trainers.TryParse(name, out var kind) ? kind : throw new UsageException($"--{option}: unknown trainer '{name}' (known: {Trainers.KnownNames})");
 
@@ -439,4 +487,10 @@ internal static partial class Commands
         OutputTarget.CheckFileWritable(path);
         OutputTarget.CheckNotInside(path, DataPath(request), "data set");
     }
+}
+
+/// <summary>A --trainer / --trainers entry: a trainer, or (<see cref="Kind"/> null) "auto", chosen on the validation split.</summary>
+internal sealed record TrainerChoice(TrainerKind? Kind)
+{
+    public bool IsAuto => Kind is null;
 }

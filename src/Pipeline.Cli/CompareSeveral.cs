@@ -121,5 +121,5 @@ internal static partial class Commands
 
     /// <summary>What <c>compare --readme</c> puts in a data set's generated block: the results table and the verdict.</summary>
     private static string ReadmeBlock(ComparisonResult result) =>
-        ResultsTable.Markdown(result) + "\n" + ReportAnalysis.TradeOff(result).Sentence + "\n";
+        ResultsTable.Markdown(result) + "\n" + StudyTables.Markdown(result) + ReportAnalysis.TradeOff(result).Sentence + "\n";
 }

@@ -40,6 +40,9 @@ public sealed record ComparisonOptions
     public int LatencySamples { get; init; } = 200;
 
     public double MaxBadImageFraction { get; init; } = 0.01;
+
+    /// <summary>Trainer choice on validation, learning curves, folds (<see cref="StudyRunner"/>); none by default.</summary>
+    public StudyOptions Studies { get; init; } = new();
 }
 
 /// <summary>
@@ -60,10 +63,11 @@ public static class ComparisonRunner
         var stopwatch = Stopwatch.StartNew();
         var runs = new List<PipelineRun>();
         var trainers = options.Trainers.Count == 0 ? [null] : options.Trainers.Select(t => (TrainerKind?)t).ToArray();
+        var studies = new StudyRunner(data, options, progress, cancellationToken);
         foreach (var (pipeline, trainer) in options.Pipelines.SelectMany(p => trainers.Select(t => (p, t))))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var trainingOptions = new TrainingOptions { Pipeline = pipeline, Trainer = trainer, Seed = options.Seed, MaxBadImageFraction = options.MaxBadImageFraction };
+            var trainingOptions = new TrainingOptions { Pipeline = pipeline, Trainer = trainer ?? studies.ChooseTrainer(pipeline), Seed = options.Seed, MaxBadImageFraction = options.MaxBadImageFraction };
             var modelFile = Path.Combine(options.ModelSubfolder, trainers.Length == 1 ? $"{pipeline.Name}.zip" : $"{pipeline.Name}-{Trainers.Name(trainer!.Value)}.zip");
             var modelPath = options.StagedOutput?.Stage(modelFile) ?? Path.Combine(options.OutputFolder, modelFile);
             var finalModelPath = options.StagedOutput?.Final(modelFile) ?? modelPath;
@@ -81,7 +85,8 @@ public static class ComparisonRunner
             ReleaseMemory();
         }
 
-        return Finish(data, runs, command, options, stopwatch);
+        var studied = studies.Finish(runs);
+        return Finish(data, runs, command, options, stopwatch) with { Studies = studied };
     }
 
     /// <summary>Evaluates saved packages on the same test images (featurization and training figures come from their metadata).</summary>

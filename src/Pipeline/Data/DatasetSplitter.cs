@@ -70,6 +70,30 @@ internal static class DatasetSplitter
         return result;
     }
 
+    /// <summary>
+    /// Assigns every item to one of <paramref name="k"/> folds, stratified and seeded (stream "folds"): each class is
+    /// shuffled on its own stream and dealt round the folds, starting where the previous class stopped, so fold sizes
+    /// differ by at most one and each class is spread as evenly as its size allows. The folds partition the items.
+    /// </summary>
+    /// <returns>The fold (0 to k - 1) of each item, in input order.</returns>
+    public static int[] Folds(IReadOnlyList<LabeledImage> items, IReadOnlyList<string> classes, int k, int seed)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 2);
+        var fold = new int[items.Count];
+        var next = 0;
+        foreach ((int label, List<int> members) in GroupByClass(items))
+        {
+            Shuffle(members, new SplitMix64(seed, classes[label], "folds"));
+            foreach (var member in members)
+            {
+                fold[member] = next;
+                next = (next + 1) % k;
+            }
+        }
+
+        return fold;
+    }
+
     private static SortedDictionary<int, List<int>> GroupByClass(IReadOnlyList<LabeledImage> items)
     {
         var groups = new SortedDictionary<int, List<int>>();

@@ -21,7 +21,7 @@ public static class ComparisonReport
 
     public const string ImagesFolder = "images";
 
-    private static readonly string[] OwnedPrefixes = ["confusion-", "f1-per-class", "accuracy-vs-", "feature-", "thumb-", "reliability-"];
+    private static readonly string[] OwnedPrefixes = ["confusion-", "f1-per-class", "accuracy-vs-", "feature-", "thumb-", "reliability-", "learning-curve"];
 
     /// <summary>
     /// Writes the three report files (and the markdown's pictures) into <paramref name="outputFolder"/>, creating it; the

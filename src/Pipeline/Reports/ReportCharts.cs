@@ -11,7 +11,7 @@ namespace ImageWorkbench.Pipeline.Reports;
 /// <summary>The report's charts, drawn with OxyPlot and encoded as PNG through SkiaSharp.</summary>
 internal static partial class ReportCharts
 {
-    private const string Font = "DejaVu Sans";
+    internal const string Font = "DejaVu Sans";
 
     /// <summary>One colour per pipeline, in result order (colour-blind-safe Okabe-Ito tones).</summary>
     public static readonly OxyColor[] Palette =
@@ -119,27 +119,9 @@ internal static partial class ReportCharts
         var model = NewModel("Accuracy against prediction latency");
         var minX = points.Min(p => p.X);
         var maxX = points.Max(p => p.X);
-        model.Axes.Add(new LogarithmicAxis
-        {
-            Position = AxisPosition.Bottom,
-            Title = "prediction latency p50, ms per image (log scale; left is cheaper)",
-            Minimum = minX / 3,
-            Maximum = maxX * 3,
-            MajorGridlineStyle = LineStyle.Dot,
-            IsZoomEnabled = false,
-            IsPanEnabled = false,
-        });
+        model.Axes.Add(Fixed(new LogarithmicAxis(), AxisPosition.Bottom, "prediction latency p50, ms per image (log scale; left is cheaper)", minX / 3, maxX * 3));
         var minY = points.Min(p => p.Y);
-        model.Axes.Add(new LinearAxis
-        {
-            Position = AxisPosition.Left,
-            Title = "test accuracy (higher is better)",
-            Minimum = Math.Max(0, Math.Floor((minY - 0.08) * 10) / 10),
-            Maximum = 1.02,
-            MajorGridlineStyle = LineStyle.Dot,
-            IsZoomEnabled = false,
-            IsPanEnabled = false,
-        });
+        model.Axes.Add(Fixed(new LinearAxis(), AxisPosition.Left, "test accuracy (higher is better)", Math.Max(0, Math.Floor((minY - 0.08) * 10) / 10), 1.02));
         var middle = Math.Sqrt(minX * maxX);
         foreach (var (index, x, y) in points)
         {
@@ -165,7 +147,21 @@ internal static partial class ReportCharts
         return Png(model, 800, 450);
     }
 
-    private static PlotModel NewModel(string title) => new()
+    /// <summary>An axis with a fixed range and dotted grid lines, neither zoomed nor panned (the pictures are static).</summary>
+    internal static T Fixed<T>(T axis, AxisPosition position, string title, double minimum, double maximum)
+        where T : Axis
+    {
+        axis.Position = position;
+        axis.Title = title;
+        axis.Minimum = minimum;
+        axis.Maximum = maximum;
+        axis.MajorGridlineStyle = LineStyle.Dot;
+        axis.IsZoomEnabled = false;
+        axis.IsPanEnabled = false;
+        return axis;
+    }
+
+    internal static PlotModel NewModel(string title) => new()
     {
         Title = title,
         TitleFontSize = 15,
@@ -176,7 +172,7 @@ internal static partial class ReportCharts
         Padding = new OxyThickness(8),
     };
 
-    private static byte[] Png(PlotModel model, int width, int height)
+    internal static byte[] Png(PlotModel model, int width, int height)
     {
         using var stream = new MemoryStream();
         var exporter = new OxyPlot.SkiaSharp.PngExporter { Width = width, Height = height, Dpi = 96 };

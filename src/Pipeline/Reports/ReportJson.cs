@@ -31,6 +31,7 @@ namespace ImageWorkbench.Pipeline.Reports;
 /// better value (empty when tied or not comparable).</item>
 /// <item><c>tradeOff</c>: <c>kind</c> (<c>none</c>, <c>singlePipeline</c>, <c>tie</c>, <c>dominates</c>, <c>tradeOff</c>), <c>sentence</c>,
 /// <c>moreAccurate</c>, <c>faster</c>, <c>recommended</c> (labels or <c>null</c>).</item>
+/// <item><c>selection</c>, <c>learningCurve</c>, <c>folds</c>: the studies (<see cref="ComparisonStudies"/>), empty arrays when not run.</item>
 /// </list>
 /// </summary>
 public static class ReportJson
@@ -56,7 +57,13 @@ public static class ReportJson
             [.. pairs.Select(p => new ReportDisagreement(labels[p.A], labels[p.B], p.Matched, p.BothCorrect, p.BothWrong, p.OnlyACorrect.Count, p.OnlyBCorrect.Count))],
             ReportAnalysis.Summary(result).ToDictionary(row => row.Key, row => (IReadOnlyList<string>)[.. row.Best.Select(i => labels[i])], StringComparer.Ordinal),
             new ReportVerdict(JsonNamingPolicy.CamelCase.ConvertName(trade.Kind.ToString()), trade.Sentence, Label(trade.MoreAccurate), Label(trade.Faster), Label(trade.Recommended)),
-            [.. statistics.Pairs.Select(p => ReportPairwise.From(p, labels, result.Dataset.Name))]);
+            [.. statistics.Pairs.Select(p => ReportPairwise.From(p, labels, result.Dataset.Name))])
+        {
+            Selection = result.Studies.Selection,
+            LearningCurve = result.Studies.LearningCurve,
+            Folds = result.Studies.Folds,
+        };
+
     }
 
     /// <summary>The report.json text (indented, UTF-8 without BOM when written through <see cref="AtomicFile"/>).</summary>
@@ -76,7 +83,17 @@ public sealed record ReportFile(
     IReadOnlyList<ReportDisagreement> Disagreements,
     IReadOnlyDictionary<string, IReadOnlyList<string>> Best,
     ReportVerdict TradeOff,
-    IReadOnlyList<ReportPairwise> Pairwise);
+    IReadOnlyList<ReportPairwise> Pairwise)
+{
+    /// <summary>The trainer chosen per pipeline on the validation split (<c>--trainers auto</c>); empty otherwise.</summary>
+    public IReadOnlyList<TrainerSelection> Selection { get; init; } = [];
+
+    /// <summary>Learning-curve points (<c>--learning-curve</c>); empty with <c>none</c>.</summary>
+    public IReadOnlyList<LearningCurvePoint> LearningCurve { get; init; } = [];
+
+    /// <summary>k-fold cross-validation per pipeline (<c>--folds</c>); empty otherwise.</summary>
+    public IReadOnlyList<FoldSummary> Folds { get; init; } = [];
+}
 
 /// <summary>One pipeline in report.json: what it is, its evaluation figures (<see cref="MetricsFigures"/>), then its costs.</summary>
 public sealed record ReportRun : MetricsFigures

@@ -66,4 +66,8 @@ public sealed record ComparisonResult(
     DateTimeOffset CreatedUtc,
     int Seed,
     double RunSeconds = double.NaN,
-    long PeakWorkingSetBytes = 0);
+    long PeakWorkingSetBytes = 0)
+{
+    /// <summary>Trainer choice on validation, learning curves and folds, when the comparison ran them.</summary>
+    public ComparisonStudies Studies { get; init; } = ComparisonStudies.None;
+}

@@ -71,6 +71,9 @@ internal sealed class FeatureMatrix
     /// <summary>Rows held.</summary>
     public int Count { get; private set; }
 
+    /// <summary>The image index row <paramref name="row"/> came from.</summary>
+    public int ImageIndex(int row) => _indices[row];
+
     /// <summary>Row <paramref name="row"/>'s features.</summary>
     public ReadOnlySpan<float> Row(int row) => _values.AsSpan(checked(row * Length), Length);
 

@@ -91,6 +91,9 @@ public static class Trainers
                     MinimumExampleCountPerLeaf = 20,
                     Seed = 1,
                     Silent = true,
+                    // One thread: LightGBM's OpenMP threads spin at every barrier, and on a shared 2-core machine that
+                    // turned a head of seconds into minutes (an 800-image hand-crafted fit ran over 5 min at load 40).
+                    NumberOfThreads = 1,
                 });
             case TrainerKind.FastTree:
                 return ml.MulticlassClassification.Trainers.OneVersusAll(

@@ -5,7 +5,7 @@ namespace ImageWorkbench.Pipeline.Tests.Cli;
 
 public class CommandLineTests
 {
-    private static CommandLine Check(params string[] args)
+    internal static CommandLine Check(params string[] args)
     {
         var tree = Commands.Tree();
         return CommandLine.Check(tree.Parse(args), args, tree);

@@ -90,6 +90,8 @@ public sealed class HostileUsageTests
             new("out", Kind.Text, OutDir),
             new("readme", Kind.Text, OutFile),
             new("section", Kind.Text, "results"),
+            new("learning-curve", Kind.List, "5"),
+            new("folds", Kind.Int, "3", 2, 20),
         ],
         ["models"]),
         new("compare --models", ["compare"], [("models", MissingModel), ("data", MissingData), ("out", OutDir)], [],
@@ -158,6 +160,9 @@ public sealed class HostileUsageTests
         ("compare --models", "trainers", "sdca"),
         ("compare --models", "trainer", "sdca"),
         ("compare --models", "max-train-per-class", "5"),
+        ("compare --models", "learning-curve", "5"),
+        ("compare --models", "folds", "3"),
+        ("compare --models", "trainers", "auto"),
         ("compare", "section", "results"), // --section without --readme
         ("bench", "section", "performance"),
     ];
@@ -197,6 +202,9 @@ public sealed class HostileUsageTests
 
         var compare = Commands.Single(c => c.Label == "compare");
         yield return Row(compare, "--trainer and --trainers together", "trainer", ["--trainer", "sdca", "--trainers", "lbfgs"]);
+        yield return Row(compare, "--trainers auto with a trainer name", "trainers", ["--trainers", "auto,lbfgs"]);
+        yield return Row(compare, "--learning-curve none with a size", "learning-curve", ["--learning-curve", "none,5"]);
+        yield return Row(compare, "--learning-curve 0", "learning-curve", ["--learning-curve", "0"]);
         var subset = Commands.Single(c => c.Label == "dataset subset");
         yield return Row(subset with { Base = subset.Base.Where(b => b.Name != "train-per-class").ToArray() }, "without --train-per-class", "train-per-class", []);
         yield return Row(subset with { Base = subset.Base.Where(b => !b.Name.EndsWith("-per-class", StringComparison.Ordinal)).ToArray() }, "without counts", "per-class", []);

@@ -125,6 +125,20 @@ internal static class CnnTraining
         return features;
     }
 
+    /// <summary>The features <see cref="Train"/> computes (engine + cache), for any images: see <see cref="IReusableFeatures"/>.</summary>
+    public static IReadOnlyList<float[]?> FeaturizeEach(FeatureRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var options = request.Options;
+        var prep = options.OptionsOf<CnnPipelineOptions>()?.Preprocessing ?? CnnPreprocessing.Default;
+        prep.Validate();
+        var cache = options.UseFeatureCache ? new FeatureCache(options.CacheDirectory) : null;
+        using var engine = new ResNet18Featurizer(new ResNet18FeaturizerOptions { Preprocessing = prep });
+        var all = FeaturizeRows(engine, cache, request.Images, InputOf(prep), request.Warnings, "featurizing (ResNet18)", request.Progress, request.CancellationToken);
+        var length = ResNet18Model.FeatureLength;
+        return [.. Enumerable.Range(0, request.Images.Count).Select(i => float.IsNaN(all[i * length]) ? null : all.AsSpan(i * length, length).ToArray())];
+    }
+
     /// <summary>
     /// What identifies an image's content for the cache: the SHA-256 of the encoded file bytes, or of the raw pixels
     /// (<see cref="FeatureCache.HashContent"/>). The file is read through the same bounded reader as the decoder
