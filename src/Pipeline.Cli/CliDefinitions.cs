@@ -100,7 +100,7 @@ internal static partial class Opt
     public static readonly CliOption<int> Patience = CliOptions.Int(
         "patience", "Early stopping: epochs without a better validation accuracy (validation split carved from train) before training stops; the best epoch's weights are kept (cnn-scratch only)", ScratchDefaults.Patience, 1, 1000);
 
-    public static readonly CliOption<int?> Threads = CliOptions.OptionalInt("threads", "LibTorch threads for training (cnn-scratch only)", 1, 256, "one per core");
+    public static readonly CliOption<int?> Threads = CliOptions.OptionalInt("threads", "LibTorch threads for training; more than one collapsed on a loaded machine (cnn-scratch only)", 1, 256, "1");
 
     public static readonly CliOption[] ScratchOptions = [Architecture, Epochs, BatchSize, LearningRate, Patience, Threads];
 

@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using static ImageWorkbench.Runtime.Cnn.OnnxNodes;
 
 namespace ImageWorkbench.Runtime.Cnn;
 
@@ -35,8 +35,6 @@ public static class OnnxClassifierGraph
 
     public const string OutputName = "Score";
 
-    private const int FloatType = 1;
-
     /// <summary>The ONNX model bytes of <paramref name="layers"/> applied to a [1, channels, height, width] input, then softmax.</summary>
     public static byte[] Build(int channels, int height, int width, IReadOnlyList<OnnxLayer> layers, int classCount, string producer)
     {
@@ -57,26 +55,26 @@ public static class OnnxClassifierGraph
                 case OnnxConvolution c:
                     CheckLength(c.Weight, (long)c.OutChannels * c.InChannels * c.Kernel * c.Kernel, i);
                     CheckLength(c.Bias, c.OutChannels, i);
-                    initializers.Add(Tensor(output + ".w", c.Weight, [c.OutChannels, c.InChannels, c.Kernel, c.Kernel]));
-                    initializers.Add(Tensor(output + ".b", c.Bias, [c.OutChannels]));
-                    nodes.Add(Node("Conv", [current, output + ".w", output + ".b"], output,
+                    initializers.Add(FloatTensor(output + ".w", [c.OutChannels, c.InChannels, c.Kernel, c.Kernel], c.Weight));
+                    initializers.Add(FloatTensor(output + ".b", [c.OutChannels], c.Bias));
+                    nodes.Add(Node(output, "Conv", [current, output + ".w", output + ".b"], output,
                         Ints("kernel_shape", c.Kernel, c.Kernel), Ints("pads", c.Padding, c.Padding, c.Padding, c.Padding), Ints("strides", 1, 1)));
                     break;
                 case OnnxRelu:
-                    nodes.Add(Node("Relu", [current], output));
+                    nodes.Add(Node(output, "Relu", [current], output));
                     break;
                 case OnnxMaxPool p:
-                    nodes.Add(Node("MaxPool", [current], output, Ints("kernel_shape", p.Kernel, p.Kernel), Ints("strides", p.Stride, p.Stride)));
+                    nodes.Add(Node(output, "MaxPool", [current], output, Ints("kernel_shape", p.Kernel, p.Kernel), Ints("strides", p.Stride, p.Stride)));
                     break;
                 case OnnxFlatten:
-                    nodes.Add(Node("Flatten", [current], output, Int("axis", 1)));
+                    nodes.Add(Node(output, "Flatten", [current], output, IntAttribute("axis", 1)));
                     break;
                 case OnnxDense d:
                     CheckLength(d.Weight, (long)d.Outputs * d.Inputs, i);
                     CheckLength(d.Bias, d.Outputs, i);
-                    initializers.Add(Tensor(output + ".w", d.Weight, [d.Outputs, d.Inputs]));
-                    initializers.Add(Tensor(output + ".b", d.Bias, [d.Outputs]));
-                    nodes.Add(Node("Gemm", [current, output + ".w", output + ".b"], output, Int("transB", 1)));
+                    initializers.Add(FloatTensor(output + ".w", [d.Outputs, d.Inputs], d.Weight));
+                    initializers.Add(FloatTensor(output + ".b", [d.Outputs], d.Bias));
+                    nodes.Add(Node(output, "Gemm", [current, output + ".w", output + ".b"], output, IntAttribute("transB", 1)));
                     break;
                 default:
                     throw new ArgumentException($"layer {i}: {layers[i].GetType().Name} cannot be exported", nameof(layers));
@@ -85,11 +83,11 @@ public static class OnnxClassifierGraph
             current = output;
         }
 
-        nodes.Add(Node("Softmax", [current], OutputName, Int("axis", 1)));
+        nodes.Add(Node(OutputName, "Softmax", [current], OutputName, IntAttribute("axis", 1)));
         var graph = new List<ProtoField>(nodes) { ProtoField.OfString(2, "classifier") };
         graph.AddRange(initializers);
-        graph.Add(ValueInfo(11, InputName, [1, channels, height, width]));
-        graph.Add(ValueInfo(12, OutputName, [1, classCount]));
+        graph.Add(ValueInfo(11, InputName, false, channels, height, width));
+        graph.Add(ValueInfo(12, OutputName, false, classCount));
         return Proto.Serialize(
         [
             ProtoField.OfVarint(1, 8), // ir_version
@@ -107,39 +105,10 @@ public static class OnnxClassifierGraph
         }
     }
 
-    private static ProtoField Node(string op, string[] inputs, string output, params ProtoField[] attributes)
-    {
-        var fields = inputs.Select(i => ProtoField.OfString(1, i)).ToList();
-        fields.Add(ProtoField.OfString(2, output));
-        fields.Add(ProtoField.OfString(3, output));
-        fields.Add(ProtoField.OfString(4, op));
-        fields.AddRange(attributes);
-        return ProtoField.OfMessage(1, fields);
-    }
-
     private static ProtoField Ints(string name, params long[] values)
     {
         var fields = new List<ProtoField> { ProtoField.OfString(1, name), ProtoField.OfVarint(20, 7) }; // INTS
         fields.AddRange(values.Select(v => ProtoField.OfVarint(8, unchecked((ulong)v))));
         return ProtoField.OfMessage(5, fields);
-    }
-
-    private static ProtoField Int(string name, long value) =>
-        ProtoField.OfMessage(5, [ProtoField.OfString(1, name), ProtoField.OfVarint(3, unchecked((ulong)value)), ProtoField.OfVarint(20, 2)]); // INT
-
-    private static ProtoField Tensor(string name, float[] values, long[] dims)
-    {
-        var fields = dims.Select(d => ProtoField.OfVarint(1, (ulong)d)).ToList();
-        fields.Add(ProtoField.OfVarint(2, FloatType));
-        fields.Add(ProtoField.OfString(8, name));
-        fields.Add(ProtoField.OfBytes(9, MemoryMarshal.AsBytes(values.AsSpan()).ToArray())); // raw_data, little-endian
-        return ProtoField.OfMessage(5, fields);
-    }
-
-    private static ProtoField ValueInfo(int field, string name, long[] dims)
-    {
-        var shape = dims.Select(d => ProtoField.OfMessage(1, [ProtoField.OfVarint(1, (ulong)d)]));
-        var tensorType = ProtoField.OfMessage(1, [ProtoField.OfVarint(1, FloatType), ProtoField.OfMessage(2, shape)]);
-        return ProtoField.OfMessage(field, [ProtoField.OfString(1, name), ProtoField.OfMessage(2, [tensorType])]);
     }
 }

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
+using static ImageWorkbench.Runtime.Cnn.OnnxNodes;
 
 namespace ImageWorkbench.Runtime.Cnn;
 
@@ -292,39 +293,6 @@ public static class ResNet18Model
 
     private static string NodeOpType(ProtoField node) =>
         Proto.Parse(node.Bytes).FirstOrDefault(x => x.Number == 4) is { WireType: ProtoField.LengthDelimited } op ? op.AsString() : "";
-
-    private static ProtoField ValueInfo(int fieldNumber, string name, bool symbolicBatch, params int[] dims)
-    {
-        var dimFields = new List<ProtoField>
-        {
-            ProtoField.OfMessage(1, [symbolicBatch ? ProtoField.OfString(2, "N") : ProtoField.OfVarint(1, 1)]),
-        };
-        dimFields.AddRange(dims.Select(d => ProtoField.OfMessage(1, [ProtoField.OfVarint(1, (ulong)d)])));
-        var tensorType = ProtoField.OfMessage(1, [ProtoField.OfVarint(1, 1 /* FLOAT */), ProtoField.OfMessage(2, dimFields)]);
-        return ProtoField.OfMessage(fieldNumber, [ProtoField.OfString(1, name), ProtoField.OfMessage(2, [tensorType])]);
-    }
-
-    private static ProtoField Node(string name, string opType, string[] inputs, string output, params ProtoField[] attributes)
-    {
-        var fields = inputs.Select(i => ProtoField.OfString(1, i)).ToList();
-        fields.Add(ProtoField.OfString(2, output));
-        fields.Add(ProtoField.OfString(3, name));
-        fields.Add(ProtoField.OfString(4, opType));
-        fields.AddRange(attributes);
-        return ProtoField.OfMessage(1, fields);
-    }
-
-    private static ProtoField IntAttribute(string name, long value) =>
-        ProtoField.OfMessage(5, [ProtoField.OfString(1, name), ProtoField.OfVarint(3, (ulong)value), ProtoField.OfVarint(20, 2 /* INT */)]);
-
-    private static ProtoField FloatTensor(string name, long[] dims, float[] values)
-    {
-        var fields = dims.Select(d => ProtoField.OfVarint(1, (ulong)d)).ToList();
-        fields.Add(ProtoField.OfVarint(2, 1 /* FLOAT */));
-        fields.Add(ProtoField.OfString(8, name));
-        fields.Add(ProtoField.OfBytes(9, MemoryMarshal.AsBytes(values.AsSpan()).ToArray()));
-        return ProtoField.OfMessage(5, fields);
-    }
 
     private static ProtoField Int64Tensor(string name, long[] dims, long[] values)
     {

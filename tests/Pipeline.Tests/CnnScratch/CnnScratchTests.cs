@@ -21,7 +21,7 @@ namespace ImageWorkbench.Pipeline.Tests.CnnScratch;
 [Collection("Console")]
 public sealed class CnnScratchTests
 {
-    private static readonly CnnScratchOptions Quick = new() { Epochs = 3, Patience = 3, BatchSize = 64 };
+    private static readonly CnnScratchOptions Quick = new() { Epochs = 3, Patience = 3, BatchSize = 64, Threads = 1 };
 
     [Fact]
     public void A_few_epochs_learn_the_mini_set_and_the_package_records_the_run()
@@ -40,6 +40,35 @@ public sealed class CnnScratchTests
 
             var package = ModelPackage.Load(new MLContext(1), path);
             Assert.Equal(data.Classes, package.Metadata.Classes);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Cancelling_stops_at_the_next_batch_and_writes_nothing()
+    {
+        var data = DatasetLoader.Load(MiniDatasetTests.MiniFolder());
+        var folder = Directory.CreateTempSubdirectory("cnn-scratch-cancel-").FullName;
+        try
+        {
+            using var cancel = new CancellationTokenSource();
+            var batchesAfterCancel = 0;
+            var progress = new Hostile.HostileCancellationTests.Progress(p =>
+            {
+                if (p.Stage.StartsWith("training epoch", StringComparison.Ordinal))
+                {
+                    batchesAfterCancel += cancel.IsCancellationRequested ? 1 : 0;
+                    cancel.Cancel();
+                }
+            });
+            var options = new TrainingOptions { Pipeline = new CnnScratchPipeline(), PipelineOptions = [Quick] };
+            var path = Path.Combine(folder, "model.zip");
+            Assert.ThrowsAny<OperationCanceledException>(() => ModelTrainer.TrainAndSave(data, options, path, new DataWarnings(), progress, cancel.Token));
+            Assert.Equal(0, batchesAfterCancel);
+            Assert.Empty(Directory.EnumerateFileSystemEntries(folder));
         }
         finally
         {

@@ -134,7 +134,7 @@ public sealed class HostileCancellationTests(ITestOutputHelper log) : IDisposabl
     }
 
     /// <summary>Synchronous progress (System.Progress posts to the pool, too late to cancel inside the fit).</summary>
-    private sealed class Progress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    internal sealed class Progress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
     {
         public void Report(TrainingProgress value) => report(value);
     }

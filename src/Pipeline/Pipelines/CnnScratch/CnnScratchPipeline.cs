@@ -123,13 +123,18 @@ public sealed class CnnScratchPipeline : IPipelineWing
 /// <summary>Options only cnn-scratch reads, in the style of ML.NET's ImageClassificationTrainer.</summary>
 public sealed record CnnScratchOptions : IPipelineOptions
 {
-    /// <summary>LibTorch threads when none are asked for: one per core (see README for the measurement).</summary>
-    public static int DefaultThreads => Environment.ProcessorCount;
+    /// <summary>
+    /// LibTorch threads when none are asked for: one. Measured on the 2-core machine while other builds ran (load
+    /// average about 30), 2 epochs on the embedded set: 1 thread 207-263 training images/s, 2 threads 35-51 img/s
+    /// (LibTorch's OpenMP threads spin and fight for a shared core; ENVIRONMENT.md saw the same, 4,186 vs 228).
+    /// On an idle machine <c>--threads 2</c> may be faster.
+    /// </summary>
+    public static int DefaultThreads => 1;
 
     public ScratchArchitecture Architecture { get; init; } = ScratchArchitecture.Small;
 
     /// <summary>Most passes over the training split (early stopping may end sooner).</summary>
-    public int Epochs { get; init; } = 15;
+    public int Epochs { get; init; } = 12;
 
     public int BatchSize { get; init; } = 128;
 

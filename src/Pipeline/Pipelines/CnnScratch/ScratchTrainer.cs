@@ -112,7 +112,8 @@ internal static class ScratchTrainer
                     loss.backward();
                     optimizer.step();
                     lossSum += loss.item<float>() * n;
-                    progress?.Report(new TrainingProgress(stage, b + 1, batches, ((b * batchSize) + n) / Math.Max(stopwatch.Elapsed.TotalSeconds, 1e-9)));
+                    var done = (b * batchSize) + n;
+                    progress?.Report(new TrainingProgress(stage, done, train.Count, done / Math.Max(stopwatch.Elapsed.TotalSeconds, 1e-9)));
                 }
 
                 var rate = train.Count / Math.Max(stopwatch.Elapsed.TotalSeconds, 1e-9);
