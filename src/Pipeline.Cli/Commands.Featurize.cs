@@ -52,10 +52,15 @@ internal static partial class Commands
         var outPath = line.Get(Opt.ModelOut) ?? $"{pipeline.Name}-model.zip";
         OutputTarget.CheckFileWritable(outPath);
         OutputTarget.CheckNotInside(outPath, folder, "feature folder");
+        if (line.Get(Opt.Trainer) is { IsAuto: true })
+        {
+            throw new UsageException("--trainer auto does not apply to train --features yet: name a trainer");
+        }
+
         var options = new TrainingOptions
         {
             Pipeline = pipeline,
-            Trainer = line.Get(Opt.Trainer),
+            Trainer = line.Get(Opt.Trainer)?.Kind,
             Seed = header.Data.Seed,
             EvaluateOnTest = !line.Has(Opt.NoEval),
             MaxBadImageFraction = line.Get(Opt.MaxBadFraction),

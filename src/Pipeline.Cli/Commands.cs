@@ -407,12 +407,12 @@ internal static partial class Commands
     /// <summary>train --trainer auto: the trainer best on the validation split carved from train (the test split unseen), printed with every candidate's figure.</summary>
     private static TrainerKind ChooseTrainer(TrainingOptions options, ImageDataset data, ConsoleProgress progress, TextWriter output, CancellationToken cancellationToken)
     {
-        if (!FeatureStore.Supports(options.Pipeline))
+        if (!StudyFeatures.Supports(options.Pipeline))
         {
             throw new UsageException($"--trainer {AutoTrainer}: the {options.Pipeline.Name} pipeline cannot featurize images on their own, which choosing on validation needs");
         }
 
-        var selection = TrainerSelector.Select(new FeatureStore(options, data, new DataWarnings(), progress), TrainerSelector.Candidates(options.Pipeline), new DataWarnings(), progress, cancellationToken);
+        var selection = TrainerSelector.Select(new StudyFeatures(options, data, new DataWarnings(), progress), TrainerSelector.Candidates(options.Pipeline), new DataWarnings(), progress, cancellationToken);
         progress.EndLine();
         output.WriteLine($"choice:   {selection.Chosen}, best on validation ({selection.ValidationCount:N0} training images held out, candidates fitted on {selection.FitCount:N0}): "
             + string.Join(", ", selection.Candidates.Select(c => $"{c.Trainer} {c.ValidationAccuracy:F4}")) + "; refitted on all training images");

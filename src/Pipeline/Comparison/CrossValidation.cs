@@ -23,7 +23,7 @@ public static class CrossValidation
         return ([.. data.Train.Where((_, i) => folds[i] != fold)], [.. data.Train.Where((_, i) => folds[i] == fold)]);
     }
 
-    public static FoldSummary Run(FeatureStore store, TrainerKind trainer, int k, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    public static FoldSummary Run(StudyFeatures store, TrainerKind trainer, int k, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
         var data = store.Data;

@@ -9,7 +9,7 @@ namespace ImageWorkbench.Pipeline.Comparison;
 /// Learning curves: test accuracy against training-set size. Each size is a seeded stratified subset of the training
 /// split with that many images per class; the subsets are nested (one random order per class, each subset its first
 /// n images), the test split is the same for every point, and every image is featurized once per pipeline
-/// (<see cref="FeatureStore"/>; the CNN's through its feature cache), so a point costs one head fit.
+/// (<see cref="StudyFeatures"/>; the CNN's through its feature cache), so a point costs one head fit.
 /// </summary>
 public static class LearningCurves
 {
@@ -40,7 +40,7 @@ public static class LearningCurves
     }
 
     /// <summary>One curve: <paramref name="trainer"/> fitted on each subset, scored on the whole test split.</summary>
-    public static IReadOnlyList<LearningCurvePoint> Measure(FeatureStore store, TrainerKind trainer, IReadOnlyList<int> sizes, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    public static IReadOnlyList<LearningCurvePoint> Measure(StudyFeatures store, TrainerKind trainer, IReadOnlyList<int> sizes, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
         var data = store.Data;

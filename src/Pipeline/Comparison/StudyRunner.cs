@@ -32,7 +32,7 @@ public sealed record StudyOptions
 internal sealed class StudyRunner(ImageDataset data, ComparisonOptions options, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
 {
     private readonly DataWarnings quiet = new();
-    private readonly Dictionary<string, FeatureStore> stores = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, StudyFeatures> stores = new(StringComparer.Ordinal);
     private readonly List<TrainerSelection> selections = [];
 
     private StudyOptions Studies => options.Studies;
@@ -78,9 +78,9 @@ internal sealed class StudyRunner(ImageDataset data, ComparisonOptions options, 
         return new ComparisonStudies(selections, curve, folds);
     }
 
-    private FeatureStore? Store(IPipelineWing pipeline)
+    private StudyFeatures? Store(IPipelineWing pipeline)
     {
-        if (!FeatureStore.Supports(pipeline))
+        if (!StudyFeatures.Supports(pipeline))
         {
             return null;
         }
@@ -88,7 +88,7 @@ internal sealed class StudyRunner(ImageDataset data, ComparisonOptions options, 
         if (!stores.TryGetValue(pipeline.Name, out var store))
         {
             var trainingOptions = new TrainingOptions { Pipeline = pipeline, Seed = options.Seed, MaxBadImageFraction = options.MaxBadImageFraction };
-            stores[pipeline.Name] = store = new FeatureStore(trainingOptions, data, quiet, progress);
+            stores[pipeline.Name] = store = new StudyFeatures(trainingOptions, data, quiet, progress);
         }
 
         return store;

@@ -28,7 +28,7 @@ public static class TrainerSelector
     }
 
     /// <summary>Chooses among <paramref name="candidates"/> for the store's pipeline on the validation split of its data set's training split.</summary>
-    public static TrainerSelection Select(FeatureStore store, IReadOnlyList<TrainerKind> candidates, DataWarnings warnings, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    public static TrainerSelection Select(StudyFeatures store, IReadOnlyList<TrainerKind> candidates, DataWarnings warnings, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(candidates);

@@ -19,7 +19,7 @@ public class StudyTests
     private static ImageDataset Small() =>
         DatasetLoader.Load(EmbeddedDataset.Locate(), new DatasetOptions { MaxTrainPerClass = 12, MaxTestPerClass = 4, Seed = 3 }, new DataWarnings());
 
-    private static FeatureStore Store(ImageDataset data) =>
+    private static StudyFeatures Store(ImageDataset data) =>
         new(new TrainingOptions { Pipeline = new HandCraftedPipeline(), Seed = 3 }, data, new DataWarnings(), null);
 
     private static List<LabeledImage> Items(params int[] perClass) =>

@@ -12,7 +12,7 @@ namespace ImageWorkbench.Pipeline.Comparison;
 /// <see cref="IReusableFeatures"/>) however many heads are then fitted on it. Images are told apart by reference, so
 /// the subsets of a split (<see cref="ImageDataset.CarveValidation"/>, nested subsamples, folds) find their rows.
 /// </summary>
-public sealed class FeatureStore
+public sealed class StudyFeatures
 {
     private readonly Dictionary<LabeledImage, float[]?> rows = new(ReferenceEqualityComparer.Instance);
     private readonly IReusableFeatures featurizer;
@@ -26,7 +26,7 @@ public sealed class FeatureStore
     /// <param name="data">The data set the images come from (classes, image shape).</param>
     /// <param name="warnings">Where unreadable images are reported; a comparison passes a quiet one, since its main runs report them.</param>
     /// <param name="progress">Featurization progress.</param>
-    public FeatureStore(TrainingOptions options, ImageDataset data, DataWarnings warnings, IProgress<TrainingProgress>? progress)
+    public StudyFeatures(TrainingOptions options, ImageDataset data, DataWarnings warnings, IProgress<TrainingProgress>? progress)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(data);
@@ -88,7 +88,7 @@ public sealed class FeatureStore
         var fitRows = Readable(fit, cancellationToken);
         var scoreRows = Readable(score, cancellationToken);
         var ml = new MLContext(options.Seed);
-        var head = CancellableFit.Fit(ml, Trainers.CreateHead(ml, trainer, options.MaxIterations, fitRows.Count), View(ml, fitRows, cancellationToken), cancellationToken);
+        var head = CancellableFit.Fit(ml, Trainers.CreateHead(ml, trainer, options.MaxIterations, fitRows.Count, length), View(ml, fitRows, cancellationToken), cancellationToken);
         var (labels, scores, indices) = ModelScoring.Collect(head.Transform(View(ml, scoreRows, cancellationToken)), cancellationToken);
         return ClassificationMetrics.Compute(data.Classes, labels, scores, [.. indices.Select(i => scoreRows[i].Source.Name)]);
     }
