@@ -106,7 +106,7 @@ internal static partial class Commands
         [
             new HandCraftedPipelineOptions { FeatureSet = line.Get(Opt.FeatureSet) },
             new CnnPipelineOptions { Preprocessing = CnnPreprocessingFrom(line) },
-            ScratchOptionsFrom(line),
+            line.Command.Options.Contains(Opt.Architecture) ? ScratchOptionsFrom(line) : new CnnScratchOptions(), // featurize has no training options
         ],
         UseFeatureCache = !line.Has(Opt.NoCache),
         CacheDirectory = line.Get(Opt.CacheDir),

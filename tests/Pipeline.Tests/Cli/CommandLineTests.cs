@@ -35,7 +35,7 @@ public class CommandLineTests
         var cnn = Check("train", "--pipeline", "cnn", "--input-size", "96");
         Assert.Equal(ImageWorkbench.Runtime.Cnn.CnnPreprocessing.Default.ResizeMode, cnn.Get(Opt.Resize));
         Assert.Equal("cnn", cnn.Get(Opt.Pipeline)!.Name);
-        Assert.Equal(["handcrafted", "cnn"], Check("bench", "--out", "b.json").Get(Opt.Pipelines)!.Select(p => p.Name));
+        Assert.Equal(["handcrafted", "cnn", "hybrid"], Check("bench", "--out", "b.json").Get(Opt.Pipelines)!.Select(p => p.Name));
     }
 
     [Fact]

@@ -150,7 +150,7 @@ public sealed class EndToEndTests(HandCraftedModelFixture model) : IClassFixture
         var trained = Path.Combine(model.Folder, "compare-small");
         var paired = Path.Combine(model.Folder, "compare-pair");
         string[] small = ["--max-test-per-class", "8"];
-        Assert.Equal(0, Program.Run(["compare", "--pipelines", "handcrafted", "--max-train-per-class", "20", .. small, "--out", trained], new StringWriter(), CancellationToken.None));
+        Assert.Equal(0, Program.Run(["compare", "--data", "fashion-mnist-mini", "--pipelines", "handcrafted", "--max-train-per-class", "20", .. small, "--out", trained], new StringWriter(), CancellationToken.None));
         var output = new StringWriter();
         var code = Program.Run(["compare", "--models", $"{Path.Combine(trained, "handcrafted.zip")},{model.ModelPath}", .. small, "--out", paired], output, CancellationToken.None);
         Assert.True(code == 0, output.ToString());

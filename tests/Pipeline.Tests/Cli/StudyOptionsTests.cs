@@ -47,7 +47,7 @@ public class StudyOptionsTests
         {
             var output = new StringWriter();
             var code = Program.Run(
-                ["compare", "--out", folder, "--pipelines", "handcrafted", "--max-train-per-class", "10", "--max-test-per-class", "4", "--trainers", "auto", "--learning-curve", "2,all", "--folds", "3"],
+                ["compare", "--data", "fashion-mnist-mini", "--out", folder, "--pipelines", "handcrafted", "--max-train-per-class", "10", "--max-test-per-class", "4", "--trainers", "auto", "--learning-curve", "2,all", "--folds", "3"],
                 output,
                 CancellationToken.None);
             Assert.True(code == 0, output.ToString());

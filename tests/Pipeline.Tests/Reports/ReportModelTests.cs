@@ -70,7 +70,7 @@ public sealed class ReportModelTests
         using var doc = JsonDocument.Parse(ReportJson.ToText(Result()));
         var root = doc.RootElement;
         Assert.Equal(
-            ["dataset", "command", "machine", "createdUtc", "seed", "runSeconds", "peakWorkingSetBytes", "results", "disagreements", "best", "tradeOff", "pairwise"],
+            ["dataset", "command", "machine", "createdUtc", "seed", "runSeconds", "peakWorkingSetBytes", "results", "disagreements", "best", "tradeOff", "pairwise", "selection", "learningCurve", "folds"],
             Keys(root));
         Assert.Equal(["name", "location", "classes", "trainCount", "testCount"], Keys(root.GetProperty("dataset")));
         Assert.Equal(

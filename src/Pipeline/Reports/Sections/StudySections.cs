@@ -42,7 +42,7 @@ internal sealed class ModelChoiceSection : IReportSection
                 [s.Pipeline, new Cell(s.Chosen), .. trainers.Select(t => s.Candidates.FirstOrDefault(c => c.Trainer == t) is { } c
                     ? new Cell(Figures.Ratio(c.ValidationAccuracy), c.Trainer == s.Chosen ? CellStyle.Best : CellStyle.Plain)
                     : new Cell(Figures.Missing))]))],
-            "model-choice",
+            "model-choice-table",
             "summary");
     }
 }
@@ -77,7 +77,7 @@ internal sealed class LearningCurveSection : IReportSection
             (items, size) => items.FirstOrDefault(p => p.TrainPerClass == size.TrainPerClass && p.IsAll == size.IsAll) is { } p
                 ? $"{Figures.Ratio(p.Accuracy)} [{Figures.Ratio(p.AccuracyCi95[0])}, {Figures.Ratio(p.AccuracyCi95[1])}]"
                 : null,
-            "learning-curve");
+            "learning-curve-table");
     }
 }
 
@@ -105,7 +105,7 @@ internal sealed class CrossValidationSection : IReportSection
             metrics,
             metric => metric,
             (items, metric) => items[0].Metrics.TryGetValue(metric, out var m) ? $"{Figures.Ratio(m.Mean)} ± {Figures.Ratio(m.Std)}" : null,
-            "cross-validation");
+            "cross-validation-table");
     }
 }
 

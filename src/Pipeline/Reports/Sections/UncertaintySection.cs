@@ -33,7 +33,7 @@ internal sealed class UncertaintySection : IReportSection
                 Row("Over-fitting gap (train − test accuracy) ↓", context, (run, s) => Figures.Signed(s.OverfittingGap(run)), "overfittingGap"),
                 Row($"Expected calibration error ({Figures.Count(Calibration.DefaultBins)} bins) ↓", context, (_, s) => Figures.Ratio(s.Calibration.Ece), "ece"),
             ],
-            "uncertainty",
+            "uncertainty-figures",
             "summary");
 
         if (stats.Pairs.Count > 0)
