@@ -88,7 +88,9 @@ public static class Trainers
                     NumberOfIterations = maxIterations ?? 200,
                     LearningRate = 0.1,
                     NumberOfLeaves = 31,
-                    MinimumExampleCountPerLeaf = 20,
+                    // LightGBM's 20 rows per leaf, scaled down below 1,000 rows: with 30 rows (a learning-curve point of 5
+                    // images per class) no split can keep 20 on each side, every tree is one leaf and the head guesses.
+                    MinimumExampleCountPerLeaf = (int)Math.Clamp(trainRows / 50, 2, 20),
                     Seed = 1,
                     Silent = true,
                     // One thread: LightGBM's OpenMP threads spin at every barrier, and on a shared 2-core machine that
