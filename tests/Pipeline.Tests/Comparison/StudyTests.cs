@@ -95,14 +95,14 @@ public class StudyTests
     {
         var data = Small();
         var store = Store(data);
-        TrainerKind[] candidates = [TrainerKind.Lbfgs, TrainerKind.Sdca];
+        TrainerKind[] candidates = [TrainerKind.Lbfgs, TrainerKind.LightGbm];
         var selection = TrainerSelector.Select(store, candidates, new DataWarnings(), null, CancellationToken.None);
 
         Assert.Equal(data.Train.Count, store.Featurized.Count);
         Assert.All(store.Featurized, image => Assert.Contains(image, data.Train));
         Assert.Empty(store.Featurized.Intersect(data.Test, ReferenceEqualityComparer.Instance));
         Assert.Equal(data.Train.Count, selection.FitCount + selection.ValidationCount);
-        Assert.Equal(["lbfgs", "sdca"], selection.Candidates.Select(c => c.Trainer));
+        Assert.Equal(["lbfgs", "lightgbm"], selection.Candidates.Select(c => c.Trainer));
         Assert.Contains(selection.Chosen, selection.Candidates.Select(c => c.Trainer));
         Assert.Equal(selection.Candidates.Max(c => c.ValidationAccuracy), selection.Candidates.Single(c => c.Trainer == selection.Chosen).ValidationAccuracy);
 

@@ -31,7 +31,7 @@ public sealed class StandardPackageChecksTests(TinyModelFixture tiny) : IClassFi
         // the model entries of one package under the metadata of another: every SHA256SUMS line recomputed, but the
         // metadata's modelSha256 names the model it was written with
         var other = Path.Combine(tiny.Folder, "other.zip");
-        var train = CliRunner.Run(TimeSpan.FromMinutes(3), "train", "--pipeline", "handcrafted", "--data", tiny.Data, "--seed", "7", "--trainer", "sdca", "--out", other);
+        var train = CliRunner.Run(TimeSpan.FromMinutes(3), "train", "--pipeline", "handcrafted", "--data", tiny.Data, "--seed", "7", "--trainer", "lbfgs", "--out", other);
         Assert.True(train.ExitCode == 0, train.ToString());
         var metadata = PackageCrafting.Entry(tiny.ModelPath, ModelPackage.MetadataEntry);
         var moved = Path.Combine(tiny.Folder, "moved.zip");
