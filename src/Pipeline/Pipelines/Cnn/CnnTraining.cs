@@ -33,7 +33,7 @@ internal static class CnnTraining
         // Only one ONNX Runtime session at a time: the fast engine while featurizing and evaluating, then the
         // saved chain's OnnxTransformer. Each holds the network's weights and its own buffers, and creating a
         // session briefly needs several times the model size; with both alive, full Fashion-MNIST peaked near 2 GiB.
-        using var engine = new ResNet18Featurizer(new ResNet18FeaturizerOptions { Preprocessing = prep, Device = options.OptionsOf<CnnPipelineOptions>()?.Device ?? CnnDevice.Cpu });
+        using var engine = EngineFor(options, prep);
         var stopwatch = Stopwatch.StartNew();
         var train = Featurize(ml, engine, cache, data.Train, data.Classes.Count, input, featureType, warnings, "featurizing (ResNet18)", progress, cancellationToken);
         var featurizeSeconds = stopwatch.Elapsed.TotalSeconds;
@@ -125,6 +125,10 @@ internal static class CnnTraining
         return features;
     }
 
+    /// <summary>The featurizing engine for these options: their preprocessing on their device (CPU unless --device).</summary>
+    private static ResNet18Featurizer EngineFor(TrainingOptions options, CnnPreprocessing prep) =>
+        new(new ResNet18FeaturizerOptions { Preprocessing = prep, Device = options.OptionsOf<CnnPipelineOptions>()?.Device ?? CnnDevice.Cpu });
+
     /// <summary>The features <see cref="Train"/> computes (engine + cache), for any images: see <see cref="IReusableFeatures"/>.</summary>
     public static IReadOnlyList<float[]?> FeaturizeEach(FeatureRequest request)
     {
@@ -133,7 +137,7 @@ internal static class CnnTraining
         var prep = options.OptionsOf<CnnPipelineOptions>()?.Preprocessing ?? CnnPreprocessing.Default;
         prep.Validate();
         var cache = options.UseFeatureCache ? new FeatureCache(options.CacheDirectory) : null;
-        using var engine = new ResNet18Featurizer(new ResNet18FeaturizerOptions { Preprocessing = prep });
+        using var engine = EngineFor(options, prep);
         var all = FeaturizeRows(engine, cache, request.Images, InputOf(prep), request.Warnings, "featurizing (ResNet18)", request.Progress, request.CancellationToken);
         var length = ResNet18Model.FeatureLength;
         return [.. Enumerable.Range(0, request.Images.Count).Select(i => float.IsNaN(all[i * length]) ? null : all.AsSpan(i * length, length).ToArray())];
