@@ -36,7 +36,7 @@ public static class BenchJson
             ResultJson.Timestamp(result.CreatedUtc),
             result.Machine,
             new BenchDataset(d.Name, d.Location, d.Classes.Count, d.TrainCount, d.TestCount),
-            new BenchSettings(o.Seed, FeatureCache: false, o.FeaturizeSamples, o.LatencySamples, o.WarmUpSeconds, o.MinSecondsPerRate, o.MaxIterations),
+            new BenchSettings(o.Seed, FeatureCache: false, o.FeaturizeSamples, o.LatencySamples, o.FilePredictSamples, o.WarmUpSeconds, o.MinSecondsPerRate, o.MaxIterations),
             [.. result.Results.Select(r => r with { AllocatedBytesPerPrediction = Math.Round(r.AllocatedBytesPerPrediction) })]);
     }
 
@@ -51,4 +51,4 @@ public sealed record BenchFile(int SchemaVersion, string Command, string Created
 public sealed record BenchDataset(string Name, string Location, int ClassCount, int TrainCount, int TestCount);
 
 /// <summary>How the bench measured (see <see cref="BenchOptions"/>); the CNN feature cache is always off (cold figures).</summary>
-public sealed record BenchSettings(int Seed, bool FeatureCache, int FeaturizeSamples, int LatencySamples, double WarmUpSeconds, double MinSecondsPerRate, int? MaxIterations);
+public sealed record BenchSettings(int Seed, bool FeatureCache, int FeaturizeSamples, int LatencySamples, int FilePredictSamples, double WarmUpSeconds, double MinSecondsPerRate, int? MaxIterations);

@@ -12,7 +12,7 @@ public static class BenchMarkdown
         ArgumentNullException.ThrowIfNull(result);
         var text = new StringBuilder();
         var cores = result.Machine.LogicalCores;
-        text.AppendLine(Invariant($"| Pipeline | Features/s, 1 thread | Features/s, all threads | Decode + features/s, 1 / all threads | Train (head) | Train total (cache off) | Predict p50 / p95 (ms) | Batch predict (images/s) | Managed alloc / prediction ({Figures.KilobyteUnit}) | Model ({Figures.MegabyteUnit}) | Peak working set ({Figures.MegabyteUnit}) |"));
+        text.AppendLine(Invariant($"| Pipeline | Features/s, 1 thread | Features/s, all threads | Decode + features/s, 1 / all threads | Train (head) | Train total (cache off) | Predict p50 / p95 (ms) | Batch predict, in memory / files (images/s) | Managed alloc / prediction ({Figures.KilobyteUnit}) | Model ({Figures.MegabyteUnit}) | Peak working set ({Figures.MegabyteUnit}) |"));
         text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in result.Results)
         {
@@ -23,7 +23,7 @@ public static class BenchMarkdown
             text.Append(Invariant($"| {Figures.Seconds(r.TrainSeconds)} "));
             text.Append(Invariant($"| {Figures.Seconds(r.TrainTotalSeconds)} ({Figures.LargeCount(r.TrainCount)} images) "));
             text.Append(Invariant($"| {Figures.Milliseconds(r.PredictMillisecondsP50, withUnit: false)} / {Figures.Milliseconds(r.PredictMillisecondsP95, withUnit: false)} "));
-            text.Append(Invariant($"| {Figures.Rate(r.BatchImagesPerSecond)} "));
+            text.Append(Invariant($"| {Figures.Rate(r.BatchImagesPerSecond)} / {Figures.Rate(r.FilePredictImagesPerSecond)} "));
             text.Append(Invariant($"| {Figures.Kilobytes(r.AllocatedBytesPerPrediction)} "));
             text.Append(Invariant($"| {Figures.Megabytes(r.ModelBytes)} "));
             text.AppendLine(Invariant($"| {Figures.Megabytes(r.PeakWorkingSetBytes)} |"));
@@ -31,7 +31,7 @@ public static class BenchMarkdown
 
         text.AppendLine();
         var cpu = result.Machine.CpuModel is { } model ? $"{model}, " : string.Empty;
-        text.Append(Invariant($"Rates in images/s; latency one thread, decode included, after warm-up; all threads = {cores} cores; {Figures.SizeUnitNote}, {Figures.Missing} = not measured. "));
+        text.Append(Invariant($"Rates in images/s; latency one thread, decode included, after warm-up; all threads = {cores} cores; batch from files = `predict --out` over {Figures.LargeCount(result.Options.FilePredictSamples)} image files; {Figures.SizeUnitNote}, {Figures.Missing} = not measured. "));
         text.Append(Invariant($"Data: {result.Dataset.Name}, {Figures.LargeCount(result.Dataset.TrainCount)} train / {Figures.LargeCount(result.Dataset.TestCount)} test images. "));
         text.Append(Invariant($"Machine: {cpu}{result.Machine.Description}. "));
         text.AppendLine(Invariant($"Measured {result.CreatedUtc.UtcDateTime:yyyy-MM-dd HH:mm} UTC by `{result.Command}`."));

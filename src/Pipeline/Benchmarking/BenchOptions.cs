@@ -20,6 +20,9 @@ public sealed record BenchOptions
     /// <summary>Test images timed one by one for the latency percentiles, then as a batch.</summary>
     public int LatencySamples { get; init; } = 200;
 
+    /// <summary>Image files written for the <c>predict --out</c> rate (test images in turn, repeated when there are fewer).</summary>
+    public int FilePredictSamples { get; init; } = 1_000;
+
     /// <summary>
     /// Each featurization rate repeats whole passes over the sample until at least this long has passed
     /// (at least one pass), so fast extractors are timed over more than a few milliseconds.
@@ -112,6 +115,15 @@ public sealed record PipelineBench
     public required double PredictMillisecondsP95 { get; init; }
 
     public required double BatchImagesPerSecond { get; init; }
+
+    /// <summary>Image files in the <c>predict --out</c> measurement (see <see cref="FilePredictionProbe"/>).</summary>
+    public required int FilePredictSamples { get; init; }
+
+    /// <summary>
+    /// <c>predict --out preds.csv</c>'s own path over image files on disk (PNG for IDX data, the data set's files
+    /// otherwise): read, decode, predict on every core, one CSV row per image; images/s.
+    /// </summary>
+    public required double FilePredictImagesPerSecond { get; init; }
 
     public required double AllocatedBytesPerPrediction { get; init; }
 

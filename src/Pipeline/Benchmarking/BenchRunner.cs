@@ -14,7 +14,8 @@ namespace ImageWorkbench.Pipeline.Benchmarking;
 /// <list type="number">
 /// <item>per pipeline: train with <see cref="ModelTrainer"/> (CNN feature cache off: a cold, honest figure), load the
 /// package with <see cref="ImageClassifier"/>, time predictions with <see cref="PredictionTimer.MeasurePredictions"/>
-/// (the same measurement as <c>compare</c>), read the peak working set;</item>
+/// (the same measurement as <c>compare</c>), time <c>predict --out</c> over image files written for it
+/// (<see cref="FilePredictionProbe"/>), read the peak working set;</item>
 /// <item>per pipeline: featurization rates over a fixed sample of training images, featurizer alone (on decoded
 /// images) and decode + featurize, on one thread and on all threads: the wing's own probe
 /// (<see cref="IPipelineWing.MeasureFeaturization"/>).</item>
@@ -90,9 +91,12 @@ public static class BenchRunner
         var images = data.Test.Count > 0 ? data.Test : data.Train;
         var timings = PredictionTimer.MeasurePredictions(classifier, PredictionTimer.Sample(images, options.LatencySamples), TimeSpan.FromSeconds(options.WarmUpSeconds), progress, cancellationToken);
 
+        var fileRate = FilePredictionProbe.Measure(
+            classifier, images, options.FilePredictSamples, Path.Combine(Path.GetDirectoryName(modelPath)!, $"{pipeline.Name}-files"), options.MinSecondsPerRate, cancellationToken);
+
         using var process = Process.GetCurrentProcess();
         process.Refresh();
-        var costs = new ModelCosts(trainTotal, loadSeconds, timings, new FileInfo(modelPath).Length, process.PeakWorkingSet64);
+        var costs = new ModelCosts(trainTotal, loadSeconds, timings, fileRate, new FileInfo(modelPath).Length, process.PeakWorkingSet64);
         return (costs, trained.Metadata);
     }
 
@@ -118,11 +122,13 @@ public static class BenchRunner
         PredictMillisecondsP50 = costs.Timings.MillisecondsP50,
         PredictMillisecondsP95 = costs.Timings.MillisecondsP95,
         BatchImagesPerSecond = costs.Timings.BatchImagesPerSecond,
+        FilePredictSamples = costs.FilePredictions.Files,
+        FilePredictImagesPerSecond = costs.FilePredictions.ImagesPerSecond,
         AllocatedBytesPerPrediction = costs.Timings.AllocatedBytesPerPrediction,
         ModelBytes = costs.ModelBytes,
         PeakWorkingSetBytes = costs.PeakWorkingSetBytes,
     };
 
-    private sealed record ModelCosts(double TrainTotalSeconds, double LoadSeconds, PredictionTimings Timings, long ModelBytes, long PeakWorkingSetBytes);
+    private sealed record ModelCosts(double TrainTotalSeconds, double LoadSeconds, PredictionTimings Timings, (int Files, double ImagesPerSecond) FilePredictions, long ModelBytes, long PeakWorkingSetBytes);
 
 }

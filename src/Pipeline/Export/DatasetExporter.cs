@@ -100,7 +100,7 @@ public static class DatasetExporter
     }
 
     /// <summary>Raw pixels (IDX) become a PNG; an image file is copied with its own extension.</summary>
-    private static void WriteImage(ImageSource source, string stem)
+    internal static void WriteImage(ImageSource source, string stem)
     {
         switch (source.Kind)
         {
