@@ -126,9 +126,12 @@ public sealed class ResNet18Featurizer : IDisposable
         // file itself: no 64 MB managed copy, no temp copy. Measured (session alone, peak / after malloc_trim):
         // from the path 265 / 133 MB, from the same bytes in a managed array 388 / 195 MB, from the rewritten bytes
         // 490-520 / 327 MB. Arena, memory-pattern and prepacking switches changed these by less than the noise.
-        bool shippedGraph = size == ResNet18Model.NativeInputSize && !symbolicBatch && Options.OptimizedModelCacheDirectory is null;
+        bool int8 = Options.Preprocessing.Precision == CnnPrecision.Int8;
+        bool shippedGraph = size == ResNet18Model.NativeInputSize && !symbolicBatch && !int8 && Options.OptimizedModelCacheDirectory is null;
         string? networkPath = shippedGraph ? ResNet18Model.LocateVerifiedNetwork() : null;
-        byte[]? model = shippedGraph ? null : ResNet18Model.BuildNetwork(size, withPreprocessing: false, symbolicBatch);
+        byte[]? model = shippedGraph ? null
+            : int8 ? ResNet18Int8.BuildNetwork(size, symbolicBatch)
+            : ResNet18Model.BuildNetwork(size, withPreprocessing: false, symbolicBatch);
         string? saveTo = null;
         string? cachedModel = model is null ? null : PrepareOptimizedModelCache(model, out saveTo);
         _available = new SemaphoreSlim(Options.Sessions, Options.Sessions);

@@ -8,7 +8,7 @@ namespace ImageWorkbench.Runtime.Cnn;
 /// <summary>
 /// Builds the int8 (QDQ) ResNet18 from the packaged float network, in C# (no Python, no download): static
 /// quantisation with activation ranges calibrated on training images (<see cref="CalibrationModel"/> +
-/// <see cref="RangeCollector"/>; the shipped table is <c>ResNet18Int8Ranges</c>), weights per output channel.
+/// <see cref="RangeCollector"/>; the shipped table is <see cref="ResNet18Int8.Ranges"/>), weights per output channel.
 /// </summary>
 /// <remarks>
 /// <para>Rewrite of the float graph (Conv without bias, BatchNormalization, Relu, Add, MaxPool, AveragePool):
