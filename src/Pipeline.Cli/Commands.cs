@@ -272,6 +272,11 @@ internal static partial class Commands
         var command = CommandText(line);
         var progress = new ConsoleProgress();
         var result = BenchRunner.Run(data, options, command, warnings, progress, cancellationToken);
+        if (options.Pipelines.Any(p => p.Name == "cnn"))
+        {
+            result = result with { ShardScaling = MeasureShardScaling(line, data.Train.Count + data.Test.Count, progress, cancellationToken) };
+        }
+
         progress.EndLine();
         BenchJson.Write(result, outPath);
         output.Write(BenchMarkdown.Table(result));
