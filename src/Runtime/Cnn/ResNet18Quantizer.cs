@@ -364,38 +364,59 @@ public static class ResNet18Quantizer
 
 /// <summary>
 /// Collects activation ranges for <see cref="ResNet18Quantizer"/>: runs the calibration graph
-/// (<see cref="ResNet18Quantizer.CalibrationModel"/>) on preprocessed network inputs and keeps, per tensor, the
-/// mean over images of each image's minimum and maximum (less sensitive to one outlier image than the global extremes).
+/// (<see cref="ResNet18Quantizer.CalibrationModel"/>) of the float network on images and keeps, per tensor, the mean
+/// over images of each image's minimum and maximum (less sensitive to one outlier image than the global extremes).
 /// </summary>
 public sealed class RangeCollector : IDisposable
 {
     private readonly InferenceSession _session;
-    private readonly IReadOnlyList<string> _tensors;
+    private readonly string[] _tensors;
+    private readonly float[] _negMean;
+    private readonly float[] _input;
+    private readonly int _size;
     private readonly double[] _minSum;
     private readonly double[] _maxSum;
     private readonly float[] _min;
     private readonly float[] _max;
 
-    public RangeCollector(byte[] floatModel, int threads = 1)
+    /// <summary>A collector for the packaged network at input size <paramref name="size"/>.</summary>
+    public RangeCollector(int size = ResNet18Model.NativeInputSize, int threads = 1)
     {
-        var model = ResNet18Quantizer.CalibrationModel(floatModel, out _tensors);
+        _size = size;
+        var model = ResNet18Quantizer.CalibrationModel(ResNet18Model.BuildNetwork(size, withPreprocessing: false, symbolicBatch: false), out var tensors);
+        _tensors = [.. tensors];
         using var so = new SessionOptions { IntraOpNumThreads = threads, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_BASIC };
         _session = new InferenceSession(model, so);
-        _minSum = new double[_tensors.Count];
-        _maxSum = new double[_tensors.Count];
-        _min = Enumerable.Repeat(float.MaxValue, _tensors.Count).ToArray();
-        _max = Enumerable.Repeat(float.MinValue, _tensors.Count).ToArray();
+        _negMean = ResNet18Model.LoadMeanImage(size);
+        System.Numerics.Tensors.TensorPrimitives.Negate(_negMean, _negMean);
+        _input = new float[3 * size * size];
+        _minSum = new double[_tensors.Length];
+        _maxSum = new double[_tensors.Length];
+        _min = Enumerable.Repeat(float.MaxValue, _tensors.Length).ToArray();
+        _max = Enumerable.Repeat(float.MinValue, _tensors.Length).ToArray();
     }
 
     public int Images { get; private set; }
 
-    /// <summary>Adds one image, already preprocessed for the network (BGR 0..255 minus the mean image), 3 x S x S.</summary>
-    public void Add(float[] networkInput, int size)
+    /// <summary>Adds one image as the featurizer takes it: planar RGB 0..1, 3 x size x size (preprocessed here as the engine does).</summary>
+    public void Add(ReadOnlySpan<float> rgb01)
     {
-        ArgumentNullException.ThrowIfNull(networkInput);
-        using var input = OrtValue.CreateTensorValueFromMemory(networkInput, [1, 3, size, size]);
-        using var results = _session.Run(new RunOptions(), [ResNet18Model.NetworkInputName], [input], _tensors.ToArray());
-        for (int i = 0; i < _tensors.Count; i++)
+        int plane = _size * _size;
+        if (rgb01.Length != 3 * plane)
+        {
+            throw new ArgumentException($"expected {3 * plane} floats, got {rgb01.Length}", nameof(rgb01));
+        }
+
+        for (int c = 0; c < 3; c++)
+        {
+            // RGB 0..1 to the network's BGR 0..255 minus the mean image, as ResNet18Featurizer does
+            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(rgb01.Slice((2 - c) * plane, plane), 255f, _negMean.AsSpan(c * plane, plane), _input.AsSpan(c * plane, plane));
+        }
+
+        using var input = OrtValue.CreateTensorValueFromMemory(_input, [1, 3, _size, _size]);
+        using var runOptions = new RunOptions();
+        using var results = _session.Run(runOptions, [ResNet18Model.NetworkInputName], [input], _tensors);
+        for (int i = 0; i < _tensors.Length; i++)
         {
             var values = results[i].GetTensorDataAsSpan<float>();
             float min = System.Numerics.Tensors.TensorPrimitives.Min(values);
@@ -413,7 +434,7 @@ public sealed class RangeCollector : IDisposable
     public Dictionary<string, (float Min, float Max)> Ranges(bool global = false)
     {
         var ranges = new Dictionary<string, (float Min, float Max)>(StringComparer.Ordinal);
-        for (int i = 0; i < _tensors.Count; i++)
+        for (int i = 0; i < _tensors.Length; i++)
         {
             ranges[_tensors[i]] = global ? (_min[i], _max[i]) : ((float)(_minSum[i] / Images), (float)(_maxSum[i] / Images));
         }
