@@ -14,7 +14,7 @@ namespace ImageWorkbench.Pipeline.Benchmarking;
 /// <see cref="Threads"/> intra-op threads, batch 1, 224) with the float network and with the int8 one, and
 /// torchvision's <c>resnet18(weights=None)</c> (random weights: speed only, nothing downloaded) with the same threads,
 /// batch and input, run by <c>benchmarks/pytorch/resnet18_speed.py</c> when a <c>python3</c> with torch and torchvision
-/// is there; otherwise <see cref="PyTorch"/> says why it was not measured.
+/// is there (with <c>OMP_WAIT_POLICY=PASSIVE</c>: idle threads sleep in both); otherwise <see cref="PyTorch"/> says why it was not measured.
 /// </summary>
 /// <param name="CpuModel">The CPU's model name (null when unknown).</param>
 /// <param name="CpuVectorExtensions">The x86 vector extensions that matter for the kernels, from <c>/proc/cpuinfo</c>: e.g. <c>avx2 avx512f avx512_vnni</c>.</param>
@@ -152,6 +152,10 @@ public sealed record BackboneBench(
     private static (int? Code, string Stdout, string Stderr) Run(string file, string arguments, TimeSpan limit, CancellationToken cancellationToken)
     {
         var info = new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+
+        // Idle OpenMP threads sleep instead of spinning, as the engine's do (allow_spinning 0): spinning collapsed PyTorch
+        // on the shared 2-core machine (load 20: 0.56 img/s with 2 spinning threads, 8.6 passive, 11.2 with 1 thread).
+        info.Environment["OMP_WAIT_POLICY"] = "PASSIVE";
         Process? process;
         try
         {

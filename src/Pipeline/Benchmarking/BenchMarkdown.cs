@@ -54,7 +54,7 @@ public static class BenchMarkdown
         text.AppendLine(Invariant($"| int8 (`--backbone-precision int8`) | {Figures.Rate(b.Int8ImagesPerSecond)} | {Figures.Number(b.Int8SpeedupOverPyTorch, "0.00")}x |"));
         text.AppendLine(Invariant($"| PyTorch resnet18 ({b.PyTorch}) | {Figures.Rate(b.PyTorchImagesPerSecond)} | 1.00x |"));
         text.AppendLine();
-        text.AppendLine(Invariant($"Same run, one after the other: batch {b.Batch}, {b.InputSize}x{b.InputSize}, {b.Threads} threads each, {b.Samples} decoded training images; CPU {b.CpuModel ?? "unknown"} ({b.CpuVectorExtensions})."));
+        text.AppendLine(Invariant($"Same run, one after the other: batch {b.Batch}, {b.InputSize}x{b.InputSize}, {b.Threads} threads each, idle threads sleeping (OMP_WAIT_POLICY=PASSIVE for PyTorch), {b.Samples} decoded training images; CPU {b.CpuModel ?? "unknown"} ({b.CpuVectorExtensions})."));
     }
 
     private static void AppendShardScaling(StringBuilder text, IReadOnlyList<ShardScalingRow> rows)
