@@ -272,6 +272,11 @@ internal static partial class Commands
         var command = CommandText(line);
         var progress = new ConsoleProgress();
         var result = BenchRunner.Run(data, options, command, warnings, progress, cancellationToken);
+        if (options.Pipelines.Any(p => p.Name == "cnn"))
+        {
+            result = result with { ShardScaling = MeasureShardScaling(line, data.Train.Count + data.Test.Count, progress, cancellationToken) };
+        }
+
         progress.EndLine();
         BenchJson.Write(result, outPath);
         output.Write(BenchMarkdown.Table(result));
@@ -366,8 +371,8 @@ internal static partial class Commands
 
     /// <summary>The CNN input options; null when none is given (the measured default then applies).</summary>
     private static CnnPreprocessing? CnnPreprocessingFrom(CommandLine line) =>
-        line.Given(Opt.InputSize) || line.Given(Opt.Resize)
-            ? CnnPreprocessing.Default with { InputSize = line.Get(Opt.InputSize), ResizeMode = line.Get(Opt.Resize) }
+        line.Given(Opt.InputSize) || line.Given(Opt.Resize) || line.Given(Opt.BackbonePrecision)
+            ? CnnPreprocessing.Default with { InputSize = line.Get(Opt.InputSize), ResizeMode = line.Get(Opt.Resize), Precision = line.Get(Opt.BackbonePrecision) }
             : null;
 
     /// <summary>How the run was asked for, quoted into its report (the words as given).</summary>

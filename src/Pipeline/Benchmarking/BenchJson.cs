@@ -24,6 +24,10 @@ public static class BenchJson
 
     public static IReadOnlyList<string> ResultKeys { get; } = ResultJson.Keys<PipelineBench>();
 
+    public static IReadOnlyList<string> BackboneKeys { get; } = ResultJson.Keys<BackboneBench>();
+
+    public static IReadOnlyList<string> ShardScalingKeys { get; } = ResultJson.Keys<ShardScalingRow>();
+
     /// <summary>The bench.json document.</summary>
     public static BenchFile Document(BenchResult result)
     {
@@ -37,7 +41,9 @@ public static class BenchJson
             result.Machine,
             new BenchDataset(d.Name, d.Location, d.Classes.Count, d.TrainCount, d.TestCount),
             new BenchSettings(o.Seed, FeatureCache: false, o.FeaturizeSamples, o.LatencySamples, o.FilePredictSamples, o.WarmUpSeconds, o.MinSecondsPerRate, o.MaxIterations),
-            [.. result.Results.Select(r => r with { AllocatedBytesPerPrediction = Math.Round(r.AllocatedBytesPerPrediction) })]);
+            [.. result.Results.Select(r => r with { AllocatedBytesPerPrediction = Math.Round(r.AllocatedBytesPerPrediction) })],
+            result.Backbone,
+            result.ShardScaling);
     }
 
     /// <summary>Writes bench.json atomically (a reader sees the old file or the whole new one).</summary>
@@ -45,7 +51,7 @@ public static class BenchJson
 }
 
 /// <summary>bench.json; the machine is a <see cref="MachineInfo"/> and each result a <see cref="PipelineBench"/>, as measured.</summary>
-public sealed record BenchFile(int SchemaVersion, string Command, string CreatedUtc, MachineInfo Machine, BenchDataset Dataset, BenchSettings Settings, IReadOnlyList<PipelineBench> Results);
+public sealed record BenchFile(int SchemaVersion, string Command, string CreatedUtc, MachineInfo Machine, BenchDataset Dataset, BenchSettings Settings, IReadOnlyList<PipelineBench> Results, BackboneBench? Backbone, IReadOnlyList<ShardScalingRow> ShardScaling);
 
 /// <summary>What the bench ran on.</summary>
 public sealed record BenchDataset(string Name, string Location, int ClassCount, int TrainCount, int TestCount);

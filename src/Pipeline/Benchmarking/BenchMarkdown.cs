@@ -35,7 +35,52 @@ public static class BenchMarkdown
         text.Append(Invariant($"Data: {result.Dataset.Name}, {Figures.LargeCount(result.Dataset.TrainCount)} train / {Figures.LargeCount(result.Dataset.TestCount)} test images. "));
         text.Append(Invariant($"Machine: {cpu}{result.Machine.Description}. "));
         text.AppendLine(Invariant($"Measured {result.CreatedUtc.UtcDateTime:yyyy-MM-dd HH:mm} UTC by `{result.Command}`."));
+        AppendBackbone(text, result.Backbone);
+        AppendShardScaling(text, result.ShardScaling);
         return text.ToString();
+    }
+
+    private static void AppendBackbone(StringBuilder text, BackboneBench? b)
+    {
+        if (b is null)
+        {
+            return;
+        }
+
+        text.AppendLine();
+        text.AppendLine("| ResNet18 backbone (engine alone) | Images/s | vs PyTorch |");
+        text.AppendLine("|---|---:|---:|");
+        text.AppendLine(Invariant($"| float (default) | {Figures.Rate(b.FloatImagesPerSecond)} | {Figures.Number(b.FloatSpeedupOverPyTorch, "0.00")}x |"));
+        text.AppendLine(Invariant($"| int8 (`--backbone-precision int8`) | {Figures.Rate(b.Int8ImagesPerSecond)} | {Figures.Number(b.Int8SpeedupOverPyTorch, "0.00")}x |"));
+        text.AppendLine(Invariant($"| PyTorch resnet18 ({b.PyTorch}) | {Figures.Rate(b.PyTorchImagesPerSecond)} | 1.00x |"));
+        text.AppendLine();
+        text.AppendLine(Invariant($"Same run, one after the other: batch {b.Batch}, {b.InputSize}x{b.InputSize}, {b.Threads} threads each, idle threads sleeping (OMP_WAIT_POLICY=PASSIVE for PyTorch), {b.Samples} decoded training images; CPU {b.CpuModel ?? "unknown"} ({b.CpuVectorExtensions})."));
+    }
+
+    private static void AppendShardScaling(StringBuilder text, IReadOnlyList<ShardScalingRow> rows)
+    {
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        text.AppendLine();
+        text.AppendLine("| `featurize --shard i/N` processes at once | Wall time | Images/s | Speed-up |");
+        text.AppendLine("|---:|---:|---:|---:|");
+        foreach (var r in rows)
+        {
+            text.AppendLine(Invariant($"| {r.Processes} (this machine) | {Figures.Seconds(r.WallSeconds)} | {Figures.Rate(r.ImagesPerSecond)} | {Figures.Number(r.Speedup, "0.00")}x |"));
+        }
+
+        // on paper: shards share nothing, so N machines like this one featurize N times as fast as one
+        var one = rows[0].ImagesPerSecond;
+        foreach (var machines in new[] { 4, 16, 64 })
+        {
+            text.AppendLine(Invariant($"| {machines} machines like this, 1 process each (on paper) | {Figures.Duration(1_000_000 / (one * machines))} per 1M images | {Figures.Rate(one * machines)} | {machines}x |"));
+        }
+
+        text.AppendLine();
+        text.AppendLine(Invariant($"{Figures.LargeCount(rows[0].Images)} images, float backbone, CNN feature cache off; each process starts, loads the network, featurizes its shard and writes its Parquet file. On paper: shards share nothing, so machines add up; one machine like this needs {Figures.Duration(1_000_000 / one)} per million images."));
     }
 
     /// <summary>

@@ -59,7 +59,24 @@ public sealed record BenchResult(
     DateTimeOffset CreatedUtc,
     Results.DatasetSummary Dataset,
     BenchOptions Options,
-    IReadOnlyList<PipelineBench> Results);
+    IReadOnlyList<PipelineBench> Results)
+{
+    /// <summary>The ResNet18 backbone, float and int8, against PyTorch's (null when the CNN pipeline was not benched).</summary>
+    public BackboneBench? Backbone { get; init; }
+
+    /// <summary><c>featurize --shard i/N</c> with 1 and 2 processes at once (empty when not measured).</summary>
+    public IReadOnlyList<ShardScalingRow> ShardScaling { get; init; } = [];
+}
+
+/// <summary>
+/// N <c>featurize --pipeline cnn --shard i/N</c> processes started at once on this machine over the bench's data.
+/// </summary>
+/// <param name="Processes">Processes (= shards) at once.</param>
+/// <param name="Images">Images of the data set (all shards together).</param>
+/// <param name="WallSeconds">From the first start to the last exit: start-up, model load, featurization, Parquet writes.</param>
+/// <param name="ImagesPerSecond"><paramref name="Images"/> / <paramref name="WallSeconds"/>.</param>
+/// <param name="Speedup">The 1-process wall time / this one.</param>
+public sealed record ShardScalingRow(int Processes, int Images, double WallSeconds, double ImagesPerSecond, double Speedup);
 
 /// <summary>The costs of one pipeline. Rates are images per second; NaN means not measured.</summary>
 public sealed record PipelineBench

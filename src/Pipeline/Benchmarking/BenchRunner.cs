@@ -54,8 +54,10 @@ public static class BenchRunner
                 results.Add(Combine(metadata, model, rates));
             }
 
+            // the backbone against PyTorch's, in the same run, when the CNN is among the benched pipelines
+            var backbone = options.Pipelines.Any(p => p.Name == "cnn") ? BackboneBench.Measure(data, probe, progress, cancellationToken) : null;
             var summary = new DatasetSummary(data.Name, data.Location, data.Classes, data.Train.Count, data.Test.Count);
-            return new BenchResult(MachineInfo.Current(), command, DateTimeOffset.UtcNow, summary, options, results);
+            return new BenchResult(MachineInfo.Current(), command, DateTimeOffset.UtcNow, summary, options, results) { Backbone = backbone };
         }
         finally
         {

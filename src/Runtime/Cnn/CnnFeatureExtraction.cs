@@ -21,6 +21,9 @@ public sealed record CnnFeatureOptions
     /// <summary>Channel order fed to the network; the input column is always RGB planar. <see cref="CnnChannelOrder.Rgb"/> is right.</summary>
     public CnnChannelOrder ChannelOrder { get; init; } = CnnChannelOrder.Rgb;
 
+    /// <summary>The backbone's arithmetic: the packaged float network (default) or its int8 build (<see cref="ResNet18Int8"/>; RGB only).</summary>
+    public CnnPrecision Precision { get; init; } = CnnPrecision.Float;
+
     /// <summary>
     /// How images were fitted to the square before they reached the input column. The transform does not resize (its
     /// input is the resized image); the mode belongs to the decoding step in front of it and travels here so that one
@@ -29,13 +32,13 @@ public sealed record CnnFeatureOptions
     public ResizeMode ResizeMode { get; init; } = ResizeMode.CenterCrop;
 
     /// <summary>The same settings as the workbench's <see cref="CnnPreprocessing"/>.</summary>
-    public CnnPreprocessing Preprocessing => new(InputSize, ResizeMode, ChannelOrder);
+    public CnnPreprocessing Preprocessing => new(InputSize, ResizeMode, ChannelOrder, Precision);
 
     /// <summary>Options equal to <paramref name="preprocessing"/>.</summary>
     public static CnnFeatureOptions From(CnnPreprocessing preprocessing)
     {
         ArgumentNullException.ThrowIfNull(preprocessing);
-        return new() { InputSize = preprocessing.InputSize, ChannelOrder = preprocessing.ChannelOrder, ResizeMode = preprocessing.ResizeMode };
+        return new() { InputSize = preprocessing.InputSize, ChannelOrder = preprocessing.ChannelOrder, ResizeMode = preprocessing.ResizeMode, Precision = preprocessing.Precision };
     }
 }
 
@@ -100,7 +103,7 @@ public sealed class CnnFeaturesEstimator : IEstimator<ITransformer>
         OutputColumnName = outputColumnName;
         InputColumnName = inputColumnName;
         _chain = catalog.CopyColumns(CnnPixelsRow.ColumnName, inputColumnName)
-            .Append(catalog.CustomMapping(CnnFeatureMapping.Create(options.ChannelOrder), CnnFeatureMapping.Contract(options.ChannelOrder)))
+            .Append(catalog.CustomMapping(CnnFeatureMapping.Create(options.ChannelOrder, options.Precision), CnnFeatureMapping.Contract(options.ChannelOrder, options.Precision)))
             .Append(catalog.CopyColumns(outputColumnName, CnnFeaturesRow.ColumnName))
             .Append(catalog.DropColumns(CnnPixelsRow.ColumnName, CnnFeaturesRow.ColumnName));
     }
@@ -153,11 +156,12 @@ internal static class CnnFeatureMapping
 {
     public const string ContractPrefix = "ImageWorkbench.CnnFeatures/" + ResNet18Model.NetworkId + "/";
 
-    public static string Contract(CnnChannelOrder order) => order switch
+    public static string Contract(CnnChannelOrder order, CnnPrecision precision = CnnPrecision.Float) => (order, precision) switch
     {
-        CnnChannelOrder.Rgb => CnnFeaturesRgbMapping.Contract,
-        CnnChannelOrder.Bgr => CnnFeaturesBgrMapping.Contract,
-        _ => throw new ArgumentOutOfRangeException(nameof(order), order, "unknown channel order"),
+        (CnnChannelOrder.Rgb, CnnPrecision.Float) => CnnFeaturesRgbMapping.Contract,
+        (CnnChannelOrder.Bgr, CnnPrecision.Float) => CnnFeaturesBgrMapping.Contract,
+        (CnnChannelOrder.Rgb, CnnPrecision.Int8) => CnnFeaturesRgbInt8Mapping.Contract,
+        _ => throw new ArgumentOutOfRangeException(nameof(order), (order, precision), "no CNN transform for this channel order and precision (int8 is RGB only)"),
     };
 
     /// <summary>
@@ -165,10 +169,10 @@ internal static class CnnFeatureMapping
     /// network files are checked here, so a damaged one fails the load, not the first prediction. The ONNX Runtime
     /// session is taken on the first row (the size comes from the row's length) and then reused for every row.
     /// </summary>
-    public static Action<CnnPixelsRow, CnnFeaturesRow> Create(CnnChannelOrder order)
+    public static Action<CnnPixelsRow, CnnFeaturesRow> Create(CnnChannelOrder order, CnnPrecision precision = CnnPrecision.Float)
     {
         ResNet18Model.VerifyPackagedFiles();
-        var engine = new EngineReference(order);
+        var engine = new EngineReference(order, precision);
         return (input, output) =>
         {
             var features = output.Features;
@@ -184,7 +188,7 @@ internal static class CnnFeatureMapping
     }
 
     /// <summary>One mapping's engine: resolved from the process-wide cache on the first row, then held.</summary>
-    private sealed class EngineReference(CnnChannelOrder order)
+    private sealed class EngineReference(CnnChannelOrder order, CnnPrecision precision)
     {
         private readonly Lock _lock = new();
         private volatile ResNet18Featurizer? _engine;
@@ -199,7 +203,7 @@ internal static class CnnFeatureMapping
 
             lock (_lock)
             {
-                engine = SharedEngines.Get(SizeOf(inputLength), order);
+                engine = SharedEngines.Get(SizeOf(inputLength), order, precision);
                 _engine = engine;
                 return engine;
             }
@@ -227,13 +231,13 @@ internal static class CnnFeatureMapping
     private static class SharedEngines
     {
         private static readonly Lock Gate = new();
-        private static readonly Dictionary<(int Size, CnnChannelOrder Order), WeakReference<ResNet18Featurizer>> Engines = [];
+        private static readonly Dictionary<(int Size, CnnChannelOrder Order, CnnPrecision Precision), WeakReference<ResNet18Featurizer>> Engines = [];
 
-        public static ResNet18Featurizer Get(int size, CnnChannelOrder order)
+        public static ResNet18Featurizer Get(int size, CnnChannelOrder order, CnnPrecision precision)
         {
             lock (Gate)
             {
-                if (Engines.TryGetValue((size, order), out var weak) && weak.TryGetTarget(out var alive))
+                if (Engines.TryGetValue((size, order, precision), out var weak) && weak.TryGetTarget(out var alive))
                 {
                     return alive;
                 }
@@ -241,10 +245,10 @@ internal static class CnnFeatureMapping
                 // built under the lock: two threads asking at once must not build the 64 MB network twice
                 var engine = new ResNet18Featurizer(new ResNet18FeaturizerOptions
                 {
-                    Preprocessing = new CnnPreprocessing(size, ResizeMode.CenterCrop, order),
+                    Preprocessing = new CnnPreprocessing(size, ResizeMode.CenterCrop, order, precision),
                     Sessions = 1,
                 });
-                Engines[(size, order)] = new WeakReference<ResNet18Featurizer>(engine);
+                Engines[(size, order, precision)] = new WeakReference<ResNet18Featurizer>(engine);
                 return engine;
             }
         }
@@ -288,4 +292,13 @@ public sealed class CnnFeaturesBgrMapping : CustomMappingFactory<CnnPixelsRow, C
     public const string Contract = CnnFeatureMapping.ContractPrefix + "bgr";
 
     public override Action<CnnPixelsRow, CnnFeaturesRow> GetMapping() => CnnFeatureMapping.Create(CnnChannelOrder.Bgr);
+}
+
+/// <summary>Factory for the int8 backbone with RGB input (<see cref="ResNet18Int8"/>, <c>--backbone-precision int8</c>).</summary>
+[CustomMappingFactoryAttribute(Contract)]
+public sealed class CnnFeaturesRgbInt8Mapping : CustomMappingFactory<CnnPixelsRow, CnnFeaturesRow>
+{
+    public const string Contract = CnnFeatureMapping.ContractPrefix + "rgb/int8-" + ResNet18Int8.Version;
+
+    public override Action<CnnPixelsRow, CnnFeaturesRow> GetMapping() => CnnFeatureMapping.Create(CnnChannelOrder.Rgb, CnnPrecision.Int8);
 }

@@ -303,7 +303,7 @@ public static class ResNet18Model
         return ProtoField.OfMessage(5, fields);
     }
 
-    private static float[] ReadFloatTensor(List<ProtoField> tensor)
+    internal static float[] ReadFloatTensor(List<ProtoField> tensor)
     {
         var type = tensor.FirstOrDefault(x => x.Number == 2);
         if (type.Value != 1)

@@ -63,31 +63,34 @@ public class FeatureShardTests(ITestOutputHelper log)
         return rows;
     }
 
-    [Fact]
-    public async Task Shard_processes_store_exactly_the_features_of_one_run_and_train_the_same_model()
+    [Theory]
+    [InlineData("fashion-mnist-mini", 300)]
+    [InlineData("caltech101-mini", 180)]
+    public async Task Four_shard_processes_store_exactly_the_features_of_one_run_and_train_the_same_model(string set, int rows)
     {
         using var dir = new TempDir();
-        string[] Args(string shard, string folder) => ["featurize", "--pipeline", "handcrafted", "--max-train-per-class", "20", "--max-test-per-class", "10", "--shard", shard, "--out", dir.PathOf(folder)];
+        var location = EmbeddedDataset.Locate(set); // the same folder for every process: a shard row names its image's path
+        string[] Args(string shard, string folder) => ["featurize", "--pipeline", "handcrafted", "--data", location, "--max-train-per-class", "20", "--max-test-per-class", "10", "--shard", shard, "--out", dir.PathOf(folder)];
         var stopwatch = Stopwatch.StartNew();
-        // Two processes at once (a 2-core machine; each process costs seconds to start), against one in-process run.
-        var runs = new[] { "0/2", "1/2" }.Select(s => Task.Run(() => ChildCli.Run(Limit, Args(s, "two")))).ToArray();
-        var data = Embedded(Subset(20, 10));
+        // Four processes at once (each costs seconds to start on a 2-core machine), against one in-process run.
+        var runs = new[] { "0/4", "1/4", "2/4", "3/4" }.Select(s => Task.Run(() => ChildCli.Run(Limit, Args(s, "four")))).ToArray();
+        var data = DatasetLoader.Load(location, Subset(20, 10), new DataWarnings());
         Shard(data, Subset(20, 10), Options(new HandCraftedPipeline()), new ShardSpec(0, 1), dir.PathOf("one"));
         var results = await Task.WhenAll(runs);
-        log.WriteLine($"2 featurize processes + 1 in-process run (loaded machine): {stopwatch.Elapsed.TotalSeconds:F1} s");
+        log.WriteLine($"{set}: 4 featurize processes + 1 in-process run (loaded machine): {stopwatch.Elapsed.TotalSeconds:F1} s");
         foreach (var (code, _, err) in results)
         {
             Assert.True(code == 0, err);
         }
 
-        Assert.Equal(2, Directory.GetFiles(dir.PathOf("two"), "shard-*.parquet").Length);
+        Assert.Equal(4, Directory.GetFiles(dir.PathOf("four"), "shard-*.parquet").Length);
         var one = Rows(dir.PathOf("one"));
-        Assert.Equal(300, one.Count);
-        Assert.Equal(one, Rows(dir.PathOf("two")));
+        Assert.Equal(rows, one.Count);
+        Assert.Equal(one, Rows(dir.PathOf("four"))); // the features' exact bits, path, hash, label and split of every image
 
         // Training from the stored features: the same head as a direct run with the same seed (same machine: same figures).
         var direct = ModelTrainer.Train(new MLContext(42), data, Options(new HandCraftedPipeline()), new DataWarnings());
-        var stored = FeatureTraining.Train(new MLContext(42), FeatureStore.Open(dir.PathOf("two")), Options(new HandCraftedPipeline()), new DataWarnings(), null, CancellationToken.None);
+        var stored = FeatureTraining.Train(new MLContext(42), FeatureStore.Open(dir.PathOf("four")), Options(new HandCraftedPipeline()), new DataWarnings(), null, CancellationToken.None);
         Assert.Equal(direct.Metadata.Training.TrainCount, stored.Metadata.Training.TrainCount);
         Assert.Equal(direct.Test!.Accuracy, stored.Test!.Accuracy, 6);
         Assert.Equal(direct.Test.LogLoss, stored.Test.LogLoss, 4);

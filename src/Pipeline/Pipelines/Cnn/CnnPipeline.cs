@@ -32,7 +32,7 @@ public sealed class CnnPipeline : IPipelineWing, IStoredFeaturesWing, IReusableF
     public TrainerKind DefaultTrainer => TrainerKind.LightGbm;
 
     /// <summary>The command-line spellings of <see cref="CnnPipelineOptions.Preprocessing"/> and the feature cache settings.</summary>
-    public IReadOnlyList<string> OwnOptions { get; } = ["input-size", "resize", "cache-dir", "no-cache", "device"];
+    public IReadOnlyList<string> OwnOptions { get; } = ["input-size", "resize", "backbone-precision", "cache-dir", "no-cache", "device"];
 
     public TrainingResult Train(TrainingRun run) => CnnTraining.Train(run);
 

@@ -29,7 +29,7 @@ internal sealed class CnnStoredFeatures : IFeatureComputer
     {
         var prep = options.OptionsOf<CnnPipelineOptions>()?.Preprocessing ?? CnnPreprocessing.Default;
         prep.Validate();
-        return new StoredFeaturizer("cnn", prep.Id, CnnTraining.Describe(prep), ResNet18Model.FeatureLength, CnnTraining.InputOf(prep), new SortedDictionary<string, string>(StringComparer.Ordinal)
+        var identity = new SortedDictionary<string, string>(StringComparer.Ordinal)
         {
             ["network"] = ResNet18Model.NetworkId,
             ["networkSha256"] = ResNet18Model.NetworkSha256,
@@ -39,7 +39,13 @@ internal sealed class CnnStoredFeatures : IFeatureComputer
             ["inputSize"] = prep.InputSize.ToString(CultureInfo.InvariantCulture),
             ["resizeMode"] = prep.ResizeMode.ToString(),
             ["channelOrder"] = prep.ChannelOrder.ToString(),
-        });
+        };
+        if (prep.Precision != CnnPrecision.Float)
+        {
+            identity["precision"] = prep.Precision.ToString(); // float headers stay as they were before the int8 backbone
+        }
+
+        return new StoredFeaturizer("cnn", prep.Id, CnnTraining.Describe(prep), ResNet18Model.FeatureLength, CnnTraining.InputOf(prep), identity);
     }
 
     public static ITransformer CreateSavedFeaturizer(MLContext ml, StoredFeaturizer featurizer) =>
@@ -56,7 +62,9 @@ internal sealed class CnnStoredFeatures : IFeatureComputer
             throw new WorkbenchException($"the stored CNN featurizer '{featurizer.FeatureSet}' does not name its input size, resize mode and channel order");
         }
 
-        var prep = new CnnPreprocessing(inputSize, resizeMode, channelOrder);
+        // shards written before the int8 backbone existed name no precision: they are float
+        var precision = identity.TryGetValue("precision", out var p) && Enum.TryParse<CnnPrecision>(p, out var parsed) ? parsed : CnnPrecision.Float;
+        var prep = new CnnPreprocessing(inputSize, resizeMode, channelOrder, precision);
         prep.Validate();
         if (prep.Id != featurizer.FeatureSet || identity.GetValueOrDefault("networkSha256") != ResNet18Model.NetworkSha256)
         {

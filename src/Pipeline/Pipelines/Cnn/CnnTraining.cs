@@ -157,7 +157,8 @@ internal static class CnnTraining
             : FileChecks.HashAllBounded(source.Path!, "an image file", ImageDecoder.Default.MaxFileBytes, out _);
 
     internal static string Describe(CnnPreprocessing prep) =>
-        $"ResNet18 (ImageNet, ONNX from Microsoft.ML.DnnImageFeaturizer.ResNet18 {ResNet18Model.PackageVersion}), frozen, output {ResNet18Model.NetworkOutputName} ({ResNet18Model.FeatureLength}); input {prep.InputSize}x{prep.InputSize} RGB, resize {prep.ResizeMode}, ImageNet mean-image subtraction inside the graph";
+        $"ResNet18 (ImageNet, ONNX from Microsoft.ML.DnnImageFeaturizer.ResNet18 {ResNet18Model.PackageVersion}), frozen, output {ResNet18Model.NetworkOutputName} ({ResNet18Model.FeatureLength}); input {prep.InputSize}x{prep.InputSize} RGB, resize {prep.ResizeMode}, ImageNet mean-image subtraction inside the graph"
+        + (prep.Precision == CnnPrecision.Int8 ? $"; int8 backbone ({ResNet18Int8.Version}: QDQ, per-channel int8 weights, uint8 activations calibrated on embedded training images)" : string.Empty);
 
     private sealed class Progress(string stage, IProgress<TrainingProgress> target) : IProgress<FeaturizeProgress>
     {
