@@ -3,7 +3,7 @@ using ImageWorkbench.Runtime.Cnn;
 
 namespace ImageWorkbench.Pipeline.Cli;
 
-/// <summary>The options of stored features: <c>featurize</c> and <c>train --features</c>.</summary>
+/// <summary>The options of stored features: <c>featurize</c>, <c>train --features</c> and <c>compare --features</c>.</summary>
 internal static partial class Opt
 {
     public static readonly CliOption<ShardSpec> Shard = new(
@@ -14,6 +14,9 @@ internal static partial class Opt
 
     public static readonly CliOption<string> Features = CliOptions.Text(
         "features", "DIR", "Fit the head on the feature shards in this folder (pipeline featurize) instead of images: no image is decoded, the split and seed are the shards'; the package still predicts from images");
+
+    public static readonly CliOption<IReadOnlyList<string>> FeatureFolders = CliOptions.List(
+        "features", "DIR,...", "Compare heads fitted on these folders of feature shards (pipeline featurize; one folder per pipeline, all from the same data split) instead of featurizing images: no image is decoded to train; latency is timed on the stored test images where their files can be read here", Path.GetFullPath);
 
     public static readonly CliOption<CnnDevice> Device = new(
         "device", "cpu|cuda[:N]", "Where the CNN runs while featurizing: the CPU, or a CUDA GPU through ONNX Runtime's CUDA execution provider (a GPU build only; elsewhere one error line) (cnn only)",

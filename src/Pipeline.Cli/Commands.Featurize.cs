@@ -1,13 +1,15 @@
+using ImageWorkbench.Pipeline.Comparison;
 using ImageWorkbench.Pipeline.Data;
 using ImageWorkbench.Pipeline.Features;
 using ImageWorkbench.Pipeline.Pipelines;
 using ImageWorkbench.Pipeline.Pipelines.Cnn;
+using ImageWorkbench.Pipeline.Reports;
 using ImageWorkbench.Pipeline.Training;
 using ImageWorkbench.Runtime.Files;
 
 namespace ImageWorkbench.Pipeline.Cli;
 
-/// <summary><c>featurize</c> and <c>train --features</c>: features computed shard by shard, stored, trained on later.</summary>
+/// <summary><c>featurize</c>, <c>train --features</c> and <c>compare --features</c>: features computed shard by shard, stored, trained on later.</summary>
 internal static partial class Commands
 {
     private static CliCommand FeaturizeCommand => new(
@@ -72,6 +74,46 @@ internal static partial class Commands
         progress.EndLine();
         PrintTrainingResult(output, outPath, result, header.Data.Name, header.Data.Classes.Count, header.Data.TestCount, warnings);
         return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// compare --features: a head per folder of feature shards, the report as after a direct comparison (latency
+    /// where the stored test images can be read here). The shards fix the data, split, seed and featurizers.
+    /// </summary>
+    private static int CompareStoredFeatures(CommandLine line, TextWriter output, string outDir, IReadOnlyList<string> folders, CancellationToken cancellationToken)
+    {
+        line.Refuse([Opt.Data, Opt.Seed, Opt.TestFraction, Opt.MaxTrainPerClass, Opt.MaxTestPerClass, Opt.Pipelines, Opt.Models], "does not apply to compare --features (the shards fix the data, split, seed and pipelines)");
+        line.Refuse([Opt.LearningCurve, Opt.Folds], "needs images; compare --features fits heads on stored features only");
+        if (line.Given(Opt.TrainerList) && line.Given(Opt.Trainers))
+        {
+            throw new UsageException("--trainer and --trainers are the same option: give one");
+        }
+
+        var options = WithStudies(line, new ComparisonOptions { OutputFolder = outDir, MaxBadImageFraction = line.Get(Opt.MaxBadFraction) });
+        if (options.Studies.AutoTrainer)
+        {
+            throw new UsageException($"--trainers {AutoTrainer} does not apply to compare --features yet: name the trainers");
+        }
+
+        var stores = folders.Select(FeatureStore.Open).ToList(); // every folder checked before any work
+        foreach (var folder in folders)
+        {
+            OutputTarget.CheckNotInside(outDir, folder, "feature folder");
+        }
+
+        CheckReadmeTarget(line, outDir);
+        var readmeSection = line.Get(Opt.CompareSection) ?? "results-" + stores[0].Header.Data.Name;
+        if (line.Get(Opt.Readme) is { } readmeToCheck)
+        {
+            GeneratedSection.Check(readmeToCheck, readmeSection);
+        }
+
+        using var staged = StagedFolder.Begin(outDir);
+        var warnings = NewWarnings();
+        var progress = new ConsoleProgress();
+        var result = ComparisonRunner.CompareStoredFeatures(stores, options with { StagedOutput = staged, Studies = new StudyOptions() }, warnings, CommandText(line), progress, cancellationToken);
+        progress.EndLine();
+        return WriteComparison(line, output, result, staged, NoReportImages.Instance, outDir, readmeSection);
     }
 
     /// <summary>Options of another pipeline than <paramref name="pipeline"/> are usage errors (<c>--feature-set</c> with <c>--pipeline cnn</c>).</summary>

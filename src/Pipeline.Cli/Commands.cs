@@ -40,7 +40,7 @@ internal static partial class Commands
         new("evaluate", "Metrics of a model package on the test split of --data, or on all of it with --all (a hold-out folder). Classes are matched by name: the data may hold some of the model's classes; images of classes the model does not know are counted apart.",
             [Opt.Model, .. Opt.DataOptions, Opt.EvaluateAll, Opt.MetricsJson], Evaluate) { Required = [Opt.Model] },
         new("compare", "Trains every pipeline (x trainer) on the same split and seed, or takes --models trained earlier, evaluates each on the same test images, measures costs and writes report.md, report.html, report.json and the models into --out.",
-            [.. Opt.DataOptions, Opt.Pipelines, Opt.Trainers, Opt.TrainerList, Opt.Models, Opt.ReportOut, Opt.Readme, Opt.CompareSection, Opt.LearningCurve, Opt.Folds], Compare) { Required = [Opt.ReportOut] },
+            [.. Opt.DataOptions, Opt.Pipelines, Opt.Trainers, Opt.TrainerList, Opt.Models, Opt.FeatureFolders, Opt.ReportOut, Opt.Readme, Opt.CompareSection, Opt.LearningCurve, Opt.Folds], Compare) { Required = [Opt.ReportOut] },
         new("bench", "Whole-program speed on this machine: featurization images/s on one and on all threads, training seconds, prediction p50/p95, batch throughput, allocations per prediction, model bytes, peak working set (CNN cache off).",
             [.. Opt.DataOptions, Opt.Pipelines, Opt.BenchOut, Opt.Readme, Opt.BenchSection], Bench) { Required = [Opt.BenchOut] },
         FeaturizeCommand,
@@ -177,6 +177,11 @@ internal static partial class Commands
     private static int Compare(CommandLine line, TextWriter output, CancellationToken cancellationToken)
     {
         var outDir = line.Require(Opt.ReportOut);
+        if (line.Get(Opt.FeatureFolders) is { } featureFolders)
+        {
+            return CompareStoredFeatures(line, output, outDir, featureFolders, cancellationToken);
+        }
+
         var models = line.Get(Opt.Models);
         if (models is not null)
         {
@@ -224,7 +229,13 @@ internal static partial class Commands
             ? ComparisonRunner.CompareModels(models, data, options, warnings, command, progress, cancellationToken)
             : ComparisonRunner.TrainAndCompare(data, options, warnings, command, progress, cancellationToken);
         progress.EndLine();
-        var files = ComparisonReport.Write(result, staged, new DatasetReportImages(data));
+        return WriteComparison(line, output, result, staged, new DatasetReportImages(data), outDir, readmeSection);
+    }
+
+    /// <summary>The end of a one-data-set comparison: the report into the staged folder, committed, the table printed, README's block replaced.</summary>
+    private static int WriteComparison(CommandLine line, TextWriter output, ComparisonResult result, StagedFolder staged, IReportImages images, string outDir, string readmeSection)
+    {
+        var files = ComparisonReport.Write(result, staged, images);
         if (line.Get(Opt.Readme) is { } readmeToKeep)
         {
             staged.CheckNotStaged(readmeToKeep, ReadmeCollision); // e.g. a model's name: known only now, still before any change
@@ -240,6 +251,7 @@ internal static partial class Commands
             GeneratedSection.Replace(readme, readmeSection, ReadmeBlock(result));
             output.WriteLine($"updated the '{readmeSection}' section of {readme}");
         }
+
         return ExitCodes.Ok;
     }
 

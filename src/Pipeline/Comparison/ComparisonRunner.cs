@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.ML;
 using ImageWorkbench.Pipeline.Data;
 using ImageWorkbench.Pipeline.Evaluation;
+using ImageWorkbench.Pipeline.Features;
 using ImageWorkbench.Pipeline.Measuring;
 using ImageWorkbench.Pipeline.Pipelines;
 using ImageWorkbench.Pipeline.Results;
@@ -87,6 +88,76 @@ public static class ComparisonRunner
 
         var studied = studies.Finish(runs);
         return Finish(data, runs, command, options, stopwatch) with { Studies = studied };
+    }
+
+    /// <summary>
+    /// <c>compare --features</c>: a head per feature-shard folder (x trainer) fitted on the stored rows, no image decoded,
+    /// evaluated on the stored test rows. Every folder must hold the same data split (the first odd one is named), so the
+    /// pipelines meet on the same test images as in a direct run. Latency and throughput are timed on the test images'
+    /// stored names, which are files for a folder data set; where they cannot be read here (IDX data, another machine's
+    /// paths) those figures are left out (not measured). Studies need images and do not run.
+    /// </summary>
+    public static ComparisonResult CompareStoredFeatures(IReadOnlyList<FeatureStore> stores, ComparisonOptions options, DataWarnings warnings, string command, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stores);
+        ArgumentNullException.ThrowIfNull(options);
+        if (stores.Count == 0)
+        {
+            throw new WorkbenchException("no feature folder to compare");
+        }
+
+        var first = stores[0];
+        foreach (var store in stores.Skip(1))
+        {
+            if (store.Header.DataKey() != first.Header.DataKey())
+            {
+                throw new WorkbenchException($"{store.Folder}: its shards hold another data split than {first.Folder} ({store.Header.Data.Name}, {store.Header.Data.TrainCount} + {store.Header.Data.TestCount} images, seed {store.Header.Data.Seed} against {first.Header.Data.Name}, {first.Header.Data.TrainCount} + {first.Header.Data.TestCount}, seed {first.Header.Data.Seed}); featurize every pipeline from the same data with the same split options");
+            }
+        }
+
+        var stopwatch = Stopwatch.StartNew();
+        var runs = new List<PipelineRun>();
+        var trainers = options.Trainers.Count == 0 ? [null] : options.Trainers.Select(t => (TrainerKind?)t).ToArray();
+        ImageDataset? data = null;
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (store, trainer) in stores.SelectMany(s => trainers.Select(t => (s, t))))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var pipeline = PipelineRegistry.TryGet(store.Header.Featurizer.Pipeline, out var wing)
+                ? wing
+                : throw new WorkbenchException($"{store.Folder}: holds features of pipeline '{store.Header.Featurizer.Pipeline}', which this build does not know");
+            var trainingOptions = new TrainingOptions { Pipeline = pipeline, Trainer = trainer, Seed = store.Header.Data.Seed, MaxBadImageFraction = options.MaxBadImageFraction };
+            var stem = trainers.Length == 1 ? pipeline.Name : $"{pipeline.Name}-{Trainers.Name(trainer!.Value)}";
+            var modelFile = Path.Combine(options.ModelSubfolder, UniqueName(names, stem) + ".zip");
+            var modelPath = options.StagedOutput?.Stage(modelFile) ?? Path.Combine(options.OutputFolder, modelFile);
+            var finalModelPath = options.StagedOutput?.Final(modelFile) ?? modelPath;
+            var trained = FeatureTraining.TrainAndSaveWithSplit(store, trainingOptions, modelPath, warnings, progress, cancellationToken);
+            data ??= trained.Data;
+            var result = trained.Result;
+            var test = result.Test ?? throw new DatasetException($"{store.Folder}: no test rows to compare on");
+            var training = result.Metadata.Training;
+            (result.Model as IDisposable)?.Dispose();
+            ReleaseMemory();
+            var readable = trained.Data.Test.Where(i => i.Source.Path is { } path && File.Exists(path)).ToList();
+            // The featurization rate is the featurize run's, not measured here (reading shards is not featurizing).
+            runs.Add(Measure(modelPath, test, double.NaN, training.TrainSeconds, readable, options, progress, cancellationToken)
+                with { ModelPath = Path.GetFullPath(finalModelPath), TrainAccuracy = training.TrainAccuracy });
+            ReleaseMemory();
+        }
+
+        return Finish(data!, runs, command, options, stopwatch);
+    }
+
+    /// <summary><paramref name="stem"/>, or stem-2, stem-3, ... when two folders hold the same pipeline's features (other feature sets).</summary>
+    private static string UniqueName(HashSet<string> taken, string stem)
+    {
+        var name = stem;
+        for (var n = 2; !taken.Add(name); n++)
+        {
+            name = $"{stem}-{n}";
+        }
+
+        return name;
     }
 
     /// <summary>Evaluates saved packages on the same test images (featurization and training figures come from their metadata).</summary>

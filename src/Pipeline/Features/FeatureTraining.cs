@@ -17,18 +17,28 @@ namespace ImageWorkbench.Pipeline.Features;
 public static class FeatureTraining
 {
     /// <summary>Trains from <paramref name="store"/> with <paramref name="options"/>' pipeline (it must be the store's) and writes the package.</summary>
-    public static TrainingResult TrainAndSave(FeatureStore store, TrainingOptions options, string outputPath, DataWarnings warnings, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    public static TrainingResult TrainAndSave(FeatureStore store, TrainingOptions options, string outputPath, DataWarnings warnings, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken) =>
+        TrainAndSaveWithSplit(store, options, outputPath, warnings, progress, cancellationToken).Result;
+
+    /// <summary>
+    /// Like <see cref="TrainAndSave"/>, also returning the split the shards describe: its images by the names stored
+    /// in the shards (files for a folder data set; never decoded here), what <c>compare --features</c> reports on.
+    /// </summary>
+    public static StoredFeatureTraining TrainAndSaveWithSplit(FeatureStore store, TrainingOptions options, string outputPath, DataWarnings warnings, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(options);
         var ml = new MLContext(options.Seed);
-        var result = Train(ml, store, options, warnings, progress, cancellationToken);
+        var trained = TrainWithSplit(ml, store, options, warnings, progress, cancellationToken);
         cancellationToken.ThrowIfCancellationRequested();
-        ModelTrainer.SaveModel(ml, outputPath, result);
-        return result;
+        ModelTrainer.SaveModel(ml, outputPath, trained.Result);
+        return trained;
     }
 
-    public static TrainingResult Train(MLContext ml, FeatureStore store, TrainingOptions options, DataWarnings warnings, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    public static TrainingResult Train(MLContext ml, FeatureStore store, TrainingOptions options, DataWarnings warnings, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken) =>
+        TrainWithSplit(ml, store, options, warnings, progress, cancellationToken).Result;
+
+    private static StoredFeatureTraining TrainWithSplit(MLContext ml, FeatureStore store, TrainingOptions options, DataWarnings warnings, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(ml);
         ArgumentNullException.ThrowIfNull(store);
@@ -64,7 +74,7 @@ public static class FeatureTraining
         {
             ["features"] = $"stored: {header.ShardCount} shard(s), {train.Count + test.Count} rows",
         };
-        return ModelTrainer.FitHead(run, new FeaturizedTrainingSet
+        var result = ModelTrainer.FitHead(run, new FeaturizedTrainingSet
         {
             Features = train.Matrix().AsDataView(ml, featureType, classes.Count, cancellationToken),
             PixelsSchema = pixels.Schema,
@@ -82,6 +92,7 @@ public static class FeatureTraining
                 return ClassificationMetrics.Compute(classes, labels, scores, indices.Select(i => test.Names[i]).ToList());
             },
         });
+        return new StoredFeatureTraining(result, data);
     }
 
     /// <summary>One split's rows, each at the place a direct run lists its image (NaN where no shard holds a row).</summary>
@@ -131,3 +142,6 @@ public static class FeatureTraining
             [.. Names.Select((name, i) => new LabeledImage(ImageSource.FromFile(name ?? "(unreadable, not stored)"), (int)_labels[i]))];
     }
 }
+
+/// <summary>A head fitted on stored features, and the split the shards describe (images by their stored names).</summary>
+public sealed record StoredFeatureTraining(TrainingResult Result, ImageDataset Data);

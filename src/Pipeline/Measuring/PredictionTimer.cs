@@ -52,7 +52,7 @@ public static class PredictionTimer
                 Interlocked.Increment(ref done);
             }
         });
-        var batchRate = done / Math.Max(batchWatch.Elapsed.TotalSeconds, 1e-9);
+        var batchRate = done == 0 ? double.NaN : done / Math.Max(batchWatch.Elapsed.TotalSeconds, 1e-9); // nothing predicted: not measured, not 0 images/s
         progress?.Report(new TrainingProgress(stage, samples.Count, samples.Count, batchRate));
 
         latencies.Sort();
