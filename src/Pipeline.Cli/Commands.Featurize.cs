@@ -82,5 +82,10 @@ internal static partial class Commands
             var othersOnly = other.OwnOptions.Except(pipeline.OwnOptions);
             line.Refuse(line.Command.Options.Where(o => othersOnly.Contains(o.Name)), $"applies to --pipeline {other.Name} only");
         }
+
+        if (pipeline.TrainsOwnHead)
+        {
+            line.Refuse(new CliOption[] { Opt.Trainer, Opt.MaxIterations }.Where(line.Command.Options.Contains), $"does not apply to --pipeline {pipeline.Name}: it trains its own head (the network's last layer, end to end with the rest)");
+        }
     }
 }

@@ -64,11 +64,12 @@ public static class ComparisonRunner
         var runs = new List<PipelineRun>();
         var trainers = options.Trainers.Count == 0 ? [null] : options.Trainers.Select(t => (TrainerKind?)t).ToArray();
         var studies = new StudyRunner(data, options, progress, cancellationToken);
-        foreach (var (pipeline, trainer) in options.Pipelines.SelectMany(p => trainers.Select(t => (p, t))))
+        // A pipeline that trains its own head runs once, whatever the trainers (IPipelineWing.TrainsOwnHead).
+        foreach (var (pipeline, trainer) in options.Pipelines.SelectMany(p => (p.TrainsOwnHead ? [null] : trainers).Select(t => (p, t))))
         {
             cancellationToken.ThrowIfCancellationRequested();
             var trainingOptions = new TrainingOptions { Pipeline = pipeline, Trainer = trainer ?? studies.ChooseTrainer(pipeline), Seed = options.Seed, MaxBadImageFraction = options.MaxBadImageFraction };
-            var modelFile = Path.Combine(options.ModelSubfolder, trainers.Length == 1 ? $"{pipeline.Name}.zip" : $"{pipeline.Name}-{Trainers.Name(trainer!.Value)}.zip");
+            var modelFile = Path.Combine(options.ModelSubfolder, trainer is null || trainers.Length == 1 ? $"{pipeline.Name}.zip" : $"{pipeline.Name}-{Trainers.Name(trainer!.Value)}.zip");
             var modelPath = options.StagedOutput?.Stage(modelFile) ?? Path.Combine(options.OutputFolder, modelFile);
             var finalModelPath = options.StagedOutput?.Final(modelFile) ?? modelPath;
             var result = ModelTrainer.TrainAndSave(data, trainingOptions, modelPath, warnings, progress, cancellationToken);
