@@ -45,8 +45,8 @@ internal static partial class Commands
             [.. Opt.DataOptions, Opt.Pipelines, Opt.BenchOut, Opt.Readme, Opt.BenchSection], Bench) { Required = [Opt.BenchOut] },
         FeaturizeCommand,
         new("predict", PredictDescription, PredictOptions, Predict) { Required = [Opt.Model], TakesImages = true },
-        new("features", "Writes the image's Sobel gx.png, gy.png, magnitude.png and a HOG glyph picture hog.png.",
-            [Opt.Image, Opt.PicturesOut, Opt.FeatureSet], Features) { Required = [Opt.Image, Opt.PicturesOut] },
+        new("features", "Writes the image's Sobel gx.png, gy.png, magnitude.png and a HOG glyph picture hog.png, and the first-layer kernels a CNN learned beside Sobel's (kernels.png, responses.png, sobel-kernels.png, sobel-responses.png, kernels.txt): of --model's network, or of the packaged ResNet18.",
+            [Opt.Image, Opt.PicturesOut, Opt.FeatureSet, Opt.Model], Features) { Required = [Opt.Image, Opt.PicturesOut] },
         new("dataset info", "Classes, split and image counts of a data set.", Opt.DataOptions, DatasetInfo),
         new("dataset subset", "Writes a stratified subset as IDX .gz files (how datasets/fashion-mnist-mini was made).",
             [.. Opt.DataOptions, Opt.SubsetOut, Opt.TrainPerClass, Opt.TestPerClass], DatasetSubset) { Required = [Opt.Data, Opt.SubsetOut, Opt.TrainPerClass, Opt.TestPerClass] },
@@ -290,7 +290,8 @@ internal static partial class Commands
         var image = line.Require(Opt.Image);
         var outDir = line.Require(Opt.PicturesOut);
         var featureSet = line.Get(Opt.FeatureSet);
-        var written = Pictures.FeaturePictures.Write(image, outDir, featureSet);
+        var model = line.Get(Opt.Model);
+        var written = Pictures.FeaturePictures.Write(image, outDir, featureSet, model);
         foreach (var file in written)
         {
             output.WriteLine($"wrote {TerminalText.Escape(file)}");

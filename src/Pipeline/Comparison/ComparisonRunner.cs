@@ -136,7 +136,10 @@ public static class ComparisonRunner
             process.PeakWorkingSet64,
             Path.GetFullPath(modelPath),
             DisplayName: wing?.DisplayName ?? string.Empty,
-            ComparisonRank: wing?.ComparisonRank ?? 0);
+            ComparisonRank: wing?.ComparisonRank ?? 0)
+        {
+            FirstLayer = Pictures.KernelPictures.TryReadFirstLayer(modelPath) is { } kernels ? new FirstLayer(kernels, m.Input) : null,
+        };
     }
 
     private static ComparisonResult Finish(ImageDataset data, List<PipelineRun> runs, string command, ComparisonOptions options, Stopwatch stopwatch)
