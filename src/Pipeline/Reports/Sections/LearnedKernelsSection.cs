@@ -54,14 +54,19 @@ internal sealed class LearnedKernelsSection : IReportSection
             var k = layer.Kernels;
             var stem = string.Create(CultureInfo.InvariantCulture, $"kernels-{n:00}");
             blocks.Add(new Heading(3, string.Create(CultureInfo.InvariantCulture, $"{labels}: {k.Layer}, {k.Count} kernels of {k.Channels} x {k.Height} x {k.Width}, input {layer.Input.Width} x {layer.Input.Height}")));
-            var figures = new[]
+            // the learned pictures as plain images, shown at their own size like Sobel's (a figure group would shrink them)
+            if (ReportContext.Picture(stem + "-sobel", sobel.KernelsPng, "Sobel x and y kernels") is { } sobelKernels
+                && ReportContext.Picture(stem + "-sobel-responses", sobel.ResponsesPng, "Sobel x and y responses") is { } sobelResponses
+                && ReportContext.Picture(stem + "-learned", learned.KernelsPng, $"First-layer kernels of {labels}") is { } learnedKernels
+                && ReportContext.Picture(stem + "-responses", learned.ResponsesPng, $"First-layer responses of {labels}") is { } learnedResponses)
             {
-                ("Sobel x, y (made by hand)", ReportContext.Picture(stem + "-sobel", sobel.KernelsPng, "Sobel x and y kernels")),
-                ("Sobel x, y responses", ReportContext.Picture(stem + "-sobel-responses", sobel.ResponsesPng, "Sobel x and y responses")),
-                ($"{labels}: learned kernels", ReportContext.Picture(stem + "-learned", learned.KernelsPng, $"First-layer kernels of {labels}")),
-                ($"{labels}: responses", ReportContext.Picture(stem + "-responses", learned.ResponsesPng, $"First-layer responses of {labels}")),
-            };
-            blocks.Add(new FigureGroup([.. figures.Where(f => f.Item2 is not null).Select(f => (f.Item1, f.Item2!))]));
+                blocks.Add(new FigureGroup([("Sobel x, y (made by hand)", sobelKernels), ("Sobel x, y responses", sobelResponses)]));
+                blocks.Add(new Paragraph([new Text($"Learned kernels of {labels}, at the same {KernelPictures.PixelsPerWeight} pixels per weight:")]));
+                blocks.Add(new Image(learnedKernels));
+                blocks.Add(new Paragraph([new Text("Their responses on the same image, in the same order:")]));
+                blocks.Add(new Image(learnedResponses));
+            }
+
             blocks.Add(new BulletList(learned.Lines, ParagraphStyle.Note));
         }
 
