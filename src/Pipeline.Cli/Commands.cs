@@ -36,7 +36,7 @@ internal static partial class Commands
     public static IReadOnlyList<CliCommand> Table =>
     [
         new("train", "Trains one model package and evaluates it on the test split (unless --no-eval).",
-            [Opt.Pipeline, .. Opt.DataOptions, Opt.ModelOut, Opt.Trainer, Opt.FeatureSet, Opt.MaxIterations, Opt.NoEval, .. Opt.CnnOptions, Opt.NoCache, .. Opt.ScratchOptions, Opt.Features], Train),
+            [Opt.Pipeline, .. Opt.DataOptions, Opt.ModelOut, Opt.Trainer, Opt.FeatureSet, Opt.MaxIterations, Opt.NoEval, .. Opt.CnnOptions, Opt.NoCache, .. Opt.BackboneOptions, .. Opt.ScratchOptions, Opt.Features], Train),
         new("evaluate", "Metrics of a model package on the test split of --data, or on all of it with --all (a hold-out folder). Classes are matched by name: the data may hold some of the model's classes; images of classes the model does not know are counted apart.",
             [Opt.Model, .. Opt.DataOptions, Opt.EvaluateAll, Opt.MetricsJson], Evaluate) { Required = [Opt.Model] },
         new("compare", "Trains every pipeline (x trainer) on the same split and seed, or takes --models trained earlier, evaluates each on the same test images, measures costs and writes report.md, report.html, report.json and the models into --out.",
@@ -105,7 +105,7 @@ internal static partial class Commands
         PipelineOptions =
         [
             new HandCraftedPipelineOptions { FeatureSet = line.Get(Opt.FeatureSet) },
-            new CnnPipelineOptions { Preprocessing = CnnPreprocessingFrom(line) },
+            new CnnPipelineOptions { Preprocessing = CnnPreprocessingFrom(line), Backbone = line.Command.Options.Contains(Opt.Backbone) ? Opt.BackboneFrom(line) : null },
             line.Command.Options.Contains(Opt.Architecture) ? ScratchOptionsFrom(line) : new CnnScratchOptions(), // featurize has no training options
         ],
         UseFeatureCache = !line.Has(Opt.NoCache),

@@ -359,6 +359,22 @@ internal static class OnnxNodes
     public static ProtoField IntAttribute(string name, long value) =>
         ProtoField.OfMessage(5, [ProtoField.OfString(1, name), ProtoField.OfVarint(3, (ulong)value), ProtoField.OfVarint(20, 2 /* INT */)]);
 
+    public static ProtoField IntsAttribute(string name, params long[] values)
+    {
+        var fields = new List<ProtoField> { ProtoField.OfString(1, name), ProtoField.OfVarint(20, 7) }; // INTS
+        fields.AddRange(values.Select(v => ProtoField.OfVarint(8, unchecked((ulong)v))));
+        return ProtoField.OfMessage(5, fields);
+    }
+
+    public static ProtoField Int64Tensor(string name, long[] dims, long[] values)
+    {
+        var fields = dims.Select(d => ProtoField.OfVarint(1, (ulong)d)).ToList();
+        fields.Add(ProtoField.OfVarint(2, 7 /* INT64 */));
+        fields.Add(ProtoField.OfString(8, name));
+        fields.Add(ProtoField.OfBytes(9, MemoryMarshal.AsBytes(values.AsSpan()).ToArray()));
+        return ProtoField.OfMessage(5, fields);
+    }
+
     public static ProtoField FloatTensor(string name, long[] dims, float[] values)
     {
         var fields = dims.Select(d => ProtoField.OfVarint(1, (ulong)d)).ToList();

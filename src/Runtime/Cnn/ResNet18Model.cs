@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using static ImageWorkbench.Runtime.Cnn.OnnxNodes;
 
@@ -311,15 +310,6 @@ public static class ResNet18Model
 
     private static string NodeOpType(ProtoField node) =>
         Proto.Parse(node.Bytes).FirstOrDefault(x => x.Number == 4) is { WireType: ProtoField.LengthDelimited } op ? op.AsString() : "";
-
-    private static ProtoField Int64Tensor(string name, long[] dims, long[] values)
-    {
-        var fields = dims.Select(d => ProtoField.OfVarint(1, (ulong)d)).ToList();
-        fields.Add(ProtoField.OfVarint(2, 7 /* INT64 */));
-        fields.Add(ProtoField.OfString(8, name));
-        fields.Add(ProtoField.OfBytes(9, MemoryMarshal.AsBytes(values.AsSpan()).ToArray()));
-        return ProtoField.OfMessage(5, fields);
-    }
 
     /// <summary>Bilinear resize (align corners false, clamped edges) of 3 square planes.</summary>
     private static float[] ResizePlanes(float[] src, int from, int to)
