@@ -366,21 +366,17 @@ internal static class OnnxNodes
         return ProtoField.OfMessage(5, fields);
     }
 
-    public static ProtoField Int64Tensor(string name, long[] dims, long[] values)
-    {
-        var fields = dims.Select(d => ProtoField.OfVarint(1, (ulong)d)).ToList();
-        fields.Add(ProtoField.OfVarint(2, 7 /* INT64 */));
-        fields.Add(ProtoField.OfString(8, name));
-        fields.Add(ProtoField.OfBytes(9, MemoryMarshal.AsBytes(values.AsSpan()).ToArray()));
-        return ProtoField.OfMessage(5, fields);
-    }
+    public static ProtoField Int64Tensor(string name, long[] dims, long[] values) => Tensor(name, dims, 7 /* INT64 */, MemoryMarshal.AsBytes(values.AsSpan()));
 
-    public static ProtoField FloatTensor(string name, long[] dims, float[] values)
+    public static ProtoField FloatTensor(string name, long[] dims, float[] values) => Tensor(name, dims, 1 /* FLOAT */, MemoryMarshal.AsBytes(values.AsSpan()));
+
+    /// <summary>An initializer (graph field 5): a <c>TensorProto</c> with its dims, element type, name and raw little-endian data.</summary>
+    private static ProtoField Tensor(string name, long[] dims, int elementType, ReadOnlySpan<byte> data)
     {
         var fields = dims.Select(d => ProtoField.OfVarint(1, (ulong)d)).ToList();
-        fields.Add(ProtoField.OfVarint(2, 1 /* FLOAT */));
+        fields.Add(ProtoField.OfVarint(2, (ulong)elementType));
         fields.Add(ProtoField.OfString(8, name));
-        fields.Add(ProtoField.OfBytes(9, MemoryMarshal.AsBytes(values.AsSpan()).ToArray()));
+        fields.Add(ProtoField.OfBytes(9, data.ToArray()));
         return ProtoField.OfMessage(5, fields);
     }
 }
