@@ -140,7 +140,7 @@ internal static partial class Opt
 
     /// <summary>"auto" is allowed alone only (checked by <see cref="Commands"/>).</summary>
     public static readonly CliOption<IReadOnlyList<TrainerChoice>> Trainers = CliOptions.List(
-        "trainers", "T,...|auto", $"The trainers to run on each pipeline, comma-separated ({string.Join(", ", TrainerNames)}), or auto: per pipeline, the trainer best on a validation split carved from train", t => Commands.ParseTrainerOrAuto("trainers", t), allowed: TrainerOrAutoNames, defaultText: "each pipeline's default");
+        "trainers", "T,...|auto", $"The trainers to run on each pipeline, comma-separated ({string.Join(", ", TrainerNames)}), or auto: per pipeline, the trainer best on a validation split carved from train; a pipeline that trains its own network (cnn-scratch) runs once", t => Commands.ParseTrainerOrAuto("trainers", t), allowed: TrainerOrAutoNames, defaultText: "each pipeline's default");
 
     public static readonly CliOption<IReadOnlyList<TrainerChoice>> TrainerList = CliOptions.List(
         "trainer", "T,...|auto", "The same as --trainers (give one of them)", t => Commands.ParseTrainerOrAuto("trainer", t), allowed: TrainerOrAutoNames);

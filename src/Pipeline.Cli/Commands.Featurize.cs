@@ -46,7 +46,7 @@ internal static partial class Commands
     /// <summary><c>train --features DIR</c>: the head on stored features; the data, split and featurizer options are the shards'.</summary>
     private static int TrainFromFeatures(CommandLine line, TextWriter output, CancellationToken cancellationToken)
     {
-        line.Refuse([Opt.Data, Opt.Seed, Opt.TestFraction, Opt.MaxTrainPerClass, Opt.MaxTestPerClass, Opt.FeatureSet, .. Opt.CnnOptions, Opt.NoCache], "does not apply to train --features (the shards fix the data, split, seed and featurizer)");
+        line.Refuse([Opt.Data, Opt.Seed, Opt.TestFraction, Opt.MaxTrainPerClass, Opt.MaxTestPerClass, Opt.FeatureSet, .. Opt.CnnOptions, Opt.NoCache, .. Opt.BackboneOptions], "does not apply to train --features (the shards fix the data, split, seed and featurizer)");
         var folder = line.Require(Opt.Features);
         var store = FeatureStore.Open(folder);
         var header = store.Header;
@@ -123,6 +123,11 @@ internal static partial class Commands
         {
             var othersOnly = other.OwnOptions.Except(pipeline.OwnOptions);
             line.Refuse(line.Command.Options.Where(o => othersOnly.Contains(o.Name)), $"applies to --pipeline {other.Name} only");
+        }
+
+        if (pipeline.TrainsOwnHead)
+        {
+            line.Refuse(new CliOption[] { Opt.Trainer, Opt.MaxIterations }.Where(line.Command.Options.Contains), $"does not apply to --pipeline {pipeline.Name}: it trains its own head (the network's last layer, end to end with the rest)");
         }
     }
 }

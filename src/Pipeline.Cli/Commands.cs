@@ -36,7 +36,7 @@ internal static partial class Commands
     public static IReadOnlyList<CliCommand> Table =>
     [
         new("train", "Trains one model package and evaluates it on the test split (unless --no-eval).",
-            [Opt.Pipeline, .. Opt.DataOptions, Opt.ModelOut, Opt.Trainer, Opt.FeatureSet, Opt.MaxIterations, Opt.NoEval, .. Opt.CnnOptions, Opt.NoCache, .. Opt.ScratchOptions, Opt.Features], Train),
+            [Opt.Pipeline, .. Opt.DataOptions, Opt.ModelOut, Opt.Trainer, Opt.FeatureSet, Opt.MaxIterations, Opt.NoEval, .. Opt.CnnOptions, Opt.NoCache, .. Opt.BackboneOptions, .. Opt.ScratchOptions, Opt.Features], Train),
         new("evaluate", "Metrics of a model package on the test split of --data, or on all of it with --all (a hold-out folder). Classes are matched by name: the data may hold some of the model's classes; images of classes the model does not know are counted apart.",
             [Opt.Model, .. Opt.DataOptions, Opt.EvaluateAll, Opt.MetricsJson], Evaluate) { Required = [Opt.Model] },
         new("compare", "Trains every pipeline (x trainer) on the same split and seed, or takes --models trained earlier, evaluates each on the same test images, measures costs and writes report.md, report.html, report.json and the models into --out.",
@@ -45,8 +45,8 @@ internal static partial class Commands
             [.. Opt.DataOptions, Opt.Pipelines, Opt.BenchOut, Opt.Readme, Opt.BenchSection], Bench) { Required = [Opt.BenchOut] },
         FeaturizeCommand,
         new("predict", PredictDescription, PredictOptions, Predict) { Required = [Opt.Model], TakesImages = true },
-        new("features", "Writes the image's Sobel gx.png, gy.png, magnitude.png and a HOG glyph picture hog.png.",
-            [Opt.Image, Opt.PicturesOut, Opt.FeatureSet], Features) { Required = [Opt.Image, Opt.PicturesOut] },
+        new("features", "Writes the image's Sobel gx.png, gy.png, magnitude.png and a HOG glyph picture hog.png, and the first-layer kernels a CNN learned beside Sobel's (kernels.png, responses.png, sobel-kernels.png, sobel-responses.png, kernels.txt): of --model's network, or of the packaged ResNet18.",
+            [Opt.Image, Opt.PicturesOut, Opt.FeatureSet, Opt.Model], Features) { Required = [Opt.Image, Opt.PicturesOut] },
         new("dataset info", "Classes, split and image counts of a data set.", Opt.DataOptions, DatasetInfo),
         new("dataset subset", "Writes a stratified subset as IDX .gz files (how datasets/fashion-mnist-mini was made).",
             [.. Opt.DataOptions, Opt.SubsetOut, Opt.TrainPerClass, Opt.TestPerClass], DatasetSubset) { Required = [Opt.Data, Opt.SubsetOut, Opt.TrainPerClass, Opt.TestPerClass] },
@@ -105,7 +105,7 @@ internal static partial class Commands
         PipelineOptions =
         [
             new HandCraftedPipelineOptions { FeatureSet = line.Get(Opt.FeatureSet) },
-            new CnnPipelineOptions { Preprocessing = CnnPreprocessingFrom(line) },
+            new CnnPipelineOptions { Preprocessing = CnnPreprocessingFrom(line), Backbone = line.Command.Options.Contains(Opt.Backbone) ? Opt.BackboneFrom(line) : null },
             line.Command.Options.Contains(Opt.Architecture) ? ScratchOptionsFrom(line) : new CnnScratchOptions(), // featurize has no training options
         ],
         UseFeatureCache = !line.Has(Opt.NoCache),
@@ -307,7 +307,8 @@ internal static partial class Commands
         var image = line.Require(Opt.Image);
         var outDir = line.Require(Opt.PicturesOut);
         var featureSet = line.Get(Opt.FeatureSet);
-        var written = Pictures.FeaturePictures.Write(image, outDir, featureSet);
+        var model = line.Get(Opt.Model);
+        var written = Pictures.FeaturePictures.Write(image, outDir, featureSet, model);
         foreach (var file in written)
         {
             output.WriteLine($"wrote {TerminalText.Escape(file)}");

@@ -12,16 +12,17 @@ public static class BenchMarkdown
         ArgumentNullException.ThrowIfNull(result);
         var text = new StringBuilder();
         var cores = result.Machine.LogicalCores;
-        text.AppendLine(Invariant($"| Pipeline | Features/s, 1 thread | Features/s, all threads | Decode + features/s, 1 / all threads | Train (head) | Train total (cache off) | Predict p50 / p95 (ms) | Batch predict, in memory / files (images/s) | Managed alloc / prediction ({Figures.KilobyteUnit}) | Model ({Figures.MegabyteUnit}) | Peak working set ({Figures.MegabyteUnit}) |"));
-        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        text.AppendLine(Invariant($"| Pipeline | Features/s, 1 thread | Features/s, all threads | Decode + features/s, 1 / all threads | Train (head) | Train total (cache off) | Train images/s (network) | Predict p50 / p95 (ms) | Batch predict, in memory / files (images/s) | Managed alloc / prediction ({Figures.KilobyteUnit}) | Model ({Figures.MegabyteUnit}) | Peak working set ({Figures.MegabyteUnit}) |"));
+        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in result.Results)
         {
             text.Append(Invariant($"| {r.Pipeline} ({r.FeatureSet}, {r.Trainer}) "));
             text.Append(Invariant($"| {Figures.Rate(r.FeaturizeImagesPerSecondOneThread)} "));
-            text.Append(Invariant($"| {Figures.Rate(r.FeaturizeImagesPerSecondAllThreads)} ({r.FeaturizeThreads} threads) "));
+            text.Append(r.FeaturizeThreads > 0 ? Invariant($"| {Figures.Rate(r.FeaturizeImagesPerSecondAllThreads)} ({r.FeaturizeThreads} threads) ") : $"| {Figures.Missing} ");
             text.Append(Invariant($"| {Figures.Rate(r.DecodeFeaturizeImagesPerSecondOneThread)} / {Figures.Rate(r.DecodeFeaturizeImagesPerSecondAllThreads)} "));
             text.Append(Invariant($"| {Figures.Seconds(r.TrainSeconds)} "));
             text.Append(Invariant($"| {Figures.Seconds(r.TrainTotalSeconds)} ({Figures.LargeCount(r.TrainCount)} images) "));
+            text.Append(Invariant($"| {Figures.Rate(r.TrainImagesPerSecond)} "));
             text.Append(Invariant($"| {Figures.Milliseconds(r.PredictMillisecondsP50, withUnit: false)} / {Figures.Milliseconds(r.PredictMillisecondsP95, withUnit: false)} "));
             text.Append(Invariant($"| {Figures.Rate(r.BatchImagesPerSecond)} / {Figures.Rate(r.FilePredictImagesPerSecond)} "));
             text.Append(Invariant($"| {Figures.Kilobytes(r.AllocatedBytesPerPrediction)} "));

@@ -119,6 +119,13 @@ public sealed record PipelineBench
     /// <summary>The whole training call: featurize, fit, evaluate on the test split, save the package; seconds.</summary>
     public required double TrainTotalSeconds { get; init; }
 
+    /// <summary>
+    /// Training images per second of a network trained here (images x epochs over the seconds of its training loop, the
+    /// epochs' average, as the wing recorded it in the package metadata's <c>trainImagesPerSecond</c>); NaN for a
+    /// pipeline whose training is featurization plus an ML.NET head.
+    /// </summary>
+    public double TrainImagesPerSecond { get; init; } = double.NaN;
+
     /// <summary>Test accuracy recorded at training (context, not a benchmark); NaN without a test split.</summary>
     public required double TestAccuracy { get; init; }
 

@@ -118,6 +118,7 @@ public static class BenchRunner
         TrainFeaturizeSeconds = m.Training.FeaturizeSeconds,
         TrainSeconds = m.Training.TrainSeconds,
         TrainTotalSeconds = costs.TrainTotalSeconds,
+        TrainImagesPerSecond = m.Extra.TryGetValue("trainImagesPerSecond", out var rate) && double.TryParse(rate, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var parsed) ? parsed : double.NaN,
         TestAccuracy = m.Training.TestAccuracy ?? double.NaN,
         ModelLoadSeconds = costs.LoadSeconds,
         PredictSamples = costs.Timings.Count,

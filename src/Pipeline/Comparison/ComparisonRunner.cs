@@ -65,11 +65,12 @@ public static class ComparisonRunner
         var runs = new List<PipelineRun>();
         var trainers = options.Trainers.Count == 0 ? [null] : options.Trainers.Select(t => (TrainerKind?)t).ToArray();
         var studies = new StudyRunner(data, options, progress, cancellationToken);
-        foreach (var (pipeline, trainer) in options.Pipelines.SelectMany(p => trainers.Select(t => (p, t))))
+        // A pipeline that trains its own head runs once, whatever the trainers (IPipelineWing.TrainsOwnHead).
+        foreach (var (pipeline, trainer) in options.Pipelines.SelectMany(p => (p.TrainsOwnHead ? [null] : trainers).Select(t => (p, t))))
         {
             cancellationToken.ThrowIfCancellationRequested();
             var trainingOptions = new TrainingOptions { Pipeline = pipeline, Trainer = trainer ?? studies.ChooseTrainer(pipeline), Seed = options.Seed, MaxBadImageFraction = options.MaxBadImageFraction };
-            var modelFile = Path.Combine(options.ModelSubfolder, trainers.Length == 1 ? $"{pipeline.Name}.zip" : $"{pipeline.Name}-{Trainers.Name(trainer!.Value)}.zip");
+            var modelFile = Path.Combine(options.ModelSubfolder, trainer is null || trainers.Length == 1 ? $"{pipeline.Name}.zip" : $"{pipeline.Name}-{Trainers.Name(trainer!.Value)}.zip");
             var modelPath = options.StagedOutput?.Stage(modelFile) ?? Path.Combine(options.OutputFolder, modelFile);
             var finalModelPath = options.StagedOutput?.Final(modelFile) ?? modelPath;
             var result = ModelTrainer.TrainAndSave(data, trainingOptions, modelPath, warnings, progress, cancellationToken);
@@ -206,7 +207,10 @@ public static class ComparisonRunner
             process.PeakWorkingSet64,
             Path.GetFullPath(modelPath),
             DisplayName: wing?.DisplayName ?? string.Empty,
-            ComparisonRank: wing?.ComparisonRank ?? 0);
+            ComparisonRank: wing?.ComparisonRank ?? 0)
+        {
+            FirstLayer = Pictures.KernelPictures.TryReadFirstLayer(modelPath) is { } kernels ? new FirstLayer(kernels, m.Input) : null,
+        };
     }
 
     private static ComparisonResult Finish(ImageDataset data, List<PipelineRun> runs, string command, ComparisonOptions options, Stopwatch stopwatch)

@@ -39,6 +39,9 @@ public sealed class DatasetReportImages : IReportImages
         return ImageDecoder.Default.TryDecode(image.Source, shape, ResizeMode.Pad, pixels, out _) ? PngWriter.Encode(pixels, shape) : null;
     }
 
+    /// <summary>The first test image (the first training image without a test split).</summary>
+    public ImageSource? KernelExample() => _data.Test.Concat(_data.Train).Select(i => i.Source).FirstOrDefault();
+
     /// <summary>Sobel gx, gy, magnitude and HOG glyph pictures of the first test image of a few classes.</summary>
     public IReadOnlyList<(string Caption, byte[] Png)> FeatureExamples()
     {

@@ -13,6 +13,9 @@ public interface IReportImages
 
     /// <summary>Captioned PNGs that show what the features look like (e.g. Sobel gx, gy, magnitude and HOG glyphs of a few examples), in display order.</summary>
     IReadOnlyList<(string Caption, byte[] Png)> FeatureExamples();
+
+    /// <summary>The test image the learned kernels' and Sobel's responses are shown on; <c>null</c> leaves that section out.</summary>
+    Runtime.Decoding.ImageSource? KernelExample() => null;
 }
 
 /// <summary>An <see cref="IReportImages"/> that has no pictures: galleries show placeholders and the feature section is left out.</summary>

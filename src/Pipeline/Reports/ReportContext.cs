@@ -50,6 +50,9 @@ internal sealed class ReportContext
     /// <summary>Captioned pictures of what the features look like (from the caller; may be none).</summary>
     public IReadOnlyList<(string Caption, byte[] Png)> FeatureExamples() => images.FeatureExamples();
 
+    /// <summary>The image the learned-kernel responses are shown on (from the caller; may be none).</summary>
+    public Runtime.Decoding.ImageSource? KernelExample() => images.KernelExample();
+
     /// <summary>
     /// A picture in the report's images folder named <paramref name="name"/> (a file-name-safe stem, unique in the report) plus the
     /// extension its <paramref name="bytes"/> call for, with <paramref name="alt"/> text; <c>null</c> for bytes a browser could not show

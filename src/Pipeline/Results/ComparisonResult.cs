@@ -47,7 +47,18 @@ public sealed record PipelineRun(
     int FeatureCacheHits = 0,
     string DisplayName = "",
     int ComparisonRank = 0,
-    double TrainAccuracy = double.NaN);
+    double TrainAccuracy = double.NaN)
+{
+    /// <summary>
+    /// The first convolution of the package's network (learned by cnn-scratch, or the frozen ResNet18's conv1) and the input
+    /// it sees, for the report's learned-kernels section; null for a package without one. Not part of report.json.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public FirstLayer? FirstLayer { get; init; }
+}
+
+/// <summary>A network's first-layer kernels and the model input its images are decoded to.</summary>
+public sealed record FirstLayer(Runtime.Cnn.ConvKernels Kernels, Runtime.Models.ModelInput Input);
 
 /// <summary>Everything one <c>compare</c> run measured, ready for the report writers.</summary>
 /// <param name="Dataset">What was compared on.</param>

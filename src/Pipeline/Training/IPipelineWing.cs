@@ -31,6 +31,12 @@ public interface IPipelineWing
     /// <summary>Command-line options (without <c>--</c>) that only this pipeline reads; the CLI refuses them for the others.</summary>
     IReadOnlyList<string> OwnOptions { get; }
 
+    /// <summary>
+    /// True for a pipeline that trains its own head (a network trained end to end) instead of an ML.NET trainer: <c>train
+    /// --trainer</c> is refused for it and <c>compare --trainers</c> runs it once. False by default.
+    /// </summary>
+    bool TrainsOwnHead => false;
+
     /// <summary>Featurizes the training split and fits the head through <see cref="ModelTrainer.FitHead"/>.</summary>
     TrainingResult Train(TrainingRun run);
 

@@ -58,13 +58,13 @@ public static class OnnxClassifierGraph
                     initializers.Add(FloatTensor(output + ".w", [c.OutChannels, c.InChannels, c.Kernel, c.Kernel], c.Weight));
                     initializers.Add(FloatTensor(output + ".b", [c.OutChannels], c.Bias));
                     nodes.Add(Node(output, "Conv", [current, output + ".w", output + ".b"], output,
-                        Ints("kernel_shape", c.Kernel, c.Kernel), Ints("pads", c.Padding, c.Padding, c.Padding, c.Padding), Ints("strides", 1, 1)));
+                        IntsAttribute("kernel_shape", c.Kernel, c.Kernel), IntsAttribute("pads", c.Padding, c.Padding, c.Padding, c.Padding), IntsAttribute("strides", 1, 1)));
                     break;
                 case OnnxRelu:
                     nodes.Add(Node(output, "Relu", [current], output));
                     break;
                 case OnnxMaxPool p:
-                    nodes.Add(Node(output, "MaxPool", [current], output, Ints("kernel_shape", p.Kernel, p.Kernel), Ints("strides", p.Stride, p.Stride)));
+                    nodes.Add(Node(output, "MaxPool", [current], output, IntsAttribute("kernel_shape", p.Kernel, p.Kernel), IntsAttribute("strides", p.Stride, p.Stride)));
                     break;
                 case OnnxFlatten:
                     nodes.Add(Node(output, "Flatten", [current], output, IntAttribute("axis", 1)));
@@ -103,12 +103,5 @@ public static class OnnxClassifierGraph
         {
             throw new ArgumentException($"layer {layer}: {values.Length} values where the shape holds {expected}");
         }
-    }
-
-    private static ProtoField Ints(string name, params long[] values)
-    {
-        var fields = new List<ProtoField> { ProtoField.OfString(1, name), ProtoField.OfVarint(20, 7) }; // INTS
-        fields.AddRange(values.Select(v => ProtoField.OfVarint(8, unchecked((ulong)v))));
-        return ProtoField.OfMessage(5, fields);
     }
 }

@@ -359,12 +359,24 @@ internal static class OnnxNodes
     public static ProtoField IntAttribute(string name, long value) =>
         ProtoField.OfMessage(5, [ProtoField.OfString(1, name), ProtoField.OfVarint(3, (ulong)value), ProtoField.OfVarint(20, 2 /* INT */)]);
 
-    public static ProtoField FloatTensor(string name, long[] dims, float[] values)
+    public static ProtoField IntsAttribute(string name, params long[] values)
+    {
+        var fields = new List<ProtoField> { ProtoField.OfString(1, name), ProtoField.OfVarint(20, 7) }; // INTS
+        fields.AddRange(values.Select(v => ProtoField.OfVarint(8, unchecked((ulong)v))));
+        return ProtoField.OfMessage(5, fields);
+    }
+
+    public static ProtoField Int64Tensor(string name, long[] dims, long[] values) => Tensor(name, dims, 7 /* INT64 */, MemoryMarshal.AsBytes(values.AsSpan()));
+
+    public static ProtoField FloatTensor(string name, long[] dims, float[] values) => Tensor(name, dims, 1 /* FLOAT */, MemoryMarshal.AsBytes(values.AsSpan()));
+
+    /// <summary>An initializer (graph field 5): a <c>TensorProto</c> with its dims, element type, name and raw little-endian data.</summary>
+    private static ProtoField Tensor(string name, long[] dims, int elementType, ReadOnlySpan<byte> data)
     {
         var fields = dims.Select(d => ProtoField.OfVarint(1, (ulong)d)).ToList();
-        fields.Add(ProtoField.OfVarint(2, 1 /* FLOAT */));
+        fields.Add(ProtoField.OfVarint(2, (ulong)elementType));
         fields.Add(ProtoField.OfString(8, name));
-        fields.Add(ProtoField.OfBytes(9, MemoryMarshal.AsBytes(values.AsSpan()).ToArray()));
+        fields.Add(ProtoField.OfBytes(9, data.ToArray()));
         return ProtoField.OfMessage(5, fields);
     }
 }

@@ -104,7 +104,7 @@ public sealed record ResNet18FeaturizerOptions
 /// Thread-safe: concurrent callers take free slots (<see cref="ResNet18FeaturizerOptions.Sessions"/>) and
 /// wait when all are busy. Do not call <see cref="Dispose"/> while calls are in flight.
 /// </summary>
-public sealed class ResNet18Featurizer : IDisposable
+public sealed class ResNet18Featurizer : ICnnFeatureEngine, IDisposable
 {
     private readonly ConcurrentBag<Slot> _free = new();
     private readonly SemaphoreSlim _available;
@@ -177,6 +177,14 @@ public sealed class ResNet18Featurizer : IDisposable
 
     /// <summary>Floats in one feature vector: 512.</summary>
     public static int FeatureLength => ResNet18Model.FeatureLength;
+
+    string ICnnFeatureEngine.Id => Preprocessing.Id;
+
+    string ICnnFeatureEngine.DisplayName => "ResNet18";
+
+    int ICnnFeatureEngine.FeatureLength => ResNet18Model.FeatureLength;
+
+    int ICnnFeatureEngine.Sessions => Options.Sessions;
 
     /// <summary>Features of one image: <paramref name="image"/> is planar RGB 0..1 of <see cref="InputLength"/> floats.</summary>
     public float[] Featurize(ReadOnlySpan<float> image)

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using static ImageWorkbench.Runtime.Cnn.OnnxNodes;
 
@@ -113,7 +112,7 @@ public static class ResNet18Model
             var tensor = graph.Where(f => f.Number == 5).Select(f => Proto.Parse(f.Bytes))
                 .FirstOrDefault(t => t.Any(x => x.Number == 8 && x.AsString() == "MeanImage"))
                 ?? throw new WorkbenchException($"{path}: no MeanImage initializer");
-            mean224 = ReadFloatTensor(tensor);
+            mean224 = OnnxGraphReader.FloatTensor(tensor);
         }
         catch (InvalidDataException ex)
         {
@@ -199,6 +198,24 @@ public static class ResNet18Model
         var newModel = model.Select(f => f.Number == 7 ? ProtoField.OfMessage(7, newGraph) : f).ToList();
         newModel.Add(ProtoField.OfString(6, $"{NetworkId} rewritten by Pipeline.Cnn: size {size}, preprocessing {meanBgr is not null}, symbolic batch {symbolicBatch}, global pool {globalPool}"));
         return Proto.Serialize(newModel);
+    }
+
+    /// <summary>
+    /// The kernels of the packaged network's first convolution (conv1: 64 x 3 x 7 x 7, ImageNet-trained), read from its
+    /// initializer in the hash-checked file. The layer sees B, G, R (see the remarks above).
+    /// </summary>
+    public static ConvKernels FirstLayerKernels()
+    {
+        var path = LocateNetwork();
+        try
+        {
+            return OnnxGraphReader.Parse(ReadVerified(path, NetworkSha256)).FirstConvolution(channelsBgr: true)
+                ?? throw new WorkbenchException($"{path}: no convolution with constant weights found");
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new WorkbenchException($"{path}: not a readable ONNX model ({ex.Message})", ex);
+        }
     }
 
     /// <summary>
@@ -293,37 +310,6 @@ public static class ResNet18Model
 
     private static string NodeOpType(ProtoField node) =>
         Proto.Parse(node.Bytes).FirstOrDefault(x => x.Number == 4) is { WireType: ProtoField.LengthDelimited } op ? op.AsString() : "";
-
-    private static ProtoField Int64Tensor(string name, long[] dims, long[] values)
-    {
-        var fields = dims.Select(d => ProtoField.OfVarint(1, (ulong)d)).ToList();
-        fields.Add(ProtoField.OfVarint(2, 7 /* INT64 */));
-        fields.Add(ProtoField.OfString(8, name));
-        fields.Add(ProtoField.OfBytes(9, MemoryMarshal.AsBytes(values.AsSpan()).ToArray()));
-        return ProtoField.OfMessage(5, fields);
-    }
-
-    internal static float[] ReadFloatTensor(List<ProtoField> tensor)
-    {
-        var type = tensor.FirstOrDefault(x => x.Number == 2);
-        if (type.Value != 1)
-        {
-            throw new InvalidDataException($"tensor data type {type.Value}, expected FLOAT");
-        }
-
-        if (tensor.FirstOrDefault(x => x.Number == 9) is { Bytes.IsEmpty: false } raw)
-        {
-            return MemoryMarshal.Cast<byte, float>(raw.Bytes.Span).ToArray();
-        }
-
-        var packed = tensor.Where(x => x.Number == 4 && x.WireType == ProtoField.LengthDelimited).ToList();
-        if (packed.Count > 0)
-        {
-            return packed.SelectMany(p => MemoryMarshal.Cast<byte, float>(p.Bytes.Span).ToArray()).ToArray();
-        }
-
-        return tensor.Where(x => x.Number == 4 && x.WireType == ProtoField.Fixed32).Select(x => BitConverter.UInt32BitsToSingle((uint)x.Value)).ToArray();
-    }
 
     /// <summary>Bilinear resize (align corners false, clamped edges) of 3 square planes.</summary>
     private static float[] ResizePlanes(float[] src, int from, int to)

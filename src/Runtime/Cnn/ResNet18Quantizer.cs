@@ -196,7 +196,7 @@ public static class ResNet18Quantizer
             }
         }
 
-        return new Weights(dims.ToArray(), ResNet18Model.ReadFloatTensor(tensor));
+        return new Weights(dims.ToArray(), OnnxGraphReader.FloatTensor(tensor));
     }
 
     private sealed record Weights(long[] Dims, float[] Values);

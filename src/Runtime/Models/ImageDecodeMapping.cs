@@ -55,6 +55,9 @@ public static class ImageDecodeMapping
         return string.Create(CultureInfo.InvariantCulture, $"{ContractPrefix}{input.Width}x{input.Height}x{input.Channels}/{ModelInputPixels.ParseResizeMode(input.ResizeMode).ToString().ToLowerInvariant()}{scale}");
     }
 
+    /// <summary>Whether this build has a saveable decode step for <paramref name="input"/> (see the remarks for which shapes do).</summary>
+    public static bool IsSaveable(ModelInput input) => Factories.Value.ContainsKey(ContractName(input));
+
     /// <summary>The estimator that adds <c>Pixels</c> decoded from <c>ImageSource</c>; fitting it needs no data.</summary>
     public static IEstimator<ITransformer> CreateEstimator(MLContext ml, ModelInput input)
     {

@@ -202,6 +202,11 @@ internal static class ModelMetadataRules
                     return $"the package metadata names an unknown feature set {Quoted(metadata.FeatureSet)} (known: {string.Join(", ", FeatureExtractors.FeatureSetPresets.Names)})";
                 }
 
+                if (metadata.PipelineKind == "cnn" && shape == "28x28x1" && metadata.Extra.TryGetValue("network", out var network) && network == "onnx-backbone")
+                {
+                    return null; // an ONNX backbone on 28x28 grey: its graph, saved in the package, checks the rest
+                }
+
                 var side = input.Width;
                 if (input.Channels != 3 || input.Height != side || side < Cnn.ResNet18Model.MinInputSize || side > Cnn.ResNet18Model.MaxInputSize || side % Cnn.ResNet18Model.MinInputSize != 0)
                 {

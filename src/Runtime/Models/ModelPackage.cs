@@ -148,6 +148,41 @@ public sealed class ModelPackage
             : ReadVerifiedMetadata(StandardEntries.Find(zip, path), path).Metadata;
     });
 
+    /// <summary>
+    /// The ONNX networks stored inside a package (ML.NET's ONNX transform keeps its model as an entry named <c>OnnxModel</c>:
+    /// a 4-byte length, then the bytes), each checked against the package's <c>SHA256SUMS</c>, in entry-name order. None for
+    /// a package whose network is rebuilt from a packaged file (the frozen ResNet18) or an older package format.
+    /// </summary>
+    public static IReadOnlyList<byte[]> ReadEmbeddedOnnxModels(string path) => Guard(path, () =>
+    {
+        using var zip = OpenZip(path);
+        if (IsLegacy(zip))
+        {
+            return [];
+        }
+
+        var (_, checksums) = ReadVerifiedMetadata(StandardEntries.Find(zip, path), path);
+        var models = new List<byte[]>();
+        foreach (var entry in zip.Entries.Where(e => e.Name == "OnnxModel").OrderBy(e => e.FullName, StringComparer.Ordinal))
+        {
+            using var bytes = ReadEntry(entry, MaxModelBytes, path);
+            var all = bytes.GetBuffer().AsSpan(0, (int)bytes.Length);
+            if (checksums is null || !checksums.TryGetValue(entry.FullName, out var sum) || !string.Equals(Sha256(all), sum, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new ModelFormatException($"{path}: entry {ModelMetadataRules.Quoted(entry.FullName)} does not match its recorded checksum (file changed or damaged)");
+            }
+
+            if (all.Length < 4 || System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(all) != all.Length - 4)
+            {
+                throw new ModelFormatException($"{path}: entry {ModelMetadataRules.Quoted(entry.FullName)} is not a stored ONNX model");
+            }
+
+            models.Add(all[4..].ToArray());
+        }
+
+        return models;
+    });
+
     /// <summary>Loads and verifies a package. Every problem becomes a <see cref="ModelFormatException"/> naming the file.</summary>
     public static ModelPackage Load(MLContext ml, string path)
     {

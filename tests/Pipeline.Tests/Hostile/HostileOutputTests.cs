@@ -430,7 +430,7 @@ public sealed class HostileOutputTests(TinyModelFixture tiny) : IClassFixture<Ti
     }
 
     [Fact]
-    public void Features_writes_all_five_pictures_or_none()
+    public void Features_writes_all_its_pictures_or_none()
     {
         var outDir = PathOf("features");
         var result = RunWithDiskFullAfter(2000, Limit, "features", "--image", tiny.Image, "--out", outDir);
@@ -440,7 +440,7 @@ public sealed class HostileOutputTests(TinyModelFixture tiny) : IClassFixture<Ti
 
         result = Cli.Run("features", "--image", tiny.Image, "--out", outDir + "/");
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Equal(["gx.png", "gy.png", "hog.png", "input.png", "magnitude.png"], Directory.GetFileSystemEntries(outDir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal(["gx.png", "gy.png", "hog.png", "input.png", "kernels.png", "kernels.txt", "magnitude.png", "responses.png", "sobel-kernels.png", "sobel-responses.png"], Directory.GetFileSystemEntries(outDir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 
     /// <summary>The run before the hostile one: a complete report in <paramref name="outDir"/>.</summary>

@@ -13,7 +13,7 @@ internal static class CnnCostProbe
     /// One thread: an engine with 1 session x 1 intra-op thread, one caller. All threads: the default engine
     /// (what training uses: 1 session x min(cores, 4) intra-op threads), one caller for the engine alone, and
     /// max(cores, sessions + 1) callers for decode + featurize so decoding overlaps inference, as
-    /// <see cref="CnnFeaturizer.FeaturizeAll{T}(ResNet18Featurizer, IReadOnlyList{T}, Func{T, byte[]}, Func{T, Span{float}, bool}, FeatureCache?, IProgress{FeaturizeProgress}?, CancellationToken)"/> does.
+    /// <see cref="CnnFeaturizer.FeaturizeAll{T}(ICnnFeatureEngine, IReadOnlyList{T}, Func{T, byte[]}, Func{T, Span{float}, bool}, FeatureCache?, IProgress{FeaturizeProgress}?, CancellationToken)"/> does.
     /// </summary>
     public static FeaturizeRates Measure(ImageDataset data, ModelMetadata metadata, ProbeSettings options, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {

@@ -12,18 +12,18 @@ namespace ImageWorkbench.Pipeline.Pipelines.Cnn;
 /// <param name="Remaining">Estimated time left at that speed.</param>
 public readonly record struct FeaturizeProgress(int Done, int Total, int CacheHits, double ImagesPerSecond, TimeSpan Remaining);
 
-/// <summary>Featurizes a whole list of images with a <see cref="ResNet18Featurizer"/>, in parallel, through a <see cref="FeatureCache"/>.</summary>
+/// <summary>Featurizes a whole list of images with a frozen network (<see cref="ICnnFeatureEngine"/>), in parallel, through a <see cref="FeatureCache"/>.</summary>
 public static class CnnFeaturizer
 {
     private static readonly TimeSpan ReportEvery = TimeSpan.FromMilliseconds(500);
 
     /// <summary>
-    /// Features of every item, row-major: item i's 512 floats at <c>[i * 512, (i + 1) * 512)</c>.
+    /// Features of every item, row-major: item i's feature vector at <c>[i * length, (i + 1) * length)</c>.
     /// Each item is looked up in <paramref name="cache"/> by <paramref name="contentHash"/>(item), the SHA-256 of its
     /// content (<see cref="FeatureCache.HashContent"/> of the encoded file bytes or raw pixels; null when unreadable,
-    /// then neither looked up nor stored; only called when there is a cache) and <see cref="ResNet18Featurizer.Preprocessing"/>'s id; on a miss
+    /// then neither looked up nor stored; only called when there is a cache) and <see cref="ICnnFeatureEngine.Id"/>; on a miss
     /// it is decoded by <paramref name="decode"/> into a planar RGB 0..1 buffer of
-    /// <see cref="ResNet18Featurizer.InputLength"/> floats (already resized to the input size), featurized and stored.
+    /// <see cref="ICnnFeatureEngine.InputLength"/> floats (already resized to the input size), featurized and stored.
     /// </summary>
     /// <remarks>
     /// Work is spread over <c>max(cores, engine sessions + 1)</c> workers so decoding overlaps inference; only one
@@ -33,7 +33,7 @@ public static class CnnFeaturizer
     /// stops the run and is rethrown as is.
     /// </remarks>
     public static float[] FeaturizeAll<T>(
-        ResNet18Featurizer engine,
+        ICnnFeatureEngine engine,
         IReadOnlyList<T> items,
         Func<T, byte[]?> contentHash,
         Action<T, Span<float>> decode,
@@ -54,7 +54,7 @@ public static class CnnFeaturizer
     /// filled with NaN and nothing is cached for it, so the caller can skip it and a fixed file is read again.
     /// </summary>
     public static float[] FeaturizeAll<T>(
-        ResNet18Featurizer engine,
+        ICnnFeatureEngine engine,
         IReadOnlyList<T> items,
         Func<T, byte[]?> contentHash,
         Func<T, Span<float>, bool> tryDecode,
@@ -68,9 +68,9 @@ public static class CnnFeaturizer
         ArgumentNullException.ThrowIfNull(tryDecode);
 
         int total = items.Count;
-        const int dim = ResNet18Model.FeatureLength;
+        int dim = engine.FeatureLength;
         var features = new float[checked(total * dim)];
-        string id = engine.Preprocessing.Id;
+        string id = engine.Id;
         int done = 0;
         int hits = 0;
         long lastReportTicks = 0;
@@ -109,7 +109,7 @@ public static class CnnFeaturizer
         var options = new ParallelOptions
         {
             CancellationToken = cancellationToken,
-            MaxDegreeOfParallelism = Math.Max(Environment.ProcessorCount, engine.Options.Sessions + 1),
+            MaxDegreeOfParallelism = Math.Max(Environment.ProcessorCount, engine.Sessions + 1),
         };
         try
         {

@@ -32,7 +32,7 @@ public sealed class CnnPipeline : IPipelineWing, IStoredFeaturesWing, IReusableF
     public TrainerKind DefaultTrainer => TrainerKind.LightGbm;
 
     /// <summary>The command-line spellings of <see cref="CnnPipelineOptions.Preprocessing"/> and the feature cache settings.</summary>
-    public IReadOnlyList<string> OwnOptions { get; } = ["input-size", "resize", "backbone-precision", "cache-dir", "no-cache", "device"];
+    public IReadOnlyList<string> OwnOptions { get; } = ["input-size", "resize", "backbone-precision", "cache-dir", "no-cache", "device", "backbone", "backbone-input", "backbone-output", "backbone-size", "backbone-layout", "backbone-mean", "backbone-std"];
 
     public TrainingResult Train(TrainingRun run) => CnnTraining.Train(run);
 
@@ -60,4 +60,7 @@ public sealed record CnnPipelineOptions : IPipelineOptions
 
     /// <summary>Where the network runs while featurizing: the CPU (default) or a CUDA GPU.</summary>
     public CnnDevice Device { get; init; } = CnnDevice.Cpu;
+
+    /// <summary>Any ONNX network instead of the packaged ResNet18 (<c>--backbone</c>); its rewritten graph is saved in the model.</summary>
+    public BackboneOptions? Backbone { get; init; }
 }

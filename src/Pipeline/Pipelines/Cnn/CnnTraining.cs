@@ -5,6 +5,7 @@ using Microsoft.ML.Data;
 using ImageWorkbench.Pipeline.Data;
 using ImageWorkbench.Pipeline.Evaluation;
 using ImageWorkbench.Pipeline.Training;
+using ImageWorkbench.Runtime;
 using ImageWorkbench.Runtime.Cnn;
 using ImageWorkbench.Runtime.Decoding;
 using ImageWorkbench.Runtime.Files;
@@ -22,45 +23,76 @@ internal static class CnnTraining
     public static TrainingResult Train(TrainingRun run)
     {
         ArgumentNullException.ThrowIfNull(run);
-        var (ml, data, options, _, warnings, progress, cancellationToken) = run;
-        var prep = options.OptionsOf<CnnPipelineOptions>()?.Preprocessing ?? CnnPreprocessing.Default;
-        prep.Validate();
-        var input = InputOf(prep);
-        var cache = options.UseFeatureCache ? new FeatureCache(options.CacheDirectory) : null;
-        var pixelsSchema = ImageRows.Create(ml, [], input, data.Classes.Count, warnings, cancellationToken).Schema;
-        var featureType = CnnScoringTransformer.FeaturesType;
+        var options = run.Options;
+        var cnn = options.OptionsOf<CnnPipelineOptions>();
+        if (cnn?.Backbone is { } spec)
+        {
+            // any ONNX network: its graph (input and feature layer rewritten) goes into the model file
+            var backbone = OnnxBackbone.Load(spec);
+            var grey28 = backbone is { Width: 28, Height: 28, Channels: 1 };
+            var input = new ModelInput(backbone.Width, backbone.Height, backbone.Channels, (cnn.Preprocessing?.ResizeMode ?? (grey28 ? ResizeMode.Stretch : CnnPreprocessing.Default.ResizeMode)).ToString(), 1f);
+            if (!ImageDecodeMapping.IsSaveable(input))
+            {
+                throw new WorkbenchException($"{backbone.Path}: its input {backbone.Width}x{backbone.Height}x{backbone.Channels} (resize {input.ResizeMode}) has no saveable decode step: a backbone takes 28x28 grey (stretch) or S x S RGB with S a multiple of 32 from 32 to 1024");
+            }
 
-        // Only one ONNX Runtime session at a time: the fast engine while featurizing and evaluating, then the
-        // saved chain's OnnxTransformer. Each holds the network's weights and its own buffers, and creating a
-        // session briefly needs several times the model size; with both alive, full Fashion-MNIST peaked near 2 GiB.
-        using var engine = EngineFor(options, prep);
-        var stopwatch = Stopwatch.StartNew();
-        var train = Featurize(ml, engine, cache, data.Train, data.Classes.Count, input, featureType, warnings, "featurizing (ResNet18)", progress, cancellationToken);
-        var featurizeSeconds = stopwatch.Elapsed.TotalSeconds;
-        warnings.ThrowIfOverThreshold(data.Train.Count, options.MaxBadImageFraction);
-        var extra = new Dictionary<string, string>
+            var extra = new Dictionary<string, string>
+            {
+                ["network"] = "onnx-backbone",
+                ["backbone"] = Path.GetFileName(backbone.Path),
+                ["networkSha256"] = backbone.Sha256,
+                ["networkInput"] = backbone.InputName,
+                ["networkOutput"] = backbone.OutputName,
+                ["preprocessing"] = backbone.Id,
+            };
+            return TrainWith(run, new OnnxBackboneFeaturizer(backbone), input, backbone.Id, backbone.Describe(), extra,
+                pixels => backbone.CreateScoringTransformer(run.Ml, pixels, ImageRows.PixelsColumn, Trainers.FeaturesColumn));
+        }
+
+        var prep = cnn?.Preprocessing ?? CnnPreprocessing.Default;
+        prep.Validate();
+        var resnet = new Dictionary<string, string>
         {
             ["network"] = ResNet18Model.NetworkId,
             ["networkSha256"] = ResNet18Model.NetworkSha256, // the packaged file the saved CNN transform rebuilds its session from
             ["networkOutput"] = ResNet18Model.NetworkOutputName,
             ["preprocessing"] = prep.Id,
-            ["featureCacheHits"] = (cache?.Stats.Hits ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
+        return TrainWith(run, EngineFor(options, prep), InputOf(prep), prep.Id, Describe(prep), resnet, _ => CreateSavedFeaturizer(run.Ml, prep));
+    }
+
+    /// <summary>Featurizes train and test through <paramref name="engine"/> (which it disposes) and the cache, then fits the head.</summary>
+    private static TrainingResult TrainWith(TrainingRun run, ICnnFeatureEngine engine, ModelInput input, string featureSet, string description, Dictionary<string, string> extra, Func<IDataView, ITransformer> createSavedFeaturizer)
+    {
+        var (ml, data, options, _, warnings, progress, cancellationToken) = run;
+        var cache = options.UseFeatureCache ? new FeatureCache(options.CacheDirectory) : null;
+        var pixels = ImageRows.Create(ml, [], input, data.Classes.Count, warnings, cancellationToken);
+        var featureType = new VectorDataViewType(NumberDataViewType.Single, engine.FeatureLength);
+
+        // Only one ONNX Runtime session at a time: the fast engine while featurizing and evaluating, then the
+        // saved chain's OnnxTransformer. Each holds the network's weights and its own buffers, and creating a
+        // session briefly needs several times the model size; with both alive, full Fashion-MNIST peaked near 2 GiB.
+        using var owned = engine as IDisposable;
+        var stopwatch = Stopwatch.StartNew();
+        var train = Featurize(ml, engine, cache, data.Train, data.Classes.Count, input, featureType, warnings, $"featurizing ({engine.DisplayName})", progress, cancellationToken);
+        var featurizeSeconds = stopwatch.Elapsed.TotalSeconds;
+        warnings.ThrowIfOverThreshold(data.Train.Count, options.MaxBadImageFraction);
+        extra["featureCacheHits"] = (cache?.Stats.Hits ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
         ITransformer CreateScoringFeaturizer()
         {
-            engine.Dispose(); // evaluation is done: free its session before the next one is made
-            return CreateSavedFeaturizer(ml, prep);
+            owned?.Dispose(); // evaluation is done: free its session before the next one is made
+            return createSavedFeaturizer(pixels);
         }
 
         return ModelTrainer.FitHead(run, new FeaturizedTrainingSet
         {
             Features = train,
-            PixelsSchema = pixelsSchema,
+            PixelsSchema = pixels.Schema,
             Input = input,
-            FeatureSet = prep.Id,
-            FeatureSetDescription = Describe(prep),
-            FeatureLength = ResNet18Model.FeatureLength,
+            FeatureSet = featureSet,
+            FeatureSetDescription = description,
+            FeatureLength = engine.FeatureLength,
             FeaturizeSeconds = featurizeSeconds,
             Extra = extra,
             CreateSavedFeaturizer = CreateScoringFeaturizer,
@@ -79,20 +111,20 @@ internal static class CnnTraining
     /// Evaluates a head on CNN features of <paramref name="images"/> (engine + cache: the same features the saved
     /// ONNX transformer computes, which a test checks, at the engine's speed).
     /// </summary>
-    public static ClassificationMetrics Evaluate(MLContext ml, ResNet18Featurizer engine, FeatureCache? cache, ITransformer head, IReadOnlyList<LabeledImage> images, IReadOnlyList<string> classes, ModelInput input, VectorDataViewType featureType, DataWarnings warnings, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    public static ClassificationMetrics Evaluate(MLContext ml, ICnnFeatureEngine engine, FeatureCache? cache, ITransformer head, IReadOnlyList<LabeledImage> images, IReadOnlyList<string> classes, ModelInput input, VectorDataViewType featureType, DataWarnings warnings, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
-        var features = Featurize(ml, engine, cache, images, classes.Count, input, featureType, warnings, "evaluating (ResNet18)", progress, cancellationToken);
+        var features = Featurize(ml, engine, cache, images, classes.Count, input, featureType, warnings, $"evaluating ({engine.DisplayName})", progress, cancellationToken);
         var (labels, scores, indices) = ModelScoring.Collect(head.Transform(features), cancellationToken);
         return ClassificationMetrics.Compute(classes, labels, scores, indices.Select(i => images[i].Source.Name).ToList());
     }
 
     /// <summary>Features of every readable image as a data view (Features, Label, Index); unreadable ones are skipped with a warning.</summary>
-    public static IDataView Featurize(MLContext ml, ResNet18Featurizer engine, FeatureCache? cache, IReadOnlyList<LabeledImage> images, int classCount, ModelInput input, VectorDataViewType featureType, DataWarnings warnings, string stage, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    public static IDataView Featurize(MLContext ml, ICnnFeatureEngine engine, FeatureCache? cache, IReadOnlyList<LabeledImage> images, int classCount, ModelInput input, VectorDataViewType featureType, DataWarnings warnings, string stage, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         var features = FeaturizeRows(engine, cache, images, input, warnings, stage, progress, cancellationToken);
 
         // Compact the readable rows in place: the array FeaturizeAll filled is the only copy of the features.
-        var rows = FeatureMatrix.KeepReadable(features, ResNet18Model.FeatureLength, images.Count, i => (uint)images[i].Label);
+        var rows = FeatureMatrix.KeepReadable(features, engine.FeatureLength, images.Count, i => (uint)images[i].Label);
         return rows.AsDataView(ml, featureType, classCount, cancellationToken);
     }
 
@@ -100,7 +132,7 @@ internal static class CnnTraining
     /// Features of every image, row-major (<see cref="ResNet18Model.FeatureLength"/> floats each); an unreadable image's
     /// row is NaN and it is skipped with a warning. Also what <c>pipeline featurize</c> stores.
     /// </summary>
-    internal static float[] FeaturizeRows(ResNet18Featurizer engine, FeatureCache? cache, IReadOnlyList<LabeledImage> images, ModelInput input, DataWarnings warnings, string stage, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    internal static float[] FeaturizeRows(ICnnFeatureEngine engine, FeatureCache? cache, IReadOnlyList<LabeledImage> images, ModelInput input, DataWarnings warnings, string stage, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         var mode = ModelInputPixels.ParseResizeMode(input.ResizeMode);
         var adapter = progress is null ? null : new Progress(stage, progress);

@@ -29,8 +29,10 @@ public sealed class CnnScratchPipeline : IPipelineWing
 
     public int ComparisonRank => 2;
 
-    /// <summary>Not used: the network is its own head (trained with Adam); a <c>--trainer</c> is ignored.</summary>
+    /// <summary>Not used: the network is its own head (trained with Adam); <c>train --trainer</c> is refused (<see cref="TrainsOwnHead"/>).</summary>
     public TrainerKind DefaultTrainer => TrainerKind.Lbfgs;
+
+    public bool TrainsOwnHead => true;
 
     public IReadOnlyList<string> OwnOptions { get; } = ["architecture", "epochs", "batch-size", "learning-rate", "patience", "threads"];
 
@@ -109,9 +111,12 @@ public sealed class CnnScratchPipeline : IPipelineWing
         }
     }
 
-    /// <summary>Not measured yet: the network's cost is its ONNX inference, which <c>bench</c> times as prediction latency.</summary>
+    /// <summary>
+    /// Nothing to measure: the network is the whole model (no featurizer in front of a head), its cost is in <c>bench</c>'s
+    /// prediction figures, and its training speed in the metadata's <c>trainImagesPerSecond</c>. All rates NaN (null in bench.json).
+    /// </summary>
     public FeaturizeRates MeasureFeaturization(ImageDataset data, ModelMetadata metadata, ProbeSettings probe, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken) =>
-        throw new WorkbenchException("bench does not measure the featurization of cnn-scratch yet (its network is the whole model)");
+        new(0, double.NaN, double.NaN, 0, double.NaN, double.NaN);
 
     private static string Describe(ScratchArchitecture architecture) => architecture switch
     {

@@ -24,6 +24,7 @@ internal static class ReportSections
         new DisagreementsSection(),
         new PipelineDetailsSection(),
         new FeatureExamplesSection(),
+        new LearnedKernelsSection(),
         new NotesSection(),
     ];
 
