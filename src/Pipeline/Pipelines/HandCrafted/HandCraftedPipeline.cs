@@ -48,8 +48,12 @@ public sealed class HandCraftedPipeline : IPipelineWing, IStoredFeaturesWing, IR
     public static string DefaultFeatureSet(ImageDataset data)
     {
         ArgumentNullException.ThrowIfNull(data);
-        return data.NativeShape is { Width: 28, Height: 28, Channels: 1 } ? FeatureSetPresets.Grey28V1Name : FeatureSetPresets.Rgb64V3Name;
+        return DefaultFeatureSet(data.NativeShape);
     }
+
+    /// <summary>The default preset for images whose common shape is <paramref name="nativeShape"/> (null: mixed shapes, as photos).</summary>
+    public static string DefaultFeatureSet(ImageShape? nativeShape) =>
+        nativeShape is { Width: 28, Height: 28, Channels: 1 } ? FeatureSetPresets.Grey28V1Name : FeatureSetPresets.Rgb64V3Name;
 
     public TrainingResult Train(TrainingRun run)
     {
