@@ -18,7 +18,10 @@ public class ExtractorBenchmarks
     private readonly IFeatureExtractor _rgb64v1 = FeatureSetPresets.Rgb64V1.CreateExtractor();
     private readonly IFeatureExtractor _grey28v2 = FeatureSetPresets.Grey28V2.CreateExtractor();
     private readonly IFeatureExtractor _lbp28 = new LocalBinaryPatternOptions { GridX = 7, GridY = 7 }.CreateExtractor(new ImageShape(28, 28, 1));
-    private readonly float[] _hog28Out, _hog224Out, _grey28v1Out, _rgb64v1Out, _grey28v2Out, _lbp28Out;
+    private readonly IFeatureExtractor _rgb64v3 = FeatureSetPresets.Rgb64V3.CreateExtractor();
+    private readonly IFeatureExtractor _moments64 = new ColourMomentsOptions { Levels = [1, 2, 4], Space = ColourSpace.Lab }.CreateExtractor(new ImageShape(64, 64, 3));
+    private readonly IFeatureExtractor _hsv64 = new HsvHistogramOptions().CreateExtractor(new ImageShape(64, 64, 3));
+    private readonly float[] _hog28Out, _hog224Out, _grey28v1Out, _rgb64v1Out, _grey28v2Out, _lbp28Out, _rgb64v3Out, _moments64Out, _hsv64Out;
 
     public ExtractorBenchmarks()
     {
@@ -28,6 +31,9 @@ public class ExtractorBenchmarks
         _rgb64v1Out = new float[_rgb64v1.OutputLength];
         _grey28v2Out = new float[_grey28v2.OutputLength];
         _lbp28Out = new float[_lbp28.OutputLength];
+        _rgb64v3Out = new float[_rgb64v3.OutputLength];
+        _moments64Out = new float[_moments64.OutputLength];
+        _hsv64Out = new float[_hsv64.OutputLength];
     }
 
     [Benchmark(Description = "Corr2d valid 28x28 * Sobel 3x3 (2-D path)")]
@@ -50,6 +56,15 @@ public class ExtractorBenchmarks
 
     [Benchmark(Description = "rgb64-v1 full")]
     public void Rgb64V1() => _rgb64v1.Extract(_rgb64, _rgb64v1Out);
+
+    [Benchmark(Description = "Lab colour moments 64x64 (1-2-4 pyramid)")]
+    public void Moments64() => _moments64.Extract(_rgb64, _moments64Out);
+
+    [Benchmark(Description = "HSV histogram 64x64 (8x3x3)")]
+    public void Hsv64() => _hsv64.Extract(_rgb64, _hsv64Out);
+
+    [Benchmark(Description = "rgb64-v3 full")]
+    public void Rgb64V3() => _rgb64v3.Extract(_rgb64, _rgb64v3Out);
 
     [Benchmark(Description = "HOG 224x224 RGB (cell 8, block 2, 9 bins)")]
     public void Hog224Rgb() => _hog224.Extract(_rgb224, _hog224Out);

@@ -20,6 +20,9 @@ public static class FeatureSetPresets
     /// <summary>Name of the 64x64 colour preset with texture.</summary>
     public const string Rgb64V2Name = "rgb64-v2";
 
+    /// <summary>Name of the 64x64 colour preset with colour layout and a second HOG scale.</summary>
+    public const string Rgb64V3Name = "rgb64-v3";
+
     /// <summary>
     /// Output length of <c>grey28-v1</c>: hog4 1296 + hog7 324 + pixels 196 + intensity 10.
     /// </summary>
@@ -35,6 +38,9 @@ public static class FeatureSetPresets
 
     /// <summary>Output length of <c>rgb64-v2</c>: rgb64-v1's 1838 + lbp 640.</summary>
     public const int Rgb64V2Length = 2478;
+
+    /// <summary>Output length of <c>rgb64-v3</c>: rgb64-v2's 2478 + hog16 324 + edges1 2 + edges2 8 + hsv 72 + moments 189.</summary>
+    public const int Rgb64V3Length = 3073;
 
     /// <summary>
     /// <c>grey28-v1</c>: input 28x28x1 (MNIST, Fashion-MNIST). Segments, in order:
@@ -101,7 +107,32 @@ public static class FeatureSetPresets
             ("lbp", new LocalBinaryPatternOptions { Points = 8, Radius = 1, GridX = 8, GridY = 8 }),
         ]);
 
-    private static readonly FeatureSetDefinition[] All = [Grey28V1, Rgb64V1, Grey28V2, Rgb64V2];
+    /// <summary>
+    /// <c>rgb64-v3</c>: <c>rgb64-v2</c>'s four segments, then what a photo's colour layout and coarse shape add:
+    /// <list type="bullet">
+    /// <item><c>hog16</c> (324): HOG at 16x16-pixel cells (4x4 cells, 3x3 blocks), the second scale; it shares hog8's
+    /// gradient and votes.</item>
+    /// <item><c>edges1</c> (2), <c>edges2</c> (8): Sobel edge density and mean magnitude on 1x1 and 2x2 grids, so with
+    /// rgb64-v1's 4x4 <c>edges</c> the density is on a 1-2-4 spatial pyramid.</item>
+    /// <item><c>hsv</c> (72): joint HSV histogram, 8 hue x 3 saturation x 3 value bins.</item>
+    /// <item><c>moments</c> (189): CIE Lab mean, standard deviation and skew (cube root of the third central moment)
+    /// per channel in each cell of a 1x1, 2x2 and 4x4 pyramid: where which colour is.</item>
+    /// </list>
+    /// </summary>
+    public static FeatureSetDefinition Rgb64V3 { get; } = new(
+        Rgb64V3Name,
+        new ImageShape(64, 64, 3),
+        [
+            .. Rgb64V1Parts(),
+            ("lbp", new LocalBinaryPatternOptions { Points = 8, Radius = 1, GridX = 8, GridY = 8 }),
+            ("hog16", new HogOptions { CellSize = 16, BlockSize = 2, Bins = 9 }),
+            ("edges1", new EdgeDensityOptions { GridX = 1, GridY = 1, Threshold = 0.5f }),
+            ("edges2", new EdgeDensityOptions { GridX = 2, GridY = 2, Threshold = 0.5f }),
+            ("hsv", new HsvHistogramOptions { HueBins = 8, SaturationBins = 3, ValueBins = 3 }),
+            ("moments", new ColourMomentsOptions { Levels = [1, 2, 4], Space = ColourSpace.Lab }),
+        ]);
+
+    private static readonly FeatureSetDefinition[] All = [Grey28V1, Rgb64V1, Grey28V2, Rgb64V2, Rgb64V3];
 
     /// <summary>rgb64-v1's segments, which rgb64-v2 begins with.</summary>
     private static (string, IFeatureExtractorOptions)[] Rgb64V1Parts() =>

@@ -26,7 +26,22 @@ public class FeatureSetTests
         Assert.Equal(2316, FeatureSetPresets.Grey28V2Length);
         Assert.Equal(FeatureSetPresets.Rgb64V2Length, FeatureSetPresets.Get("rgb64-v2").OutputLength);
         Assert.Equal(2478, FeatureSetPresets.Rgb64V2Length);
-        Assert.Equal(["grey28-v1", "rgb64-v1", "grey28-v2", "rgb64-v2"], FeatureSetPresets.Names);
+        Assert.Equal(FeatureSetPresets.Rgb64V3Length, FeatureSetPresets.Get("rgb64-v3").OutputLength);
+        Assert.Equal(["grey28-v1", "rgb64-v1", "grey28-v2", "rgb64-v2", "rgb64-v3"], FeatureSetPresets.Names);
+    }
+
+    [Fact]
+    public void Rgb64_v3_begins_with_rgb64_v2()
+    {
+        FeatureSetDefinition v2 = FeatureSetPresets.Get("rgb64-v2"), v3 = FeatureSetPresets.Get("rgb64-v3");
+        float[] img = TestImages.Lcg(7, 64, 64, 3);
+        var a = new float[v2.OutputLength];
+        var b = new float[v3.OutputLength];
+        v2.CreateExtractor().Extract(img, a);
+        v3.CreateExtractor().Extract(img, b);
+        Assert.Equal(a, b[..a.Length]);
+        FeatureSegment hsv = v3.GetSegment("hsv");
+        Assert.Equal(1f, b.AsSpan(hsv.Offset, hsv.Length).ToArray().Sum(), 1e-4f);
     }
 
     [Theory]

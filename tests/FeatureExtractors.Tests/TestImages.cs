@@ -69,8 +69,33 @@ internal static class TestImages
         "Random32Cell8Block3" => Lcg(777, w, h),
         "Random30x26" => Lcg(2024, w, h),
         "RandomRgb32" => Lcg(99, w, h, c),
+        "SmoothRgb30x26" => SmoothRgb(w, h),
         _ => throw new ArgumentException(name),
     };
+
+    /// <summary>Red-green ramp across, blue ramp down, a bright disk; quantised to 1/255 (gen_skimage_colour.py's smooth).</summary>
+    public static float[] SmoothRgb(int w, int h)
+    {
+        int plane = w * h;
+        var a = new float[3 * plane];
+        for (int y = 0; y < h; y++)
+        {
+            for (int x = 0; x < w; x++)
+            {
+                float r = x / (float)(w - 1), g = 1f - (x / (float)(w - 1)), b = y / (float)(h - 1);
+                float dx = (2 * x) - (w - 1), dy = (2 * y) - (h - 1);
+                float d = (dx * dx) + (dy * dy) <= 4 * 6 * 6 ? 1f : 0f;
+                int i = (y * w) + x;
+                a[i] = Quantise((r * 0.8f) + (0.2f * d));
+                a[plane + i] = Quantise((g * 0.8f) + (0.2f * d));
+                a[(2 * plane) + i] = Quantise((b * 0.5f) + (0.5f * d));
+            }
+        }
+
+        return a;
+    }
+
+    private static float Quantise(float v) => MathF.Round(v * 255f) / 255f;
 
     public static float[] Random(int seed, int n)
     {
@@ -87,6 +112,11 @@ internal static class TestImages
 
 internal sealed record HogReference(string Name, int Width, int Height, int Channels, int Cell, int Block, int Length,
     double Sum, double SumOfSquares, double Checksum, (int Index, float Value)[] Entries)
+{
+    public override string ToString() => Name;
+}
+
+internal sealed record ColourReference(string Name, int Width, int Height, float[] LabMoments124, float[] HsvMoments124, float[] RgbMoments13, float[] HsvHistogram833)
 {
     public override string ToString() => Name;
 }

@@ -35,6 +35,9 @@ public sealed record HandCraftedFeatureOptions
     /// <summary>64x64 colour: <see cref="Rgb64V1"/>'s features, then uniform LBP texture histograms on 8x8 cells.</summary>
     public static HandCraftedFeatureOptions Rgb64V2 { get; } = Rgb64V1 with { Preset = FeatureSetPresets.Rgb64V2Name };
 
+    /// <summary>64x64 colour: <see cref="Rgb64V2"/>'s features, then a 16-pixel HOG scale, an edge-density pyramid, an HSV histogram and Lab colour moments on a 1-2-4 pyramid.</summary>
+    public static HandCraftedFeatureOptions Rgb64V3 { get; } = Rgb64V1 with { Preset = FeatureSetPresets.Rgb64V3Name };
+
     /// <summary>The presets by name.</summary>
     public static IReadOnlyDictionary<string, HandCraftedFeatureOptions> Presets { get; } = new Dictionary<string, HandCraftedFeatureOptions>(StringComparer.Ordinal)
     {
@@ -42,6 +45,7 @@ public sealed record HandCraftedFeatureOptions
         [FeatureSetPresets.Rgb64V1Name] = Rgb64V1,
         [FeatureSetPresets.Grey28V2Name] = Grey28V2,
         [FeatureSetPresets.Rgb64V2Name] = Rgb64V2,
+        [FeatureSetPresets.Rgb64V3Name] = Rgb64V3,
     };
 
     /// <summary>Input width in pixels (images are resized to it before extraction).</summary>

@@ -82,6 +82,7 @@ public static class HandCraftedMapping
         FeatureSetPresets.Rgb64V1Name => catalog.CustomMapping(new Rgb64V1Mapping().GetMapping(), Rgb64V1Mapping.Contract),
         FeatureSetPresets.Grey28V2Name => catalog.CustomMapping(new Grey28V2Mapping().GetMapping(), Grey28V2Mapping.Contract),
         FeatureSetPresets.Rgb64V2Name => catalog.CustomMapping(new Rgb64V2Mapping().GetMapping(), Rgb64V2Mapping.Contract),
+        FeatureSetPresets.Rgb64V3Name => catalog.CustomMapping(new Rgb64V3Mapping().GetMapping(), Rgb64V3Mapping.Contract),
         _ => throw new WorkbenchException($"unknown feature set '{preset}' (known: {string.Join(", ", FeatureSetPresets.Names)})"),
     };
 
@@ -184,4 +185,19 @@ public sealed class Rgb64V2Mapping : CustomMappingFactory<PixelsRow, Rgb64V2Feat
 
     public override Action<PixelsRow, Rgb64V2Features> GetMapping() =>
         HandCraftedMapping.CreateMapping<Rgb64V2Features>(FeatureSetPresets.Rgb64V2, o => o.Features, (o, f) => o.Features = f);
+}
+
+public sealed class Rgb64V3Features
+{
+    [VectorType(FeatureSetPresets.Rgb64V3Length)]
+    public float[] Features { get; set; } = [];
+}
+
+[CustomMappingFactoryAttribute(Contract)]
+public sealed class Rgb64V3Mapping : CustomMappingFactory<PixelsRow, Rgb64V3Features>
+{
+    public const string Contract = HandCraftedMapping.ContractPrefix + FeatureSetPresets.Rgb64V3Name;
+
+    public override Action<PixelsRow, Rgb64V3Features> GetMapping() =>
+        HandCraftedMapping.CreateMapping<Rgb64V3Features>(FeatureSetPresets.Rgb64V3, o => o.Features, (o, f) => o.Features = f);
 }

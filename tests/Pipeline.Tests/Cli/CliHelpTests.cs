@@ -133,6 +133,27 @@ public sealed class CliHelpTests
     }
 
     [Fact]
+    public void Readme_feature_set_table_is_the_one_the_presets_give()
+    {
+        var readme = Path.Combine(CliRunner.RepoRoot(), "README.md");
+        const string Begin = "<!-- generated:" + FeatureSetReference.Section + ":begin -->";
+        const string End = "<!-- generated:" + FeatureSetReference.Section + ":end -->";
+        var text = File.ReadAllText(readme).ReplaceLineEndings("\n");
+        var start = text.IndexOf(Begin, StringComparison.Ordinal);
+        var stop = text.IndexOf(End, StringComparison.Ordinal);
+        Assert.True(start >= 0 && stop > start, $"README.md has no {Begin} ... {End} block");
+        var expected = "\n" + FeatureSetReference.Markdown();
+        var actual = text[(start + Begin.Length)..stop];
+        if (actual != expected && Environment.GetEnvironmentVariable("UPDATE_FEATURE_SETS") == "1")
+        {
+            File.WriteAllText(readme, text[..(start + Begin.Length)] + expected + text[stop..]);
+            return;
+        }
+
+        Assert.True(actual == expected, $"README's feature-set table differs from the presets. Regenerate it with:\n  UPDATE_FEATURE_SETS=1 dotnet test tests/Pipeline.Tests --filter FullyQualifiedName~Readme_feature_set_table\nexpected:\n{expected}\nREADME has:\n{actual}");
+    }
+
+    [Fact]
     public void Each_option_name_means_one_kind_of_value_across_commands()
     {
         // The same --name may be defined more than once only for another meaning (--out is a file or a folder);
