@@ -8,6 +8,14 @@ namespace ImageWorkbench.FeatureExtractors;
 /// </summary>
 public static class FeatureSetPresets
 {
+    /// <summary>
+    /// The default preset for images whose common shape is <paramref name="nativeShape"/> (null: mixed shapes, as
+    /// photos): grey28-v1 for 28x28 grey images, rgb64-v3 otherwise (the measurements behind the choice are on the
+    /// hand-crafted pipeline's DefaultFeatureSet).
+    /// </summary>
+    public static string DefaultFor(ImageShape? nativeShape) =>
+        nativeShape is { Width: 28, Height: 28, Channels: 1 } ? Grey28V1Name : Rgb64V3Name;
+
     /// <summary>Name of the 28x28 grey preset.</summary>
     public const string Grey28V1Name = "grey28-v1";
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using ImageWorkbench.Pipeline.Benchmarking;
+using ImageWorkbench.Pipeline.Pipelines;
 using ImageWorkbench.Runtime;
 
 namespace ImageWorkbench.Pipeline.Cli;
@@ -28,7 +29,7 @@ internal static partial class Commands
                 progress?.Report(new TrainingProgress($"shard scaling: {processes} featurize process(es)", 0, processes, 0));
                 var stopwatch = Stopwatch.StartNew();
                 var children = Enumerable.Range(0, processes)
-                    .Select(i => StartSelf(["featurize", "--pipeline", "cnn", "--no-cache", .. dataArgs, "--shard", string.Create(CultureInfo.InvariantCulture, $"{i}/{processes}"), "--out", folder.FullName]))
+                    .Select(i => StartSelf(["featurize", "--pipeline", PipelineRegistry.FrozenCnn.Name, "--no-cache", .. dataArgs, "--shard", string.Create(CultureInfo.InvariantCulture, $"{i}/{processes}"), "--out", folder.FullName]))
                     .ToList();
                 var failures = new List<string>();
                 foreach (var child in children)

@@ -284,7 +284,7 @@ internal static partial class Commands
         var command = CommandText(line);
         var progress = new ConsoleProgress();
         var result = BenchRunner.Run(data, options, command, warnings, progress, cancellationToken);
-        if (options.Pipelines.Any(p => p.Name == "cnn"))
+        if (options.Pipelines.Contains(PipelineRegistry.FrozenCnn))
         {
             result = result with { ShardScaling = MeasureShardScaling(line, data.Train.Count + data.Test.Count, progress, cancellationToken) };
         }

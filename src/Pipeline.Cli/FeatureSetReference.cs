@@ -2,8 +2,6 @@ using System.Globalization;
 using System.Text;
 using ImageWorkbench.FeatureExtractors;
 using ImageWorkbench.Pipeline.Pipelines;
-using ImageWorkbench.Pipeline.Pipelines.CnnScratch;
-using ImageWorkbench.Pipeline.Pipelines.HandCrafted;
 using ImageWorkbench.Pipeline.Training;
 
 namespace ImageWorkbench.Pipeline.Cli;
@@ -32,14 +30,14 @@ internal static class FeatureSetReference
         {
             var definition = FeatureSetPresets.Get(name);
             var segments = string.Join(", ", definition.Segments.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Name} {s.Length:N0}")));
-            var defaultFor = string.Join(", ", DataKinds.Where(k => HandCraftedPipeline.DefaultFeatureSet(k.Shape) == name).Select(k => k.Kind));
+            var defaultFor = string.Join(", ", DataKinds.Where(k => FeatureSetPresets.DefaultFor(k.Shape) == name).Select(k => k.Kind));
             text.Append(CultureInfo.InvariantCulture, $"| `{name}` | {definition.InputShape} | {definition.OutputLength:N0} | {segments} | {(defaultFor.Length > 0 ? defaultFor : "-")} |\n");
         }
 
         text.Append("\n| Pipeline | Default trainer | Other trainers (`--trainer`) |\n|---|---|---|\n");
         foreach (var pipeline in PipelineRegistry.All)
         {
-            if (pipeline is CnnScratchPipeline)
+            if (pipeline.TrainsOwnHead)
             {
                 text.Append(CultureInfo.InvariantCulture, $"| `{pipeline.Name}` | its own network's softmax | - |\n");
                 continue;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using ImageWorkbench.Pipeline.Data;
 using ImageWorkbench.Pipeline.Measuring;
+using ImageWorkbench.Pipeline.Pipelines;
 using ImageWorkbench.Pipeline.Results;
 using ImageWorkbench.Pipeline.Training;
 using ImageWorkbench.Runtime;
@@ -55,7 +56,7 @@ public static class BenchRunner
             }
 
             // the backbone against PyTorch's, in the same run, when the CNN is among the benched pipelines
-            var backbone = options.Pipelines.Any(p => p.Name == "cnn") ? BackboneBench.Measure(data, probe, progress, cancellationToken) : null;
+            var backbone = options.Pipelines.Contains(PipelineRegistry.FrozenCnn) ? BackboneBench.Measure(data, probe, progress, cancellationToken) : null;
             var summary = new DatasetSummary(data.Name, data.Location, data.Classes, data.Train.Count, data.Test.Count);
             return new BenchResult(MachineInfo.Current(), command, DateTimeOffset.UtcNow, summary, options, results) { Backbone = backbone };
         }

@@ -27,6 +27,12 @@ public static class PipelineRegistry
     /// </summary>
     public static IReadOnlyList<IPipelineWing> RunByDefault { get; } = [.. All.Where(p => p is not CnnScratchPipeline)];
 
+    /// <summary>
+    /// The frozen ResNet18 pipeline, for the figures about its network rather than a pipeline in general: the backbone
+    /// against PyTorch and the shard-scaling rows of <c>bench</c>.
+    /// </summary>
+    public static IPipelineWing FrozenCnn { get; } = All.OfType<CnnPipeline>().Single();
+
     /// <summary>The pipeline <c>train</c> uses when none is named: the first registered.</summary>
     public static IPipelineWing Default => All[0];
 

@@ -248,6 +248,11 @@ public sealed class ModelPackage
         using (var zip = new ZipArchive(bytes, ZipArchiveMode.Read, leaveOpen: true))
         {
             var entries = StandardEntries.Find(zip, path);
+            if (ZipLayout.Problem(bytes.GetBuffer().AsSpan(0, (int)bytes.Length)) is { } damage)
+            {
+                throw new ModelFormatException($"{path}: {damage} (file changed or damaged)");
+            }
+
             var (metadata, checksums) = ReadVerifiedMetadata(entries, path);
             var actual = CheckModelEntries(zip, path, skip: [MetadataEntry, ChecksumsEntry]);
             foreach (var (name, hash) in actual)

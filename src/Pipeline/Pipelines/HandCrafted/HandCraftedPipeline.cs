@@ -51,9 +51,8 @@ public sealed class HandCraftedPipeline : IPipelineWing, IStoredFeaturesWing, IR
         return DefaultFeatureSet(data.NativeShape);
     }
 
-    /// <summary>The default preset for images whose common shape is <paramref name="nativeShape"/> (null: mixed shapes, as photos).</summary>
-    public static string DefaultFeatureSet(ImageShape? nativeShape) =>
-        nativeShape is { Width: 28, Height: 28, Channels: 1 } ? FeatureSetPresets.Grey28V1Name : FeatureSetPresets.Rgb64V3Name;
+    /// <summary>The default preset for images whose common shape is <paramref name="nativeShape"/> (<see cref="FeatureSetPresets.DefaultFor"/>).</summary>
+    public static string DefaultFeatureSet(ImageShape? nativeShape) => FeatureSetPresets.DefaultFor(nativeShape);
 
     public TrainingResult Train(TrainingRun run)
     {
