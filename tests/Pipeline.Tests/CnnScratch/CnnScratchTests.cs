@@ -3,6 +3,7 @@ using ImageWorkbench.Pipeline.Pipelines.CnnScratch;
 using ImageWorkbench.Pipeline.Tests.Data;
 using ImageWorkbench.Pipeline.Tests.Embedding;
 using ImageWorkbench.Pipeline.Training;
+using ImageWorkbench.Pipeline.Training.Torch;
 using ImageWorkbench.Runtime.Cnn;
 using ImageWorkbench.Runtime.Decoding;
 using ImageWorkbench.Runtime.HandCrafted;
