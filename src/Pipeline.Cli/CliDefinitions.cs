@@ -117,7 +117,7 @@ internal static partial class Opt
     public static readonly CliOption<bool> NoFlip = CliOptions.Switch("no-flip", "No random left-right mirroring in the augmentation, for sets where a mirror image is another class (digits, text) (cnn-finetune only)");
 
     public static readonly CliOption<int?> MaxMinutes = CliOptions.OptionalInt(
-        "max-minutes", "Training-time budget: no epoch is started that would end after this many minutes of training (cnn-finetune only)", 1, 100_000, "none");
+        "max-minutes", "Training-time budget in minutes: no epoch is started that would end after it, and an epoch still running at it ends there (validated like a whole one) (cnn-finetune only)", 1, 100_000, "none");
 
     /// <summary>The options cnn-finetune reads beyond <see cref="ScratchOptions"/>' shared ones and <see cref="CnnOptions"/>' input size and resize.</summary>
     public static readonly CliOption[] FinetuneOptions = [TrainedStages, NoFlip, MaxMinutes];

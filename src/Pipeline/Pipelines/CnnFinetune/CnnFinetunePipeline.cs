@@ -118,6 +118,6 @@ public sealed record CnnFinetuneOptions : IPipelineOptions
     /// <summary>Largest random shift in pixels of the input; null: a sixteenth of the input size.</summary>
     public int? MaxShift { get; init; }
 
-    /// <summary>Training-time budget: no epoch is started that would end after this many minutes; null: none.</summary>
+    /// <summary>Training-time budget in minutes (see <see cref="TorchFitSettings.MaxMinutes"/>); null: none.</summary>
     public double? MaxMinutes { get; init; }
 }

@@ -65,7 +65,7 @@ internal interface ITorchClassifier : IDisposable
 /// <param name="Patience">Epochs without a better validation accuracy before training stops.</param>
 /// <param name="Flip">Mirror images left-right at random (not for sets where that changes the class).</param>
 /// <param name="MaxShift">Shift images by up to this many pixels each way at random (edges repeat).</param>
-/// <param name="MaxMinutes">Start no epoch that would end after this many minutes of training (from the epochs so far); null: no budget.</param>
+/// <param name="MaxMinutes">Training-time budget: no epoch is started that would end after it (judged from the epochs so far), and an epoch still running at it ends there (validated like a whole one); null: no budget.</param>
 internal sealed record TorchFitSettings(int Epochs, int BatchSize, double LearningRate, int Patience, bool Flip, int MaxShift, double? MaxMinutes = null);
 
 /// <summary>
@@ -115,9 +115,16 @@ internal static class TorchTrainer
                 double lossSum = 0;
                 var seen = 0;
                 var stage = string.Create(CultureInfo.InvariantCulture, $"training epoch {epoch}/{settings.Epochs}");
+                var outOfTime = false;
                 for (var b = 0; b < batches; b++)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
+                    if (settings.MaxMinutes is { } limit && budget.Elapsed.TotalMinutes > limit)
+                    {
+                        outOfTime = true; // this epoch ends here: validated like a whole one, then training stops
+                        break;
+                    }
+
                     var n = Math.Min(batchSize, train.Count - (b * batchSize));
                     if (n == 1 && b > 0)
                     {
@@ -162,6 +169,12 @@ internal static class TorchTrainer
                 }
                 else if (epoch - bestEpoch >= settings.Patience)
                 {
+                    break;
+                }
+
+                if (outOfTime)
+                {
+                    progress?.Report(new TrainingProgress(string.Create(CultureInfo.InvariantCulture, $"time budget of {settings.MaxMinutes} min reached in epoch {epoch} after {seen:N0} of {train.Count:N0} images"), epoch, settings.Epochs, 0));
                     break;
                 }
             }
