@@ -13,6 +13,27 @@ internal sealed record DecodedImages(float[] Pixels, int[] Labels, int Length)
 {
     public int Count => Labels.Length;
 
+    /// <summary>At most <paramref name="most"/> of the images, evenly spaced (all of them when there are no more).</summary>
+    public DecodedImages Sample(int most)
+    {
+        if (Count <= most)
+        {
+            return this;
+        }
+
+        var step = (double)Count / most;
+        var pixels = new float[(long)most * Length];
+        var labels = new int[most];
+        for (var i = 0; i < most; i++)
+        {
+            var from = (int)(i * step);
+            Pixels.AsSpan(from * Length, Length).CopyTo(pixels.AsSpan(i * Length, Length));
+            labels[i] = Labels[from];
+        }
+
+        return new DecodedImages(pixels, labels, Length);
+    }
+
     /// <summary>Decodes <paramref name="images"/> to <paramref name="input"/>'s shape; an unreadable image is skipped and reported through <paramref name="warnings"/>.</summary>
     public static DecodedImages Decode(IReadOnlyList<LabeledImage> images, ModelInput input, DataWarnings warnings, CancellationToken cancellationToken)
     {
