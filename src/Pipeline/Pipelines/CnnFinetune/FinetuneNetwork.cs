@@ -27,6 +27,7 @@ internal sealed class FinetuneNetwork : nn.Module<Tensor, Tensor>, ITorchClassif
     private readonly Tensor channelIndex;
     private readonly IReadOnlyList<OnnxNodeInfo> _nodes;
     private readonly int[] _moduleOf;
+    private readonly string[][] _lastUsedBy;
     private readonly int _trainFrom;
 
     private FinetuneNetwork(int channels, int size, int classes, int trainedStages, IReadOnlyList<OnnxNodeInfo> nodes, IReadOnlyDictionary<string, OnnxFloatTensor> weights)
@@ -100,6 +101,18 @@ internal sealed class FinetuneNetwork : nn.Module<Tensor, Tensor>, ITorchClassif
             MaxTrainedStages => 0,
             _ => throw new WorkbenchException($"trained stages must be 0 to {MaxTrainedStages}, got {trainedStages}"),
         };
+        // which tensors each node is the last to read: the forward pass frees them there (at 224 px a batch's
+        // intermediate tensors would otherwise all live until the batch ends: gigabytes)
+        var lastUse = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < nodes.Count; i++)
+        {
+            foreach (var name in nodes[i].Inputs.Where(n => !weights.ContainsKey(n)))
+            {
+                lastUse[name] = i;
+            }
+        }
+
+        _lastUsedBy = [.. Enumerable.Range(0, nodes.Count).Select(i => lastUse.Where(kv => kv.Value == i).Select(kv => kv.Key).ToArray())];
         layers = new ModuleList<nn.Module<Tensor, Tensor>>([.. modules]);
         head = nn.Linear(ResNet18Model.FeatureLength, classes);
         mean = tensor(ResNet18Model.LoadMeanImage(size), [1, 3, size, size]);
@@ -176,6 +189,11 @@ internal sealed class FinetuneNetwork : nn.Module<Tensor, Tensor>, ITorchClassif
                     node.IntsOr("kernel_shape")[0], node.IntsOr("strides", 1, 1)[0]),
                 _ => nn.functional.adaptive_avg_pool2d(x, 1), // the final pool, global at every input size
             };
+            foreach (var name in _lastUsedBy[i])
+            {
+                values.Remove(name, out var done);
+                done?.Dispose(); // the handle only: autograd keeps what backward needs
+            }
         }
     }
 
