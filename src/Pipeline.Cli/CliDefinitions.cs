@@ -1,6 +1,7 @@
 using ImageWorkbench.FeatureExtractors;
 using ImageWorkbench.Pipeline.Comparison;
 using ImageWorkbench.Pipeline.Pipelines;
+using ImageWorkbench.Pipeline.Pipelines.CnnFinetune;
 using ImageWorkbench.Pipeline.Pipelines.CnnScratch;
 using ImageWorkbench.Pipeline.Training;
 using ImageWorkbench.Runtime;
@@ -64,11 +65,11 @@ internal static partial class Opt
     public static readonly CliOption<bool> NoEval = CliOptions.Switch("no-eval", "Skip the evaluation on the test split");
 
     public static readonly CliOption<int> InputSize = new(
-        "input-size", "N", "Side of the CNN's square input in pixels, a multiple of 32 from 32 to 1024, e.g. 224, 192, 160, 128 or 96 (cnn only)",
+        "input-size", "N", "Side of the CNN's square input in pixels, a multiple of 32 from 32 to 1024, e.g. 224, 192, 160, 128 or 96 (cnn; cnn-finetune, whose default is 64 for images up to 64 px a side, else 224)",
         ParseInputSize, CnnPreprocessing.Default.InputSize, CnnPreprocessing.Default.InputSize.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     public static readonly CliOption<ResizeMode> Resize = CliOptions.Choice(
-        "resize", "How an image is fitted to the CNN's square input (cnn only)", [.. ResizeNames.Keys], ParseResize, ResizeNames.Single(n => n.Value == CnnPreprocessing.Default.ResizeMode).Key);
+        "resize", "How an image is fitted to the CNN's square input (cnn, cnn-finetune)", [.. ResizeNames.Keys], ParseResize, ResizeNames.Single(n => n.Value == CnnPreprocessing.Default.ResizeMode).Key);
 
     public static readonly CliOption<bool> NoCache = CliOptions.Switch("no-cache", "Compute the CNN features afresh instead of reading and filling the feature cache (cnn only)");
 
@@ -87,8 +88,12 @@ internal static partial class Opt
 
     public static readonly CliOption[] CnnOptions = [InputSize, Resize, BackbonePrecision, CacheDir];
 
-    // train --pipeline cnn-scratch (defaults from CnnScratchOptions, the one place they are set)
+    // train --pipeline cnn-scratch or cnn-finetune (defaults from CnnScratchOptions and CnnFinetuneOptions, the one place they are set)
     private static readonly CnnScratchOptions ScratchDefaults = new();
+
+    private static readonly CnnFinetuneOptions FinetuneDefaults = new();
+
+    private static string Inv(FormattableString text) => FormattableString.Invariant(text);
 
     public static readonly CliOption<ScratchArchitecture> Architecture = CliOptions.Choice(
         "architecture", "The network trained from scratch: three conv-bn-relu-pool blocks, or LeNet-5 (cnn-scratch only)", ["small", "lenet5"],
@@ -100,19 +105,32 @@ internal static partial class Opt
         },
         "small");
 
-    public static readonly CliOption<int> Epochs = CliOptions.Int("epochs", "Most passes over the training images; early stopping may end sooner (cnn-scratch only)", ScratchDefaults.Epochs, 1, 1000);
+    public static readonly CliOption<int> Epochs = CliOptions.Int(
+        "epochs", Inv($"Most passes over the training images; early stopping may end sooner (cnn-scratch; cnn-finetune, default {FinetuneDefaults.Epochs})"), ScratchDefaults.Epochs, 1, 1000);
 
-    public static readonly CliOption<int> BatchSize = CliOptions.Int("batch-size", "Images per training step (cnn-scratch only)", ScratchDefaults.BatchSize, 1, 4096);
+    public static readonly CliOption<int> BatchSize = CliOptions.Int(
+        "batch-size", Inv($"Images per training step (cnn-scratch; cnn-finetune, default {FinetuneDefaults.BatchSize})"), ScratchDefaults.BatchSize, 1, 4096);
 
     public static readonly CliOption<double> LearningRate = CliOptions.Number(
-        "learning-rate", "Adam's initial learning rate, lowered by a cosine schedule to 2 % by the last epoch (cnn-scratch only)", ScratchDefaults.LearningRate, 0, 1);
+        "learning-rate", Inv($"Adam's initial learning rate, lowered by a cosine schedule to 2 % by the last epoch (cnn-scratch; cnn-finetune, default {FinetuneDefaults.LearningRate})"), ScratchDefaults.LearningRate, 0, 1);
 
     public static readonly CliOption<int> Patience = CliOptions.Int(
-        "patience", "Early stopping: epochs without a better validation accuracy (validation split carved from train) before training stops; the best epoch's weights are kept (cnn-scratch only)", ScratchDefaults.Patience, 1, 1000);
+        "patience", Inv($"Early stopping: epochs without a better validation accuracy (validation split carved from train) before training stops; the best epoch's weights are kept (cnn-scratch; cnn-finetune, default {FinetuneDefaults.Patience})"), ScratchDefaults.Patience, 1, 1000);
 
-    public static readonly CliOption<int?> Threads = CliOptions.OptionalInt("threads", "LibTorch threads for training; more than one collapsed on a loaded machine (cnn-scratch only)", 1, 256, "1");
+    public static readonly CliOption<int?> Threads = CliOptions.OptionalInt("threads", "LibTorch threads for training; more than one collapsed on a loaded machine (cnn-scratch, cnn-finetune)", 1, 256, "1");
 
     public static readonly CliOption[] ScratchOptions = [Architecture, Epochs, BatchSize, LearningRate, Patience, Threads];
+
+    public static readonly CliOption<int> TrainedStages = CliOptions.Int(
+        "trained-stages", "How many of ResNet18's four stages, counted from the last, are fine-tuned with the new head; 0 trains the head only, 4 every convolution (cnn-finetune only)", FinetuneDefaults.TrainedStages, 0, 4);
+
+    public static readonly CliOption<bool> NoFlip = CliOptions.Switch("no-flip", "No random left-right mirroring in the augmentation, for sets where a mirror image is another class (digits, text) (cnn-finetune only)");
+
+    public static readonly CliOption<int?> MaxMinutes = CliOptions.OptionalInt(
+        "max-minutes", "Training-time budget in minutes: no epoch is started that would end after it, and an epoch still running at it ends there (validated like a whole one) (cnn-finetune only)", 1, 100_000, "none");
+
+    /// <summary>The options cnn-finetune reads beyond <see cref="ScratchOptions"/>' shared ones and <see cref="CnnOptions"/>' input size and resize.</summary>
+    public static readonly CliOption[] FinetuneOptions = [TrainedStages, NoFlip, MaxMinutes];
 
     // evaluate, predict
     public static readonly CliOption<string> Model = CliOptions.Text("model", "FILE", "The model package");

@@ -3,6 +3,7 @@ using ImageWorkbench.FeatureExtractors;
 using System.Text.Json.Nodes;
 using ImageWorkbench.Pipeline.Benchmarking;
 using ImageWorkbench.Pipeline.Pipelines;
+using ImageWorkbench.Pipeline.Pipelines.CnnFinetune;
 using ImageWorkbench.Pipeline.Pipelines.CnnScratch;
 using ImageWorkbench.Pipeline.Pipelines.Cnn;
 using ImageWorkbench.Pipeline.Pipelines.HandCrafted;
@@ -36,7 +37,7 @@ internal static partial class Commands
     public static IReadOnlyList<CliCommand> Table =>
     [
         new("train", "Trains one model package and evaluates it on the test split (unless --no-eval).",
-            [Opt.Pipeline, .. Opt.DataOptions, Opt.ModelOut, Opt.Trainer, Opt.FeatureSet, Opt.MaxIterations, Opt.NoEval, .. Opt.CnnOptions, Opt.NoCache, .. Opt.BackboneOptions, .. Opt.ScratchOptions, Opt.Features], Train),
+            [Opt.Pipeline, .. Opt.DataOptions, Opt.ModelOut, Opt.Trainer, Opt.FeatureSet, Opt.MaxIterations, Opt.NoEval, .. Opt.CnnOptions, Opt.NoCache, .. Opt.BackboneOptions, .. Opt.ScratchOptions, .. Opt.FinetuneOptions, Opt.Features], Train),
         new("evaluate", "Metrics of a model package on the test split of --data, or on all of it with --all (a hold-out folder). Classes are matched by name: the data may hold some of the model's classes; images of classes the model does not know are counted apart.",
             [Opt.Model, .. Opt.DataOptions, Opt.EvaluateAll, Opt.MetricsJson], Evaluate) { Required = [Opt.Model] },
         new("compare", "Trains every pipeline (x trainer) on the same split and seed, or takes --models trained earlier, evaluates each on the same test images, measures costs and writes report.md, report.html, report.json and the models into --out.",
@@ -107,6 +108,7 @@ internal static partial class Commands
             new HandCraftedPipelineOptions { FeatureSet = line.Get(Opt.FeatureSet) },
             new CnnPipelineOptions { Preprocessing = CnnPreprocessingFrom(line), Backbone = line.Command.Options.Contains(Opt.Backbone) ? Opt.BackboneFrom(line) : null },
             line.Command.Options.Contains(Opt.Architecture) ? ScratchOptionsFrom(line) : new CnnScratchOptions(), // featurize has no training options
+            line.Command.Options.Contains(Opt.TrainedStages) ? FinetuneOptionsFrom(line) : new CnnFinetuneOptions(),
         ],
         UseFeatureCache = !line.Has(Opt.NoCache),
         CacheDirectory = line.Get(Opt.CacheDir),
@@ -449,6 +451,25 @@ internal static partial class Commands
         Patience = line.Get(Opt.Patience),
         Threads = line.Get(Opt.Threads),
     };
+
+    /// <summary>cnn-finetune's options: the shared training options only where given (its defaults differ from cnn-scratch's).</summary>
+    private static CnnFinetuneOptions FinetuneOptionsFrom(CommandLine line)
+    {
+        var defaults = new CnnFinetuneOptions();
+        return new()
+        {
+            InputSize = line.Given(Opt.InputSize) ? line.Get(Opt.InputSize) : null,
+            Resize = line.Given(Opt.Resize) ? line.Get(Opt.Resize) : null,
+            Epochs = line.Given(Opt.Epochs) ? line.Get(Opt.Epochs) : defaults.Epochs,
+            BatchSize = line.Given(Opt.BatchSize) ? line.Get(Opt.BatchSize) : defaults.BatchSize,
+            LearningRate = line.Given(Opt.LearningRate) ? line.Get(Opt.LearningRate) : defaults.LearningRate,
+            Patience = line.Given(Opt.Patience) ? line.Get(Opt.Patience) : defaults.Patience,
+            Threads = line.Get(Opt.Threads),
+            TrainedStages = line.Get(Opt.TrainedStages),
+            NoFlip = line.Has(Opt.NoFlip),
+            MaxMinutes = line.Get(Opt.MaxMinutes),
+        };
+    }
 
     internal static string ParseFeatureSet(string name) =>
         FeatureSetPresets.Names.Contains(name) ? name : throw new UsageException($"--feature-set: unknown feature set '{name}' (known: {string.Join(", ", FeatureSetPresets.Names)})");

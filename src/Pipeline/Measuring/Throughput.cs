@@ -103,4 +103,8 @@ public static class Throughput
 public sealed record ProbeSettings(int Samples, double WarmUpSeconds, double MinSecondsPerRate);
 
 /// <summary>What a pipeline's featurization probe measured, images per second; NaN means not measured.</summary>
-    public sealed record FeaturizeRates(int Samples, double OneThread, double AllThreads, int Threads, double DecodeOneThread, double DecodeAllThreads);
+    public sealed record FeaturizeRates(int Samples, double OneThread, double AllThreads, int Threads, double DecodeOneThread, double DecodeAllThreads)
+    {
+        /// <summary>No featurizer apart from the model (a network trained end to end): every rate NaN, null in bench.json.</summary>
+        public static FeaturizeRates NotApplicable { get; } = new(0, double.NaN, double.NaN, 0, double.NaN, double.NaN);
+    }

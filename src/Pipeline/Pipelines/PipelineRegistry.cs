@@ -1,4 +1,5 @@
 using ImageWorkbench.Pipeline.Pipelines.Cnn;
+using ImageWorkbench.Pipeline.Pipelines.CnnFinetune;
 using ImageWorkbench.Pipeline.Pipelines.CnnScratch;
 using ImageWorkbench.Pipeline.Pipelines.HandCrafted;
 using ImageWorkbench.Pipeline.Pipelines.Hybrid;
@@ -19,13 +20,14 @@ public static class PipelineRegistry
         new CnnPipeline(),
         new HybridPipeline(),
         new CnnScratchPipeline(),
+        new CnnFinetunePipeline(),
     ];
 
     /// <summary>
-    /// What <c>compare</c> and <c>bench</c> run when no pipelines are named: every registered one but the CNN trained
-    /// from scratch, which takes many minutes on a full data set and is asked for by name (<c>--pipelines</c>).
+    /// What <c>compare</c> and <c>bench</c> run when no pipelines are named: every registered one but the CNNs trained
+    /// here (from scratch, fine-tuned), which take many minutes on a full data set and are asked for by name (<c>--pipelines</c>).
     /// </summary>
-    public static IReadOnlyList<IPipelineWing> RunByDefault { get; } = [.. All.Where(p => p is not CnnScratchPipeline)];
+    public static IReadOnlyList<IPipelineWing> RunByDefault { get; } = [.. All.Where(p => p is not (CnnScratchPipeline or CnnFinetunePipeline))];
 
     /// <summary>
     /// The frozen ResNet18 pipeline, for the figures about its network rather than a pipeline in general: the backbone

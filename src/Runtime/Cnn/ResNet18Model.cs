@@ -149,13 +149,21 @@ public static class ResNet18Model
         }
     }
 
-    internal static byte[] RewriteNetwork(byte[] original, int size, float[]? meanBgr, bool symbolicBatch, bool globalPool, CnnChannelOrder channelOrder = CnnChannelOrder.Rgb)
+    /// <param name="original">The shipped network's bytes.</param>
+    /// <param name="size">Input size.</param>
+    /// <param name="meanBgr">The mean image to prepend the preprocessing with, or null for none.</param>
+    /// <param name="symbolicBatch">Batch dimension "N" instead of 1.</param>
+    /// <param name="globalPool">Make the final pool global.</param>
+    /// <param name="channelOrder">RGB (right) or BGR (A/B checks).</param>
+    /// <param name="fusedInput">With preprocessing: the input's name (default <see cref="FusedInputName"/>) and channels (1: a grey plane, fed to all three).</param>
+    internal static byte[] RewriteNetwork(byte[] original, int size, float[]? meanBgr, bool symbolicBatch, bool globalPool, CnnChannelOrder channelOrder = CnnChannelOrder.Rgb, (string Name, int Channels)? fusedInput = null)
     {
         var model = Proto.Parse(original);
         var graphField = Single(model, 7, NetworkPath, "graph");
         var graph = Proto.Parse(graphField.Bytes);
         var newGraph = new List<ProtoField>(graph.Count + 8);
-        string inputName = meanBgr is null ? NetworkInputName : FusedInputName;
+        var (fusedName, inputChannels) = fusedInput ?? (FusedInputName, 3);
+        string inputName = meanBgr is null ? NetworkInputName : fusedName;
         foreach (var f in graph)
         {
             switch (f.Number)
@@ -166,7 +174,7 @@ public static class ResNet18Model
                         .Select(x => x.Number == 4 ? ProtoField.OfString(4, "GlobalAveragePool") : x)));
                     break;
                 case 11:
-                    newGraph.Add(ValueInfo(11, inputName, symbolicBatch, 3, size, size));
+                    newGraph.Add(ValueInfo(11, inputName, symbolicBatch, meanBgr is null ? 3 : inputChannels, size, size));
                     break;
                 case 12:
                     newGraph.Add(ValueInfo(12, NetworkOutputName, symbolicBatch, FeatureLength, 1, 1));
@@ -186,11 +194,11 @@ public static class ResNet18Model
             int firstNode = newGraph.FindIndex(f => f.Number == 1);
             newGraph.InsertRange(firstNode,
             [
-                Node("cnn_prep_swap", "Gather", [FusedInputName, "cnn_prep_bgr_index"], "cnn_prep_bgr01", IntAttribute("axis", 1)),
+                Node("cnn_prep_swap", "Gather", [fusedName, "cnn_prep_bgr_index"], "cnn_prep_bgr01", IntAttribute("axis", 1)),
                 Node("cnn_prep_scale", "Mul", ["cnn_prep_bgr01", "cnn_prep_255"], "cnn_prep_bgr255"),
                 Node("cnn_prep_mean", "Sub", ["cnn_prep_bgr255", "cnn_prep_mean_image"], NetworkInputName),
             ]);
-            newGraph.Add(Int64Tensor("cnn_prep_bgr_index", [3], channelOrder == CnnChannelOrder.Rgb ? [2, 1, 0] : [0, 1, 2]));
+            newGraph.Add(Int64Tensor("cnn_prep_bgr_index", [3], inputChannels == 1 ? [0, 0, 0] : channelOrder == CnnChannelOrder.Rgb ? [2, 1, 0] : [0, 1, 2]));
             newGraph.Add(FloatTensor("cnn_prep_255", [], [255f]));
             newGraph.Add(FloatTensor("cnn_prep_mean_image", [1, 3, size, size], meanBgr));
         }

@@ -207,8 +207,7 @@ internal static class ModelMetadataRules
                     return null; // an ONNX backbone on 28x28 grey: its graph, saved in the package, checks the rest
                 }
 
-                var side = input.Width;
-                if (input.Channels != 3 || input.Height != side || side < Cnn.ResNet18Model.MinInputSize || side > Cnn.ResNet18Model.MaxInputSize || side % Cnn.ResNet18Model.MinInputSize != 0)
+                if (input.Channels != 3 || !IsCnnSquare(input))
                 {
                     return $"the package metadata gives input shape {shape}, not one the CNN takes (S x S x 3, S a multiple of 32 from {Cnn.ResNet18Model.MinInputSize} to {Cnn.ResNet18Model.MaxInputSize})";
                 }
@@ -217,10 +216,19 @@ internal static class ModelMetadataRules
             case "cnn-scratch":
                 // the shapes the trained network takes (CnnScratchPipeline.InputFor); its ONNX graph checks the rest
                 return shape is "28x28x1" or "32x32x3" ? null : $"the package metadata gives input shape {shape}, not one cnn-scratch trains on (28x28x1 or 32x32x3)";
+            case "cnn-finetune":
+                // the shapes the fine-tuned ResNet18 takes (CnnFinetunePipeline.InputFor): S x S, RGB or one grey plane
+                return input.Channels is 1 or 3 && IsCnnSquare(input)
+                    ? null
+                    : $"the package metadata gives input shape {shape}, not one cnn-finetune trains on (S x S x 3 or S x S x 1, S a multiple of 32 from {Cnn.ResNet18Model.MinInputSize} to {Cnn.ResNet18Model.MaxInputSize})";
             default:
-                return $"the package metadata names an unknown pipeline {Quoted(metadata.PipelineKind)} (known: handcrafted, cnn, hybrid, cnn-scratch)";
+                return $"the package metadata names an unknown pipeline {Quoted(metadata.PipelineKind)} (known: handcrafted, cnn, hybrid, cnn-scratch, cnn-finetune)";
         }
     }
+
+    /// <summary>S x S with S a multiple of 32 the ResNet18 graph takes.</summary>
+    private static bool IsCnnSquare(ModelInput input) =>
+        input.Height == input.Width && input.Width >= Cnn.ResNet18Model.MinInputSize && input.Width <= Cnn.ResNet18Model.MaxInputSize && input.Width % Cnn.ResNet18Model.MinInputSize == 0;
 
     private static string? TrainingProblem(TrainingSummary training)
     {

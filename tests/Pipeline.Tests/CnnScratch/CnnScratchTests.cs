@@ -1,15 +1,12 @@
 using ImageWorkbench.Pipeline.Data;
 using ImageWorkbench.Pipeline.Pipelines.CnnScratch;
 using ImageWorkbench.Pipeline.Tests.Data;
-using ImageWorkbench.Pipeline.Tests.Embedding;
+using ImageWorkbench.Pipeline.Tests.Training;
 using ImageWorkbench.Pipeline.Training;
+using ImageWorkbench.Pipeline.Training.Torch;
 using ImageWorkbench.Runtime.Cnn;
-using ImageWorkbench.Runtime.Decoding;
-using ImageWorkbench.Runtime.HandCrafted;
 using ImageWorkbench.Runtime.Models;
 using Microsoft.ML;
-using Microsoft.ML.Data;
-using SkiaSharp;
 
 namespace ImageWorkbench.Pipeline.Tests.CnnScratch;
 
@@ -87,13 +84,7 @@ public sealed class CnnScratchTests
         var folder = Directory.CreateTempSubdirectory("cnn-scratch-onnx-").FullName;
         try
         {
-            // query images as PNG files, decoded back the way prediction decodes them
-            var queries = data.Test.Skip(100).Take(40).Select((image, i) =>
-            {
-                var path = Path.Combine(folder, $"q{i}.png");
-                File.WriteAllBytes(path, GreyPng(image.Source, input));
-                return new LabeledImage(ImageSource.FromFile(path), image.Label);
-            }).ToList();
+            var queries = TorchExportChecks.WriteQueryPngs(data.Test.Skip(100).Take(40), input, folder);
             var decoded = DecodedImages.Decode(queries, input, warnings, CancellationToken.None);
 
             var (network, _, _) = ScratchTrainer.Train(Quick with { Epochs = 2 }, 7, data.Classes.Count, input, train, validation, null, CancellationToken.None);
@@ -105,52 +96,11 @@ public sealed class CnnScratchTests
                 onnx = OnnxClassifierGraph.Build(input.Channels, input.Height, input.Width, network.ExportLayers(), data.Classes.Count, "test");
             }
 
-            Assert.Equal(ImageModel.PredictedLabelColumn, OnnxClassifierScoring.PredictedLabelColumn);
-            var ml = new MLContext(1);
-            var pixels = ml.Data.LoadFromEnumerable(Array.Empty<PixelsRow>(), ModelInputPixels.PixelsSchema(input));
-            var pixelsModel = OnnxClassifierScoring.Create(ml, onnx, data.Classes, pixels);
-            var rows = Enumerable.Range(0, decoded.Count).Select(i => new PixelsRow { Pixels = decoded.Pixels.AsSpan(i * decoded.Length, decoded.Length).ToArray() });
-            var onnxScores = ml.Data.CreateEnumerable<ScoreRow>(pixelsModel.Transform(ml.Data.LoadFromEnumerable(rows, ModelInputPixels.PixelsSchema(input))), reuseRowObject: false)
-                .SelectMany(r => r.Score).ToArray();
-            Assert.Equal(torchScores.Length, onnxScores.Length);
-            var worst = torchScores.Zip(onnxScores, (a, b) => Math.Abs(a - b)).Max();
-            Assert.True(worst < 1e-4, $"ONNX scores differ from TorchSharp's by up to {worst}");
-
-            var torchLabels = Enumerable.Range(0, decoded.Count)
-                .Select(i => data.Classes[System.Numerics.Tensors.TensorPrimitives.IndexOfMax(torchScores.AsSpan(i * data.Classes.Count, data.Classes.Count))]).ToArray();
-            var modelPath = Path.Combine(folder, "model.zip");
-            var (model, schema) = ImageModel.FromPixelsModel(ml, input, pixelsModel);
-            ml.Model.Save(model, schema, modelPath);
-
-            // samples/ConsoleApp references the runtime only: its folder must hold no TorchSharp and no LibTorch
-            var appFolder = Path.GetDirectoryName(SampleBuild.Dll("ConsoleApp"))!;
-            var torchFiles = Directory.EnumerateFiles(appFolder, "*", SearchOption.AllDirectories)
-                .Where(f => Path.GetFileName(f).Contains("torch", StringComparison.OrdinalIgnoreCase)).ToList();
-            Assert.True(torchFiles.Count == 0, "the runtime-only app carries: " + string.Join(", ", torchFiles));
-            var appLabels = StandardModelFileTests.ConsoleAppLabels([modelPath, .. queries.Select(q => q.Source.Name)]);
-            Assert.Equal(torchLabels, appLabels);
+            TorchExportChecks.AssertOnnxMatchesTorchAlsoWithoutTorchSharp(torchScores, onnx, input, decoded, data.Classes, queries, folder);
         }
         finally
         {
             Directory.Delete(folder, recursive: true);
         }
-    }
-
-    /// <summary>The image as an 8-bit grey PNG of the model's input size.</summary>
-    private static byte[] GreyPng(ImageSource source, ModelInput input)
-    {
-        var pixels = new float[input.Shape.Length];
-        Assert.True(ModelInputPixels.TryDecode(source, input, FeatureExtractors.ResizeMode.Stretch, pixels, out var error), error);
-        using var bitmap = new SKBitmap(new SKImageInfo(input.Width, input.Height, SKColorType.Gray8, SKAlphaType.Opaque));
-        var bytes = pixels.Select(v => (byte)Math.Clamp(MathF.Round(v * 255), 0, 255)).ToArray();
-        System.Runtime.InteropServices.Marshal.Copy(bytes, 0, bitmap.GetPixels(), bytes.Length);
-        using var image = SKImage.FromBitmap(bitmap);
-        using var png = image.Encode(SKEncodedImageFormat.Png, 100);
-        return png.ToArray();
-    }
-
-    private sealed class ScoreRow
-    {
-        public float[] Score { get; set; } = [];
     }
 }

@@ -1,14 +1,9 @@
-using System.Diagnostics;
-using System.Globalization;
 using ImageWorkbench.Pipeline.Data;
-using ImageWorkbench.Pipeline.Evaluation;
 using ImageWorkbench.Pipeline.Measuring;
 using ImageWorkbench.Pipeline.Training;
+using ImageWorkbench.Pipeline.Training.Torch;
 using ImageWorkbench.Runtime;
-using ImageWorkbench.Runtime.Cnn;
-using ImageWorkbench.Runtime.HandCrafted;
 using ImageWorkbench.Runtime.Models;
-using Microsoft.ML;
 
 namespace ImageWorkbench.Pipeline.Pipelines.CnnScratch;
 
@@ -16,7 +11,7 @@ namespace ImageWorkbench.Pipeline.Pipelines.CnnScratch;
 /// The CNN trained here from random initialisation (TorchSharp, LibTorch on the CPU), for small images: its kernels
 /// are learned from the data, where the hand-crafted pipeline's Sobel kernels are made by hand. Early stopping and
 /// every other choice look at a validation split carved from train (<see cref="ImageDataset.CarveValidation"/>),
-/// never at test. The trained network is exported to ONNX (<see cref="OnnxClassifierGraph"/>) and saved inside the
+/// never at test. The trained network is exported to ONNX (<see cref="Runtime.Cnn.OnnxClassifierGraph"/>) and saved inside the
 /// model package, so prediction runs on ONNX Runtime and needs no TorchSharp or LibTorch.
 /// </summary>
 public sealed class CnnScratchPipeline : IPipelineWing
@@ -48,67 +43,8 @@ public sealed class CnnScratchPipeline : IPipelineWing
     public TrainingResult Train(TrainingRun run)
     {
         ArgumentNullException.ThrowIfNull(run);
-        var (ml, data, options, _, warnings, progress, cancellationToken) = run;
-        var own = options.OptionsOf<CnnScratchOptions>() ?? new CnnScratchOptions();
-        var input = InputFor(data);
-        var split = data.CarveValidation(options.Seed, warnings);
-
-        var stopwatch = Stopwatch.StartNew();
-        progress?.Report(new TrainingProgress("decoding images", 0, 1, 0));
-        var train = DecodedImages.Decode(split.Train, input, warnings, cancellationToken);
-        var validation = DecodedImages.Decode(split.Test, input, warnings, cancellationToken);
-        warnings.ThrowIfOverThreshold(data.Train.Count, options.MaxBadImageFraction);
-        if (train.Labels.Distinct().Count() < 2)
-        {
-            throw new DatasetException($"{data.Location}: the training split has readable images of fewer than two classes; at least two are needed");
-        }
-
-        var decodeSeconds = stopwatch.Elapsed.TotalSeconds;
-        stopwatch.Restart();
-        var (network, epochs, bestEpoch) = ScratchTrainer.Train(own, options.Seed, data.Classes.Count, input, train, validation, progress, cancellationToken);
-        using (network)
-        {
-            var trainSeconds = stopwatch.Elapsed.TotalSeconds;
-            var trainAccuracy = ScratchTrainer.Accuracy(network, train, cancellationToken);
-            var onnx = OnnxClassifierGraph.Build(input.Channels, input.Height, input.Width, network.ExportLayers(), data.Classes.Count, "ImageWorkbench cnn-scratch");
-            var pixels = ml.Data.LoadFromEnumerable(Array.Empty<PixelsRow>(), ModelInputPixels.PixelsSchema(input));
-            var model = OnnxClassifierScoring.Create(ml, onnx, data.Classes, pixels);
-
-            ClassificationMetrics? test = null;
-            if (options.EvaluateOnTest && data.Test.Count > 0)
-            {
-                test = Evaluator.Evaluate(ml, model, input, data.Classes, data.Test, warnings, progress, cancellationToken);
-                warnings.ThrowIfOverThreshold(data.Train.Count + data.Test.Count, options.MaxBadImageFraction);
-            }
-
-            var architecture = Describe(own.Architecture);
-            var best = epochs[bestEpoch - 1];
-            var extra = new Dictionary<string, string>
-            {
-                ["architecture"] = own.Architecture.ToString().ToLowerInvariant(),
-                ["parameters"] = network.ParameterCount.ToString(CultureInfo.InvariantCulture),
-                ["epochs"] = epochs.Count.ToString(CultureInfo.InvariantCulture),
-                ["bestEpoch"] = bestEpoch.ToString(CultureInfo.InvariantCulture),
-                ["validationAccuracy"] = best.ValidationAccuracy.ToString("0.0000", CultureInfo.InvariantCulture),
-                ["validationCount"] = validation.Count.ToString(CultureInfo.InvariantCulture),
-                ["batchSize"] = own.BatchSize.ToString(CultureInfo.InvariantCulture),
-                ["learningRate"] = own.LearningRate.ToString(CultureInfo.InvariantCulture),
-                ["threads"] = (own.Threads ?? CnnScratchOptions.DefaultThreads).ToString(CultureInfo.InvariantCulture),
-                ["trainImagesPerSecond"] = epochs.Average(e => e.ImagesPerSecond).ToString("0", CultureInfo.InvariantCulture),
-                ["epochLog"] = string.Join("; ", epochs.Select(e => string.Create(CultureInfo.InvariantCulture, $"{e.Epoch}: loss {e.TrainLoss:0.0000} val {e.ValidationAccuracy:0.0000}"))),
-            };
-            var metadata = ModelTrainer.Describe(run, "adam", input, "cnn-scratch-" + extra["architecture"], architecture, data.Classes.Count, extra, new TrainingSummary
-            {
-                TrainCount = train.Count,
-                SkippedImages = warnings.SkippedCount,
-                FeaturizeSeconds = decodeSeconds,
-                TrainSeconds = trainSeconds,
-                TrainAccuracy = trainAccuracy,
-                TestAccuracy = test?.Accuracy,
-                TestCount = test?.Count,
-            });
-            return new TrainingResult(model, pixels.Schema, metadata, test);
-        }
+        var own = run.Options.OptionsOf<CnnScratchOptions>() ?? new CnnScratchOptions();
+        return TorchWingTraining.Train(run, ScratchTrainer.Plan(own, run.Data.Classes.Count, InputFor(run.Data), Describe(own.Architecture)));
     }
 
     /// <summary>
@@ -116,7 +52,7 @@ public sealed class CnnScratchPipeline : IPipelineWing
     /// prediction figures, and its training speed in the metadata's <c>trainImagesPerSecond</c>. All rates NaN (null in bench.json).
     /// </summary>
     public FeaturizeRates MeasureFeaturization(ImageDataset data, ModelMetadata metadata, ProbeSettings probe, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken) =>
-        new(0, double.NaN, double.NaN, 0, double.NaN, double.NaN);
+        FeaturizeRates.NotApplicable;
 
     private static string Describe(ScratchArchitecture architecture) => architecture switch
     {

@@ -1,3 +1,4 @@
+using ImageWorkbench.Pipeline.Training.Torch;
 using ImageWorkbench.Runtime;
 using ImageWorkbench.Runtime.Cnn;
 using TorchSharp;
@@ -24,7 +25,7 @@ public enum ScratchArchitecture
 /// <see cref="Sequential"/>) and exports (each layer to its ONNX node, a batch norm folded into the convolution
 /// before it). Owns its modules.
 /// </summary>
-internal sealed class ScratchNetwork : IDisposable
+internal sealed class ScratchNetwork : ITorchClassifier
 {
     private readonly List<(string Kind, nn.Module<Tensor, Tensor> Module)> _layers = [];
 
@@ -42,6 +43,12 @@ internal sealed class ScratchNetwork : IDisposable
     public int Width { get; }
 
     public Sequential Module { get; private set; } = null!;
+
+    nn.Module<Tensor, Tensor> ITorchClassifier.Module => Module;
+
+    public IEnumerable<Parameter> TrainableParameters() => Module.parameters();
+
+    public void TrainMode() => Module.train();
 
     /// <summary>Builds <paramref name="architecture"/> for images of the given shape and <paramref name="classes"/> outputs; weights from the current torch seed.</summary>
     public static ScratchNetwork Create(ScratchArchitecture architecture, int channels, int height, int width, int classes)
@@ -209,23 +216,7 @@ internal sealed class ScratchNetwork : IDisposable
     }
 
     /// <summary>Class probabilities of <paramref name="count"/> images (planar C x H x W each, concatenated), in eval mode.</summary>
-    public float[] Predict(float[] pixels, int count, int batch = 256)
-    {
-        Module.eval();
-        using var _ = no_grad();
-        var length = Channels * Height * Width;
-        var result = new List<float>();
-        for (var start = 0; start < count; start += batch)
-        {
-            using var scope = NewDisposeScope();
-            var n = Math.Min(batch, count - start);
-            var x = tensor(pixels.AsSpan(start * length, n * length).ToArray(), [n, Channels, Height, Width]);
-            var probabilities = nn.functional.softmax(Module.forward(x), 1);
-            result.AddRange(probabilities.data<float>().ToArray());
-        }
-
-        return [.. result];
-    }
+    public float[] Predict(float[] pixels, int count) => TorchTrainer.Predict(this, pixels, count);
 
     public void Dispose() => Module?.Dispose();
 }
