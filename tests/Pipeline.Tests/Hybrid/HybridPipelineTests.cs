@@ -18,7 +18,7 @@ public sealed class HybridPipelineTests : IDisposable
     [Fact]
     public void The_registry_lists_hybrid_after_the_two_sides()
     {
-        Assert.Equal(["handcrafted", "cnn", "hybrid", "cnn-scratch"], PipelineRegistry.All.Select(p => p.Name));
+        Assert.Equal(["handcrafted", "cnn", "hybrid", "cnn-scratch", "cnn-finetune"], PipelineRegistry.All.Select(p => p.Name));
         Assert.True(PipelineRegistry.Get("hybrid").ComparisonRank > PipelineRegistry.Get("cnn").ComparisonRank);
     }
 

@@ -23,8 +23,8 @@ public class PipelineRegistryTests
         Assert.Equal("cnn", PipelineRegistry.Get("cnn").Name);
         Assert.False(PipelineRegistry.TryGet("resnet", out _));
         Assert.Equal("cnn-scratch", PipelineRegistry.Get(" Scratch ").Name);
-        Assert.Equal("handcrafted, cnn, hybrid or cnn-scratch", PipelineRegistry.KnownNames);
-        Assert.Contains("known: handcrafted, cnn, hybrid or cnn-scratch", Assert.ThrowsAny<Exception>(() => PipelineRegistry.Get("resnet")).Message, StringComparison.Ordinal);
+        Assert.Equal("handcrafted, cnn, hybrid, cnn-scratch or cnn-finetune", PipelineRegistry.KnownNames);
+        Assert.Contains("known: handcrafted, cnn, hybrid, cnn-scratch or cnn-finetune", Assert.ThrowsAny<Exception>(() => PipelineRegistry.Get("resnet")).Message, StringComparison.Ordinal);
         Assert.Equal("hybrid", PipelineRegistry.Get(" Hybrid ").Name);
     }
 
@@ -34,8 +34,8 @@ public class PipelineRegistryTests
         var spellings = PipelineRegistry.All.SelectMany(p => p.Aliases.Append(p.Name)).ToList();
         Assert.Equal(spellings.Count, spellings.Distinct(StringComparer.OrdinalIgnoreCase).Count());
         Assert.Equal("handcrafted", PipelineRegistry.Default.Name);
-        Assert.Equal([TrainerKind.Lbfgs, TrainerKind.LightGbm, TrainerKind.Lbfgs, TrainerKind.Lbfgs], PipelineRegistry.All.Select(p => p.DefaultTrainer));
-        Assert.Equal(["hand-crafted pipeline", "CNN", "hybrid (hand-crafted + CNN) pipeline", "CNN trained from scratch"], PipelineRegistry.All.Select(p => p.DisplayName));
+        Assert.Equal([TrainerKind.Lbfgs, TrainerKind.LightGbm, TrainerKind.Lbfgs, TrainerKind.Lbfgs, TrainerKind.Lbfgs], PipelineRegistry.All.Select(p => p.DefaultTrainer));
+        Assert.Equal(["hand-crafted pipeline", "CNN", "hybrid (hand-crafted + CNN) pipeline", "CNN trained from scratch", "fine-tuned CNN"], PipelineRegistry.All.Select(p => p.DisplayName));
         Assert.Equal(["handcrafted", "cnn", "hybrid"], PipelineRegistry.RunByDefault.Select(p => p.Name));
     }
 
