@@ -28,14 +28,16 @@ public static class ResNet18FineTunedGraph
         var path = ResNet18Model.LocateNetwork();
         try
         {
-            var model = Proto.Parse(ResNet18Model.ReadVerified(path, ResNet18Model.NetworkSha256));
-            var graph = Proto.Parse(model.First(f => f.Number == 7 && f.WireType == ProtoField.LengthDelimited).Bytes);
+            var bytes = ResNet18Model.ReadVerified(path, ResNet18Model.NetworkSha256);
+            var graph = Proto.Parse(Proto.Parse(bytes).First(f => f.Number == 7 && f.WireType == ProtoField.LengthDelimited).Bytes);
+
+            // Initializers as the shared graph reader reads them; the nodes are read below with their attributes.
+            var reader = OnnxGraphReader.Parse(bytes);
             var initializers = new Dictionary<string, OnnxFloatTensor>(StringComparer.Ordinal);
-            foreach (var tensor in graph.Where(f => f.Number == 5).Select(f => Proto.Parse(f.Bytes)))
+            foreach (var name in reader.InitializerNames)
             {
-                var name = tensor.First(x => x.Number == 8).AsString();
-                var dims = tensor.Where(x => x.Number == 1).SelectMany(x => x.WireType == ProtoField.Varint ? [(long)x.Value] : Proto.ParsePackedVarints(x.Bytes.Span).Select(v => (long)v)).ToArray();
-                initializers[name] = new OnnxFloatTensor(dims, OnnxGraphReader.FloatTensor(tensor));
+                var values = reader.FloatInitializer(name, out var dims) ?? throw new InvalidDataException($"initializer {name} is not a FLOAT tensor");
+                initializers[name] = new OnnxFloatTensor(dims, values);
             }
 
             var nodes = graph.Where(f => f.Number == 1).Select(f => ReadNode(Proto.Parse(f.Bytes))).ToList();
