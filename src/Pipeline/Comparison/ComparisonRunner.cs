@@ -71,8 +71,7 @@ public static class ComparisonRunner
             cancellationToken.ThrowIfCancellationRequested();
             var trainingOptions = new TrainingOptions { Pipeline = pipeline, Trainer = trainer ?? studies.ChooseTrainer(pipeline), Seed = options.Seed, MaxBadImageFraction = options.MaxBadImageFraction };
             var modelFile = Path.Combine(options.ModelSubfolder, trainer is null || trainers.Length == 1 ? $"{pipeline.Name}.zip" : $"{pipeline.Name}-{Trainers.Name(trainer!.Value)}.zip");
-            var modelPath = options.StagedOutput?.Stage(modelFile) ?? Path.Combine(options.OutputFolder, modelFile);
-            var finalModelPath = options.StagedOutput?.Final(modelFile) ?? modelPath;
+            var (modelPath, finalModelPath) = ModelPaths(options, modelFile);
             var result = ModelTrainer.TrainAndSave(data, trainingOptions, modelPath, warnings, progress, cancellationToken);
             var test = result.Test ?? throw new DatasetException($"{data.Location}: no test images to compare on");
             var training = result.Metadata.Training;
@@ -130,8 +129,7 @@ public static class ComparisonRunner
             var trainingOptions = new TrainingOptions { Pipeline = pipeline, Trainer = trainer, Seed = store.Header.Data.Seed, MaxBadImageFraction = options.MaxBadImageFraction };
             var stem = trainers.Length == 1 ? pipeline.Name : $"{pipeline.Name}-{Trainers.Name(trainer!.Value)}";
             var modelFile = Path.Combine(options.ModelSubfolder, UniqueName(names, stem) + ".zip");
-            var modelPath = options.StagedOutput?.Stage(modelFile) ?? Path.Combine(options.OutputFolder, modelFile);
-            var finalModelPath = options.StagedOutput?.Final(modelFile) ?? modelPath;
+            var (modelPath, finalModelPath) = ModelPaths(options, modelFile);
             var trained = FeatureTraining.TrainAndSaveWithSplit(store, trainingOptions, modelPath, warnings, progress, cancellationToken);
             data ??= trained.Data;
             var result = trained.Result;
@@ -147,6 +145,13 @@ public static class ComparisonRunner
         }
 
         return Finish(data!, runs, command, options, stopwatch);
+    }
+
+    /// <summary>Where a model is written now (the staged folder, if any) and where it will be once the run is committed.</summary>
+    private static (string Written, string Final) ModelPaths(ComparisonOptions options, string modelFile)
+    {
+        var written = options.StagedOutput?.Stage(modelFile) ?? Path.Combine(options.OutputFolder, modelFile);
+        return (written, options.StagedOutput?.Final(modelFile) ?? written);
     }
 
     /// <summary><paramref name="stem"/>, or stem-2, stem-3, ... when two folders hold the same pipeline's features (other feature sets).</summary>
