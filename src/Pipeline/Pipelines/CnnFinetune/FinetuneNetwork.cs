@@ -16,7 +16,7 @@ namespace ImageWorkbench.Pipeline.Pipelines.CnnFinetune;
 /// start of the last <c>trainedStages</c> stages on, and the head, learn; the nodes before run frozen, in eval mode,
 /// without gradients. <see cref="Export"/> writes the learned values back into the same graph.
 /// </summary>
-internal sealed class FinetuneNetwork : nn.Module<Tensor, Tensor>, ITorchClassifier
+internal sealed class FinetuneNetwork : nn.Module<Tensor, Tensor>, IProbedClassifier
 {
     /// <summary>Stages of ResNet18 after the stem; training 4 trains every convolution.</summary>
     public const int MaxTrainedStages = 4;
@@ -132,6 +132,9 @@ internal sealed class FinetuneNetwork : nn.Module<Tensor, Tensor>, ITorchClassif
 
     nn.Module<Tensor, Tensor> ITorchClassifier.Module => this;
 
+    /// <summary>The new head behind the global pool (fitted first as a linear probe, see <see cref="LinearProbe"/>).</summary>
+    public Linear Head => head;
+
     /// <summary>Builds the network for <paramref name="channels"/> (1 or 3) planes of <paramref name="size"/> pixels, the head from the current torch seed.</summary>
     public static FinetuneNetwork Create(int channels, int size, int classes, int trainedStages)
     {
@@ -159,7 +162,10 @@ internal sealed class FinetuneNetwork : nn.Module<Tensor, Tensor>, ITorchClassif
         }
     }
 
-    public override Tensor forward(Tensor input)
+    public override Tensor forward(Tensor input) => head.forward(Features(input));
+
+    /// <summary>The pooled 512 features the head reads, [batch, 512].</summary>
+    public Tensor Features(Tensor input)
     {
         var values = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         using (no_grad())
@@ -169,7 +175,7 @@ internal sealed class FinetuneNetwork : nn.Module<Tensor, Tensor>, ITorchClassif
         }
 
         Run(values, Math.Min(_trainFrom, _nodes.Count), _nodes.Count);
-        return head.forward(values[_nodes[^1].Output].flatten(1));
+        return values[_nodes[^1].Output].flatten(1);
     }
 
     private void Run(Dictionary<string, Tensor> values, int from, int to)
