@@ -25,12 +25,12 @@ internal sealed class FinetuneNetwork : nn.Module<Tensor, Tensor>, IProbedClassi
     private readonly Linear head;
     private readonly Tensor mean;
     private readonly Tensor channelIndex;
-    private readonly IReadOnlyList<ResNet18Node> _nodes;
+    private readonly IReadOnlyList<OnnxNodeInfo> _nodes;
     private readonly int[] _moduleOf;
     private readonly string[][] _lastUsedBy;
     private readonly int _trainFrom;
 
-    private FinetuneNetwork(int channels, int size, int classes, int trainedStages, IReadOnlyList<ResNet18Node> nodes, IReadOnlyDictionary<string, OnnxFloatTensor> weights)
+    private FinetuneNetwork(int channels, int size, int classes, int trainedStages, IReadOnlyList<OnnxNodeInfo> nodes, IReadOnlyDictionary<string, OnnxFloatTensor> weights)
         : base("resnet18-finetune")
     {
         Channels = channels;
@@ -70,7 +70,7 @@ internal sealed class FinetuneNetwork : nn.Module<Tensor, Tensor>, IProbedClassi
                 else if (node.OpType == "BatchNormalization")
                 {
                     var scale = Weight(weights, node.Inputs[1]);
-                    var bn = nn.BatchNorm2d(scale.Values.Length, eps: node.Floats.TryGetValue("epsilon", out var eps) ? eps : 1e-5);
+                    var bn = nn.BatchNorm2d(scale.Values.Length, eps: node.FloatOf("epsilon") ?? 1e-5f);
                     bn.weight!.copy_(tensor(scale.Values));
                     bn.bias!.copy_(tensor(Weight(weights, node.Inputs[2]).Values));
                     bn.running_mean!.copy_(tensor(Weight(weights, node.Inputs[3]).Values));
