@@ -207,6 +207,11 @@ internal static partial class Commands
             PipelineOptions = Opt.BackboneFrom(line) is { } backbone ? [new CnnPipelineOptions { Backbone = backbone }] : [],
         };
         options = WithStudies(line, options);
+        if (line.Given(Opt.Backbone) && !options.Pipelines.Any(p => p.OwnOptions.Contains(Opt.Backbone.Name)))
+        {
+            throw new UsageException($"--backbone applies to {string.Join(" and ", PipelineRegistry.All.Where(p => p.OwnOptions.Contains(Opt.Backbone.Name)).Select(p => p.Name))}, and --pipelines names none of them");
+        }
+
         if (dataPaths.Count > 1)
         {
             return CompareSeveral(line, output, options, dataPaths, dataRequest.Options, cancellationToken);
