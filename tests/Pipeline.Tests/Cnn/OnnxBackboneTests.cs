@@ -247,5 +247,8 @@ public sealed class OnnxBackboneTests : IDisposable
         var refused = CliRunner.Run("compare", "--features", shards, "--backbone", backbonePath, "--out", Path.Combine(_folder, "r2"));
         Assert.Equal(2, refused.ExitCode);
         Assert.Contains("--backbone", refused.Err, StringComparison.Ordinal);
+        var unused = CliRunner.Run("compare", "--pipelines", "handcrafted", "--backbone", backbonePath, "--out", Path.Combine(_folder, "r3"));
+        Assert.Equal(2, unused.ExitCode);
+        Assert.Contains("--pipelines names none of them", unused.Err, StringComparison.Ordinal);
     }
 }
