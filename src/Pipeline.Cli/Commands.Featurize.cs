@@ -15,7 +15,7 @@ internal static partial class Commands
     private static CliCommand FeaturizeCommand => new(
         "featurize",
         "Featurizes this process's shard (--shard I/N, assigned by content hash) of a data set into DIR/shard-I-of-N.parquet: path, content hash, label, split and features, with the featurizer named in the file. A complete shard is kept; train --features DIR fits the head on all shards.",
-        [Opt.Pipeline, .. Opt.DataOptions, Opt.Shard, Opt.FeaturesOut, Opt.FeatureSet, .. Opt.CnnOptions, Opt.NoCache, Opt.Device],
+        [Opt.Pipeline, .. Opt.DataOptions, Opt.Shard, Opt.FeaturesOut, Opt.FeatureSet, .. Opt.CnnOptions, Opt.NoCache, Opt.Device, .. Opt.BackboneOptions],
         Featurize) { Required = [Opt.FeaturesOut] };
 
     private static int Featurize(CommandLine line, TextWriter output, CancellationToken cancellationToken)
@@ -82,7 +82,7 @@ internal static partial class Commands
     /// </summary>
     private static int CompareStoredFeatures(CommandLine line, TextWriter output, string outDir, IReadOnlyList<string> folders, CancellationToken cancellationToken)
     {
-        line.Refuse([Opt.Data, Opt.Seed, Opt.TestFraction, Opt.MaxTrainPerClass, Opt.MaxTestPerClass, Opt.Pipelines, Opt.Models], "does not apply to compare --features (the shards fix the data, split, seed and pipelines)");
+        line.Refuse([Opt.Data, Opt.Seed, Opt.TestFraction, Opt.MaxTrainPerClass, Opt.MaxTestPerClass, Opt.Pipelines, Opt.Models, .. Opt.BackboneOptions], "does not apply to compare --features (the shards fix the data, split, seed and pipelines)");
         line.Refuse([Opt.LearningCurve, Opt.Folds], "needs images; compare --features fits heads on stored features only");
         if (line.Given(Opt.TrainerList) && line.Given(Opt.Trainers))
         {

@@ -41,7 +41,7 @@ internal static partial class Commands
         new("evaluate", "Metrics of a model package on the test split of --data, or on all of it with --all (a hold-out folder). Classes are matched by name: the data may hold some of the model's classes; images of classes the model does not know are counted apart.",
             [Opt.Model, .. Opt.DataOptions, Opt.EvaluateAll, Opt.MetricsJson], Evaluate) { Required = [Opt.Model] },
         new("compare", "Trains every pipeline (x trainer) on the same split and seed, or takes --models trained earlier, evaluates each on the same test images, measures costs and writes report.md, report.html, report.json and the models into --out.",
-            [.. Opt.DataOptions, Opt.Pipelines, Opt.Trainers, Opt.TrainerList, Opt.Models, Opt.FeatureFolders, Opt.ReportOut, Opt.Readme, Opt.CompareSection, Opt.LearningCurve, Opt.Folds], Compare) { Required = [Opt.ReportOut] },
+            [.. Opt.DataOptions, Opt.Pipelines, Opt.Trainers, Opt.TrainerList, Opt.Models, Opt.FeatureFolders, Opt.ReportOut, Opt.Readme, Opt.CompareSection, Opt.LearningCurve, Opt.Folds, .. Opt.BackboneOptions], Compare) { Required = [Opt.ReportOut] },
         new("bench", "Whole-program speed on this machine: featurization images/s on one and on all threads, training seconds, prediction p50/p95, batch throughput, allocations per prediction, model bytes, peak working set (CNN cache off).",
             [.. Opt.DataOptions, Opt.Pipelines, Opt.BenchOut, Opt.Readme, Opt.BenchSection], Bench) { Required = [Opt.BenchOut] },
         FeaturizeCommand,
@@ -187,7 +187,7 @@ internal static partial class Commands
         var models = line.Get(Opt.Models);
         if (models is not null)
         {
-            line.Refuse([Opt.Pipelines, Opt.TrainerList, Opt.Trainers, Opt.MaxTrainPerClass, Opt.LearningCurve, Opt.Folds], "does not apply to compare --models (the packages are evaluated as they are)");
+            line.Refuse([Opt.Pipelines, Opt.TrainerList, Opt.Trainers, Opt.MaxTrainPerClass, Opt.LearningCurve, Opt.Folds, .. Opt.BackboneOptions], "does not apply to compare --models (the packages are evaluated as they are)");
         }
 
         if (line.Given(Opt.TrainerList) && line.Given(Opt.Trainers))
@@ -204,8 +204,14 @@ internal static partial class Commands
             Seed = dataRequest.Options.Seed,
             OutputFolder = outDir,
             MaxBadImageFraction = dataRequest.Options.MaxBadFraction,
+            PipelineOptions = Opt.BackboneFrom(line) is { } backbone ? [new CnnPipelineOptions { Backbone = backbone }] : [],
         };
         options = WithStudies(line, options);
+        if (line.Given(Opt.Backbone) && !options.Pipelines.Any(p => p.OwnOptions.Contains(Opt.Backbone.Name)))
+        {
+            throw new UsageException($"--backbone applies to {string.Join(" and ", PipelineRegistry.All.Where(p => p.OwnOptions.Contains(Opt.Backbone.Name)).Select(p => p.Name))}, and --pipelines names none of them");
+        }
+
         if (dataPaths.Count > 1)
         {
             return CompareSeveral(line, output, options, dataPaths, dataRequest.Options, cancellationToken);

@@ -44,6 +44,9 @@ public sealed record ComparisonOptions
 
     /// <summary>Trainer choice on validation, learning curves, folds (<see cref="StudyRunner"/>); none by default.</summary>
     public StudyOptions Studies { get; init; } = new();
+
+    /// <summary>Pipelines' own options given to every run (e.g. the CNN's <c>--backbone</c>); empty: every pipeline's defaults.</summary>
+    public IReadOnlyList<IPipelineOptions> PipelineOptions { get; init; } = [];
 }
 
 /// <summary>
@@ -69,7 +72,7 @@ public static class ComparisonRunner
         foreach (var (pipeline, trainer) in options.Pipelines.SelectMany(p => (p.TrainsOwnHead ? [null] : trainers).Select(t => (p, t))))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var trainingOptions = new TrainingOptions { Pipeline = pipeline, Trainer = trainer ?? studies.ChooseTrainer(pipeline), Seed = options.Seed, MaxBadImageFraction = options.MaxBadImageFraction };
+            var trainingOptions = new TrainingOptions { Pipeline = pipeline, Trainer = trainer ?? studies.ChooseTrainer(pipeline), Seed = options.Seed, MaxBadImageFraction = options.MaxBadImageFraction, PipelineOptions = options.PipelineOptions };
             var modelFile = Path.Combine(options.ModelSubfolder, trainer is null || trainers.Length == 1 ? $"{pipeline.Name}.zip" : $"{pipeline.Name}-{Trainers.Name(trainer!.Value)}.zip");
             var (modelPath, finalModelPath) = ModelPaths(options, modelFile);
             var result = ModelTrainer.TrainAndSave(data, trainingOptions, modelPath, warnings, progress, cancellationToken);

@@ -87,7 +87,7 @@ internal sealed class StudyRunner(ImageDataset data, ComparisonOptions options, 
 
         if (!stores.TryGetValue(pipeline.Name, out var store))
         {
-            var trainingOptions = new TrainingOptions { Pipeline = pipeline, Seed = options.Seed, MaxBadImageFraction = options.MaxBadImageFraction };
+            var trainingOptions = new TrainingOptions { Pipeline = pipeline, Seed = options.Seed, MaxBadImageFraction = options.MaxBadImageFraction, PipelineOptions = options.PipelineOptions };
             stores[pipeline.Name] = store = new StudyFeatures(trainingOptions, data, quiet, progress);
         }
 

@@ -8,8 +8,32 @@ public sealed record OnnxValueInfo(string Name, int ElementType, IReadOnlyList<l
     public const int FloatType = 1;
 }
 
-/// <summary>One node of a graph: its name, operator and the tensors it reads and writes.</summary>
-public sealed record OnnxNodeInfo(string Name, string OpType, IReadOnlyList<string> Inputs, IReadOnlyList<string> Outputs);
+/// <summary>
+/// One attribute of a node (<c>AttributeProto</c>): its name and whichever values it holds: one float (<c>f</c>) or
+/// integer (<c>i</c>), lists of floats or integers, a string; <see cref="Raw"/> is the attribute's own bytes, for a
+/// rewrite that copies it unchanged.
+/// </summary>
+public sealed record OnnxAttribute(string Name, float? Float, long? Int, IReadOnlyList<float> Floats, IReadOnlyList<long> Ints, string? Text, ReadOnlyMemory<byte> Raw)
+{
+    /// <summary>The integers: the list, else the single value, else empty.</summary>
+    public IReadOnlyList<long> IntValues => Ints.Count > 0 ? Ints : Int is { } i ? [i] : [];
+}
+
+/// <summary>One node of a graph: its name, operator, the tensors it reads and writes, and its attributes in order.</summary>
+public sealed record OnnxNodeInfo(string Name, string OpType, IReadOnlyList<string> Inputs, IReadOnlyList<string> Outputs, IReadOnlyList<OnnxAttribute> Attributes)
+{
+    /// <summary>The first output (the only one of most operators); empty when there is none.</summary>
+    public string Output => Outputs.Count > 0 ? Outputs[0] : string.Empty;
+
+    /// <summary>The attribute <paramref name="name"/>, or null.</summary>
+    public OnnxAttribute? Attribute(string name) => Attributes.FirstOrDefault(a => a.Name == name);
+
+    /// <summary>The integer attribute <paramref name="name"/> (a list, or one value as a list of one), else <paramref name="fallback"/>.</summary>
+    public long[] IntsOr(string name, params long[] fallback) => Attribute(name)?.IntValues is { Count: > 0 } values ? [.. values] : fallback;
+
+    /// <summary>The float attribute <paramref name="name"/>, or null.</summary>
+    public float? FloatOf(string name) => Attribute(name)?.Float;
+}
 
 /// <summary>
 /// The weights of a convolution layer: <see cref="Count"/> kernels of <see cref="Channels"/> x <see cref="Height"/> x
@@ -33,7 +57,7 @@ public sealed record ConvKernels(string Layer, float[] Weights, int Count, int C
 
 /// <summary>
 /// Reads an ONNX model's graph (<c>ModelProto.graph</c>) with the runtime's protobuf reader (<see cref="Proto"/>): inputs,
-/// outputs, nodes in order and float initializers by name, without ONNX Runtime. Weights are sliced, not copied, until
+/// outputs, nodes in order with their attributes and float initializers by name, without ONNX Runtime. Weights are sliced, not copied, until
 /// one is asked for. Field numbers are onnx.proto's. Malformed bytes throw <see cref="InvalidDataException"/>.
 /// </summary>
 public sealed class OnnxGraphReader
@@ -126,7 +150,7 @@ public sealed class OnnxGraphReader
             return null;
         }
 
-        dims = [.. tensor.Where(x => x.Number == 1).SelectMany(x => x.WireType == ProtoField.Varint ? [(long)x.Value] : Proto.ParsePackedVarints(x.Bytes.Span).Select(v => (long)v))];
+        dims = TensorDims(tensor);
         return FloatTensor(tensor);
     }
 
@@ -170,7 +194,8 @@ public sealed class OnnxGraphReader
         return tensor.Where(x => x.Number == 4 && x.WireType == ProtoField.Fixed32).Select(x => BitConverter.UInt32BitsToSingle((uint)x.Value)).ToArray();
     }
 
-    private static OnnxNodeInfo ParseNode(ReadOnlyMemory<byte> bytes)
+    /// <summary>A <c>NodeProto</c>: input (1), output (2), name (3), op_type (4), attribute (5). The one node parser: every reader of nodes goes through it.</summary>
+    internal static OnnxNodeInfo ParseNode(ReadOnlyMemory<byte> bytes)
     {
         var fields = Proto.Parse(bytes);
         string Text(int number) => fields.LastOrDefault(x => x.Number == number && x.WireType == ProtoField.LengthDelimited).AsString();
@@ -178,8 +203,30 @@ public sealed class OnnxGraphReader
             Text(3),
             Text(4),
             [.. fields.Where(x => x.Number == 1 && x.WireType == ProtoField.LengthDelimited).Select(x => x.AsString())],
-            [.. fields.Where(x => x.Number == 2 && x.WireType == ProtoField.LengthDelimited).Select(x => x.AsString())]);
+            [.. fields.Where(x => x.Number == 2 && x.WireType == ProtoField.LengthDelimited).Select(x => x.AsString())],
+            [.. fields.Where(x => x.Number == 5 && x.WireType == ProtoField.LengthDelimited).Select(x => ParseAttribute(x.Bytes))]);
     }
+
+    /// <summary>AttributeProto: name (1), f (2, fixed32), i (3), s (4), floats (7, packed or not), ints (8, packed or not).</summary>
+    private static OnnxAttribute ParseAttribute(ReadOnlyMemory<byte> bytes)
+    {
+        var fields = Proto.Parse(bytes);
+        var name = fields.LastOrDefault(x => x.Number == 1 && x.WireType == ProtoField.LengthDelimited).AsString();
+        float? single = fields.LastOrDefault(x => x.Number == 2 && x.WireType == ProtoField.Fixed32) is { Number: 2 } f ? BitConverter.UInt32BitsToSingle((uint)f.Value) : null;
+        long? integer = fields.LastOrDefault(x => x.Number == 3 && x.WireType == ProtoField.Varint) is { Number: 3 } i ? unchecked((long)i.Value) : null;
+        string? text = fields.LastOrDefault(x => x.Number == 4 && x.WireType == ProtoField.LengthDelimited) is { Number: 4 } t ? t.AsString() : null;
+        var floats = fields.Where(x => x.Number == 7).SelectMany(x => x.WireType == ProtoField.LengthDelimited
+            ? MemoryMarshal.Cast<byte, float>(x.Bytes.Span).ToArray()
+            : [BitConverter.UInt32BitsToSingle((uint)x.Value)]).ToArray();
+        return new OnnxAttribute(name, single, integer, floats, Varints(fields, 8), text, bytes);
+    }
+
+    /// <summary>The values of repeated int64 field <paramref name="number"/>, packed or not.</summary>
+    internal static long[] Varints(List<ProtoField> fields, int number) =>
+        [.. fields.Where(x => x.Number == number).SelectMany(x => x.WireType == ProtoField.LengthDelimited ? Proto.ParsePackedVarints(x.Bytes.Span).Select(v => unchecked((long)v)) : [unchecked((long)x.Value)])];
+
+    /// <summary>A <c>TensorProto</c>'s dimensions (field 1, packed or not).</summary>
+    internal static long[] TensorDims(List<ProtoField> tensor) => Varints(tensor, 1);
 
     /// <summary>ValueInfoProto: name (1), type (2) -> TypeProto.tensor_type (1) -> elem_type (1), shape (2) -> dim (1) -> dim_value (1) | dim_param (2).</summary>
     private static OnnxValueInfo ParseValueInfo(ReadOnlyMemory<byte> bytes)

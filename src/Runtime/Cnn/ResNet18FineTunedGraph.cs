@@ -3,12 +3,6 @@ using static ImageWorkbench.Runtime.Cnn.OnnxNodes;
 
 namespace ImageWorkbench.Runtime.Cnn;
 
-/// <summary>One node of the packaged ResNet18 graph as the fine-tuning trainer rebuilds it: its operator, inputs, output and integer/float attributes.</summary>
-public sealed record ResNet18Node(string OpType, IReadOnlyList<string> Inputs, string Output, IReadOnlyDictionary<string, long[]> Ints, IReadOnlyDictionary<string, float> Floats)
-{
-    public long[] IntsOr(string name, params long[] fallback) => Ints.TryGetValue(name, out var v) && v.Length > 0 ? v : fallback;
-}
-
 /// <summary>A float initializer of the packaged graph: its shape and values (row-major).</summary>
 public sealed record OnnxFloatTensor(long[] Dims, float[] Values);
 
@@ -23,16 +17,12 @@ public sealed record OnnxFloatTensor(long[] Dims, float[] Values);
 public static class ResNet18FineTunedGraph
 {
     /// <summary>The nodes in graph order and the float initializers by name, from the verified packaged file.</summary>
-    public static (IReadOnlyList<ResNet18Node> Nodes, IReadOnlyDictionary<string, OnnxFloatTensor> Initializers) ReadNetwork()
+    public static (IReadOnlyList<OnnxNodeInfo> Nodes, IReadOnlyDictionary<string, OnnxFloatTensor> Initializers) ReadNetwork()
     {
         var path = ResNet18Model.LocateNetwork();
         try
         {
-            var bytes = ResNet18Model.ReadVerified(path, ResNet18Model.NetworkSha256);
-            var graph = Proto.Parse(Proto.Parse(bytes).First(f => f.Number == 7 && f.WireType == ProtoField.LengthDelimited).Bytes);
-
-            // Initializers as the shared graph reader reads them; the nodes are read below with their attributes.
-            var reader = OnnxGraphReader.Parse(bytes);
+            var reader = OnnxGraphReader.Parse(ResNet18Model.ReadVerified(path, ResNet18Model.NetworkSha256));
             var initializers = new Dictionary<string, OnnxFloatTensor>(StringComparer.Ordinal);
             foreach (var name in reader.InitializerNames)
             {
@@ -40,42 +30,12 @@ public static class ResNet18FineTunedGraph
                 initializers[name] = new OnnxFloatTensor(dims, values);
             }
 
-            var nodes = graph.Where(f => f.Number == 1).Select(f => ReadNode(Proto.Parse(f.Bytes))).ToList();
-            return (nodes, initializers);
+            return (reader.Nodes, initializers);
         }
         catch (Exception ex) when (ex is InvalidDataException or InvalidOperationException)
         {
             throw new WorkbenchException($"{path}: not a readable ONNX model ({ex.Message})", ex);
         }
-    }
-
-    private static ResNet18Node ReadNode(List<ProtoField> node)
-    {
-        var ints = new Dictionary<string, long[]>(StringComparer.Ordinal);
-        var floats = new Dictionary<string, float>(StringComparer.Ordinal);
-        foreach (var attribute in node.Where(x => x.Number == 5).Select(x => Proto.Parse(x.Bytes)))
-        {
-            var name = attribute.First(x => x.Number == 1).AsString();
-            if (attribute.FirstOrDefault(x => x.Number == 2 && x.WireType == ProtoField.Fixed32) is { Number: 2 } f)
-            {
-                floats[name] = BitConverter.UInt32BitsToSingle((uint)f.Value);
-            }
-
-            var values = attribute.Where(x => x.Number is 3 or 8)
-                .SelectMany(x => x.WireType == ProtoField.Varint ? [unchecked((long)x.Value)] : Proto.ParsePackedVarints(x.Bytes.Span).Select(v => unchecked((long)v)))
-                .ToArray();
-            if (values.Length > 0)
-            {
-                ints[name] = values;
-            }
-        }
-
-        return new ResNet18Node(
-            node.First(x => x.Number == 4).AsString(),
-            [.. node.Where(x => x.Number == 1).Select(x => x.AsString())],
-            node.First(x => x.Number == 2).AsString(),
-            ints,
-            floats);
     }
 
     /// <summary>
@@ -126,7 +86,7 @@ public static class ResNet18FineTunedGraph
 
             if (field.Number == 5 && Proto.Parse(field.Bytes) is var tensor && tensor.First(x => x.Number == 8).AsString() is var name && weights.TryGetValue(name, out var values))
             {
-                var dims = tensor.Where(x => x.Number == 1).Select(x => (long)x.Value).ToArray();
+                var dims = OnnxGraphReader.TensorDims(tensor);
                 if (dims.Aggregate(1L, (a, b) => a * b) != values.Length)
                 {
                     throw new ArgumentException($"initializer {name}: {values.Length} values for shape [{string.Join(", ", dims)}]", nameof(weights));

@@ -316,8 +316,7 @@ public static class ResNet18Model
             ? f
             : throw new InvalidDataException($"{path}: no {what}");
 
-    private static string NodeOpType(ProtoField node) =>
-        Proto.Parse(node.Bytes).FirstOrDefault(x => x.Number == 4) is { WireType: ProtoField.LengthDelimited } op ? op.AsString() : "";
+    private static string NodeOpType(ProtoField node) => OnnxGraphReader.ParseNode(node.Bytes).OpType;
 
     /// <summary>Bilinear resize (align corners false, clamped edges) of 3 square planes.</summary>
     private static float[] ResizePlanes(float[] src, int from, int to)

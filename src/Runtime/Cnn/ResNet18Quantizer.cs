@@ -39,7 +39,7 @@ public static class ResNet18Quantizer
         ArgumentNullException.ThrowIfNull(floatModel);
         var model = Proto.Parse(floatModel);
         var graph = Proto.Parse(GraphField(model).Bytes);
-        var nodes = graph.Where(f => f.Number == 1).Select(f => GraphNode.Parse(f.Bytes)).ToList();
+        var nodes = OnnxGraphReader.Parse(floatModel).Nodes;
         var names = new List<string> { ResNet18Model.NetworkInputName };
         names.AddRange(nodes.Where(n => n.OpType is "BatchNormalization" or "Relu" or "Add").Select(n => n.Outputs[0]));
         tensors = names;
@@ -59,9 +59,9 @@ public static class ResNet18Quantizer
         ArgumentNullException.ThrowIfNull(ranges);
         var model = Proto.Parse(floatModel);
         var graph = Proto.Parse(GraphField(model).Bytes);
-        var initializers = graph.Where(f => f.Number == 5).Select(f => Proto.Parse(f.Bytes))
-            .ToDictionary(t => t.First(x => x.Number == 8).AsString(), StringComparer.Ordinal);
-        var nodes = graph.Where(f => f.Number == 1).Select(f => GraphNode.Parse(f.Bytes)).ToList();
+        var reader = OnnxGraphReader.Parse(floatModel);
+        var initializers = reader.InitializerNames.ToHashSet(StringComparer.Ordinal);
+        var nodes = reader.Nodes;
         var producers = nodes.ToDictionary(n => n.Outputs[0], StringComparer.Ordinal);
         var consumers = nodes.SelectMany(n => n.Inputs.Select(i => (Input: i, Node: n))).ToLookup(x => x.Input, x => x.Node, StringComparer.Ordinal);
         var b = new QdqBuilder(ranges);
@@ -84,7 +84,7 @@ public static class ResNet18Quantizer
                         rangeOf = relu.Outputs[0];
                     }
 
-                    var (weights, bias) = FoldBatchNorm(node, bn, initializers);
+                    var (weights, bias) = FoldBatchNorm(node, bn, reader);
                     b.Conv(node, Resolve(node.Inputs[0], dropped), weights, bias, output, rangeOf);
                     break;
                 }
@@ -130,7 +130,7 @@ public static class ResNet18Quantizer
         newGraph.AddRange(b.Nodes);
         newGraph.AddRange(graph.Where(f => f.Number == 2)); // name
         newGraph.AddRange(b.Initializers);
-        newGraph.AddRange(graph.Where(f => f.Number is 11 or 12 && !initializers.ContainsKey(ValueInfoName(f))));
+        newGraph.AddRange(graph.Where(f => f.Number is 11 or 12 && !initializers.Contains(ValueInfoName(f))));
         var newModel = new List<ProtoField> { ProtoField.OfVarint(1, IrVersion) };
         newModel.AddRange(model.Where(f => f.Number is not (1 or 7 or 8)));
         newModel.Add(ProtoField.OfMessage(7, newGraph));
@@ -146,9 +146,9 @@ public static class ResNet18Quantizer
         model.FirstOrDefault(f => f.Number == 7 && f.WireType == ProtoField.LengthDelimited) is { Bytes.IsEmpty: false } g ? g : throw new InvalidDataException("no graph");
 
     /// <summary>Conv weights [M, C, kh, kw] and BatchNormalization folded: W' = W x g / sqrt(v + e) per output channel, b' = beta - mean x g / sqrt(v + e).</summary>
-    private static (Weights Weights, float[] Bias) FoldBatchNorm(GraphNode conv, GraphNode bn, Dictionary<string, List<ProtoField>> initializers)
+    private static (Weights Weights, float[] Bias) FoldBatchNorm(OnnxNodeInfo conv, OnnxNodeInfo bn, OnnxGraphReader initializers)
     {
-        if (conv.Inputs.Length != 2)
+        if (conv.Inputs.Count != 2)
         {
             throw new InvalidDataException($"Conv {conv.Name} has a bias; the quantiser expects the CNTK export's bias-free Conv");
         }
@@ -158,7 +158,7 @@ public static class ResNet18Quantizer
         var beta = ReadTensor(initializers, bn.Inputs[2]).Values;
         var mean = ReadTensor(initializers, bn.Inputs[3]).Values;
         var variance = ReadTensor(initializers, bn.Inputs[4]).Values;
-        float epsilon = bn.FloatAttribute("epsilon") ?? 1e-5f;
+        float epsilon = bn.FloatOf("epsilon") ?? 1e-5f;
         int m = (int)w.Dims[0];
         int per = w.Values.Length / m;
         var folded = new float[w.Values.Length];
@@ -176,68 +176,20 @@ public static class ResNet18Quantizer
     private static void TensorPrimitivesMultiply(ReadOnlySpan<float> x, float k, Span<float> destination) =>
         System.Numerics.Tensors.TensorPrimitives.Multiply(x, k, destination);
 
-    private static Weights ReadTensor(Dictionary<string, List<ProtoField>> initializers, string name)
-    {
-        if (!initializers.TryGetValue(name, out var tensor))
-        {
-            throw new InvalidDataException($"initializer {name} not found");
-        }
-
-        var dims = new List<long>();
-        foreach (var f in tensor.Where(x => x.Number == 1))
-        {
-            if (f.WireType == ProtoField.LengthDelimited)
-            {
-                dims.AddRange(Proto.ParsePackedVarints(f.Bytes.Span).Select(v => (long)v));
-            }
-            else
-            {
-                dims.Add((long)f.Value);
-            }
-        }
-
-        return new Weights(dims.ToArray(), OnnxGraphReader.FloatTensor(tensor));
-    }
+    private static Weights ReadTensor(OnnxGraphReader initializers, string name) =>
+        initializers.FloatInitializer(name, out var dims) is { } values ? new Weights(dims, values) : throw new InvalidDataException($"float initializer {name} not found");
 
     private sealed record Weights(long[] Dims, float[] Values);
 
-    /// <summary>One NodeProto's fields that the rewrite reads; the attributes are kept as they are.</summary>
-    private sealed record GraphNode(string Name, string OpType, string[] Inputs, string[] Outputs, List<ProtoField> Attributes)
+    /// <summary><paramref name="node"/> as a NodeProto with new inputs and output (and operator), its attributes copied as they are.</summary>
+    private static ProtoField ToProto(OnnxNodeInfo node, string[] inputs, string output, string? opType = null)
     {
-        public static GraphNode Parse(ReadOnlyMemory<byte> bytes)
-        {
-            var f = Proto.Parse(bytes);
-            return new GraphNode(
-                f.FirstOrDefault(x => x.Number == 3) is { WireType: ProtoField.LengthDelimited } n ? n.AsString() : "",
-                f.First(x => x.Number == 4).AsString(),
-                f.Where(x => x.Number == 1).Select(x => x.AsString()).ToArray(),
-                f.Where(x => x.Number == 2).Select(x => x.AsString()).ToArray(),
-                f.Where(x => x.Number == 5).ToList());
-        }
-
-        public float? FloatAttribute(string name)
-        {
-            foreach (var a in Attributes)
-            {
-                var fields = Proto.Parse(a.Bytes);
-                if (fields.Any(x => x.Number == 1 && x.AsString() == name) && fields.FirstOrDefault(x => x.Number == 2) is { WireType: ProtoField.Fixed32 } v)
-                {
-                    return BitConverter.UInt32BitsToSingle((uint)v.Value);
-                }
-            }
-
-            return null;
-        }
-
-        public ProtoField ToProto(string[] inputs, string output, string? opType = null)
-        {
-            var fields = inputs.Select(i => ProtoField.OfString(1, i)).ToList();
-            fields.Add(ProtoField.OfString(2, output));
-            fields.Add(ProtoField.OfString(3, Name));
-            fields.Add(ProtoField.OfString(4, opType ?? OpType));
-            fields.AddRange(Attributes);
-            return ProtoField.OfMessage(1, fields);
-        }
+        var fields = inputs.Select(i => ProtoField.OfString(1, i)).ToList();
+        fields.Add(ProtoField.OfString(2, output));
+        fields.Add(ProtoField.OfString(3, node.Name));
+        fields.Add(ProtoField.OfString(4, opType ?? node.OpType));
+        fields.AddRange(node.Attributes.Select(a => ProtoField.OfBytes(5, a.Raw)));
+        return ProtoField.OfMessage(1, fields);
     }
 
     /// <summary>Emits the QDQ graph: nodes and initializers in order.</summary>
@@ -285,7 +237,7 @@ public static class ResNet18Quantizer
             return output;
         }
 
-        public void Conv(GraphNode conv, string input, Weights weights, float[] bias, string output, string rangeOf)
+        public void Conv(OnnxNodeInfo conv, string input, Weights weights, float[] bias, string output, string rangeOf)
         {
             string x = Dequantize(input, out float inputScale);
             int m = (int)weights.Dims[0];
@@ -319,26 +271,26 @@ public static class ResNet18Quantizer
             Initializers.Add(FloatTensor(bName + "_scale", [m], biasScale));
             Initializers.Add(Tensor(bName + "_zp", [m], Int32Type, new byte[4 * m]));
             Nodes.Add(Node(bName + "_dq_node", "DequantizeLinear", [bName, bName + "_scale", bName + "_zp"], bName + "_dq", IntAttribute("axis", 0)));
-            Nodes.Add(conv.ToProto([x, wName + "_dq", bName + "_dq"], output));
+            Nodes.Add(ToProto(conv, [x, wName + "_dq", bName + "_dq"], output));
             QuantizeActivation(output, rangeOf);
         }
 
-        public void Add(GraphNode add, string[] inputs, string output, string rangeOf)
+        public void Add(OnnxNodeInfo add, string[] inputs, string output, string rangeOf)
         {
             var xs = inputs.Select(i => Dequantize(i, out _)).ToArray();
-            Nodes.Add(add.ToProto(xs, output));
+            Nodes.Add(ToProto(add, xs, output));
             QuantizeActivation(output, rangeOf);
         }
 
-        public void MaxPool(GraphNode pool, string input)
+        public void MaxPool(OnnxNodeInfo pool, string input)
         {
             string x = Dequantize(input, out _);
             var q = _quantized[input];
-            Nodes.Add(pool.ToProto([x], pool.Outputs[0]));
+            Nodes.Add(ToProto(pool, [x], pool.Outputs[0]));
             QuantizeWith(pool.Outputs[0], q.Scale, q.ZeroPoint);
         }
 
-        public void FloatNode(GraphNode node, string input) => Nodes.Add(node.ToProto([Dequantize(input, out _)], node.Outputs[0]));
+        public void FloatNode(OnnxNodeInfo node, string input) => Nodes.Add(ToProto(node, [Dequantize(input, out _)], node.Outputs[0]));
 
         /// <summary>Asymmetric uint8: the range widened to include 0, scale = (max - min) / 255, zero point = round(-min / scale).</summary>
         private static (float Scale, byte ZeroPoint) Uint8Parameters(float min, float max)

@@ -1,5 +1,8 @@
+using ImageWorkbench.FeatureExtractors;
 using System.Security.Cryptography;
 using ImageWorkbench.Pipeline.Data;
+using ImageWorkbench.Pipeline.Features;
+using ImageWorkbench.Pipeline.Pipelines.Hybrid;
 using ImageWorkbench.Pipeline.Pictures;
 using ImageWorkbench.Pipeline.Pipelines.Cnn;
 using ImageWorkbench.Pipeline.Tests.Data;
@@ -8,6 +11,7 @@ using ImageWorkbench.Runtime;
 using ImageWorkbench.Runtime.Cnn;
 using ImageWorkbench.Runtime.Models;
 using static ImageWorkbench.Runtime.Cnn.OnnxNodes;
+using CliRunner = ImageWorkbench.Pipeline.Tests.Hostile.Cli;
 
 namespace ImageWorkbench.Pipeline.Tests.Cnn;
 
@@ -170,5 +174,81 @@ public sealed class OnnxBackboneTests : IDisposable
         var kernels = KernelPictures.TryReadFirstLayer(modelPath);
         Assert.NotNull(kernels);
         Assert.Equal((16, 3, 3, 3), (kernels.Count, kernels.Channels, kernels.Height, kernels.Width));
+    }
+
+    /// <summary>Share of the test images a saved package labels right, predicting from the images alone.</summary>
+    private static double PackageAccuracy(string modelPath, ImageDataset data)
+    {
+        using var classifier = ImageClassifier.Load(modelPath);
+        return data.Test.Count(image => classifier.Predict(image.Source).Label == data.Classes[image.Label]) / (double)data.Test.Count;
+    }
+
+    [Fact]
+    public void Hybrid_and_stored_features_take_the_backbone_and_their_packages_predict_on_their_own()
+    {
+        var backbonePath = Write("net.onnx", filters: 16);
+        var sha = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(backbonePath)));
+        var split = new DatasetOptions { MaxTrainPerClass = 30, MaxTestPerClass = 10 };
+        var data = DatasetLoader.Load(MiniDatasetTests.MiniFolder(), split, new DataWarnings());
+        TrainingOptions Options(IPipelineWing wing) => new()
+        {
+            Pipeline = wing,
+            Trainer = TrainerKind.Lbfgs,
+            MaxIterations = 30,
+            UseFeatureCache = false,
+            PipelineOptions = [new CnnPipelineOptions { Backbone = new BackboneOptions { Path = backbonePath } }],
+        };
+
+        // hybrid: the hand-crafted block beside the backbone's 16 features, not ResNet18's 512
+        var hybridPath = Path.Combine(_folder, "hybrid.zip");
+        var hybrid = ModelTrainer.TrainAndSave(data, Options(new HybridPipeline()), hybridPath, new DataWarnings());
+        var handLength = FeatureSetPresets.Get(hybrid.Metadata.FeatureSet).OutputLength;
+        Assert.Equal(handLength + 16, hybrid.Metadata.FeatureLength);
+        Assert.Equal((sha, "onnx-backbone"), (hybrid.Metadata.Extra["networkSha256"], hybrid.Metadata.Extra["network"]));
+        Assert.Equal(hybrid.Test!.Accuracy, PackageAccuracy(hybridPath, data), 6);
+
+        // featurize, then train --features: the head on stored backbone features, the package rebuilt from the file
+        var shards = Path.Combine(_folder, "shards");
+        var outcome = ShardFeaturization.Run(data, split, Options(new CnnPipeline()), new ShardSpec(0, 1), shards, new DataWarnings(), null, CancellationToken.None);
+        Assert.Equal(16, outcome.Header.Featurizer.FeatureLength);
+        var storedPath = Path.Combine(_folder, "stored.zip");
+        var stored = FeatureTraining.TrainAndSave(FeatureStore.Open(shards), Options(new CnnPipeline()), storedPath, new DataWarnings(), null, CancellationToken.None);
+        Assert.Equal(sha, stored.Metadata.Extra["networkSha256"]);
+        var direct = ModelTrainer.Train(new Microsoft.ML.MLContext(42), data, Options(new CnnPipeline()), new DataWarnings());
+        Assert.Equal(direct.Test!.Accuracy, stored.Test!.Accuracy, 6); // the same features as a direct run
+        Assert.Equal(stored.Test.Accuracy, PackageAccuracy(storedPath, data), 6);
+
+        // another network under the same name: the stored features are refused, naming the file
+        Write("net.onnx", filters: 16, seed: 9);
+        var changed = Assert.Throws<WorkbenchException>(() => FeatureTraining.TrainAndSave(FeatureStore.Open(shards), Options(new CnnPipeline()), Path.Combine(_folder, "changed.zip"), new DataWarnings(), null, CancellationToken.None));
+        Assert.StartsWith(backbonePath, changed.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Compare_and_featurize_take_backbone_on_the_command_line()
+    {
+        var backbonePath = Write("net.onnx", filters: 12);
+        var report = Path.Combine(_folder, "report");
+        var compare = CliRunner.Run(TimeSpan.FromSeconds(180), "compare", "--data", MiniDatasetTests.MiniFolder(), "--pipelines", "cnn,hybrid", "--trainers", "lbfgs",
+            "--max-train-per-class", "20", "--max-test-per-class", "5", "--backbone", backbonePath, "--out", report);
+        Assert.True(compare.ExitCode == 0, compare.ToString());
+        foreach (var model in new[] { "cnn.zip", "hybrid.zip" })
+        {
+            Assert.Equal("onnx-backbone", ModelPackage.ReadMetadata(Path.Combine(report, model)).Extra["network"]);
+        }
+
+        var shards = Path.Combine(_folder, "shards");
+        var featurize = CliRunner.Run(TimeSpan.FromSeconds(120), "featurize", "--pipeline", "cnn", "--data", MiniDatasetTests.MiniFolder(), "--max-train-per-class", "5", "--max-test-per-class", "2",
+            "--backbone", backbonePath, "--shard", "0/1", "--out", shards);
+        Assert.True(featurize.ExitCode == 0, featurize.ToString());
+        Assert.Equal(12, FeatureStore.Open(shards).Header.Featurizer.FeatureLength);
+
+        // options that cannot apply are usage errors before any work
+        var refused = CliRunner.Run("compare", "--features", shards, "--backbone", backbonePath, "--out", Path.Combine(_folder, "r2"));
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("--backbone", refused.Err, StringComparison.Ordinal);
+        var unused = CliRunner.Run("compare", "--pipelines", "handcrafted", "--backbone", backbonePath, "--out", Path.Combine(_folder, "r3"));
+        Assert.Equal(2, unused.ExitCode);
+        Assert.Contains("--pipelines names none of them", unused.Err, StringComparison.Ordinal);
     }
 }

@@ -40,7 +40,7 @@ public sealed class CnnFinetuneTests
             byte[] onnx;
             using (network)
             {
-                Assert.Single(epochs);
+                Assert.Equal([0, 1], epochs.Select(e => e.Epoch)); // epoch 0: the linear probe (LP-FT)
                 torchScores = TorchTrainer.Predict(network, decoded.Pixels, decoded.Count);
                 onnx = plan.Export(network);
             }
@@ -69,6 +69,8 @@ public sealed class CnnFinetuneTests
             Assert.Equal("cnn-finetune", result.Metadata.PipelineKind);
             Assert.Equal("64", result.Metadata.Extra["inputSize"]);
             Assert.Equal("1", result.Metadata.Extra["trainedStages"]);
+            Assert.StartsWith("0: ", result.Metadata.Extra["epochLog"], StringComparison.Ordinal); // the linear probe, then the fine-tuned epochs
+            Assert.InRange(int.Parse(result.Metadata.Extra["epochs"], CultureInfo.InvariantCulture), 1, 2); // early stopping may keep the probe after one epoch
             var trained = long.Parse(result.Metadata.Extra["trainedParameters"], CultureInfo.InvariantCulture);
             var all = long.Parse(result.Metadata.Extra["parameters"], CultureInfo.InvariantCulture);
             Assert.InRange(trained, 8_000_000, all / 10 * 9); // the last stage (8.4 M of 11.2 M weights) and the head, not the rest
@@ -81,5 +83,26 @@ public sealed class CnnFinetuneTests
         {
             Directory.Delete(folder, recursive: true);
         }
+    }
+
+    [Fact]
+    public void The_linear_probe_fits_the_new_head_on_the_frozen_features_before_any_layer_learns()
+    {
+        var data = DatasetLoader.Load(EmbeddedDataset.Locate(EmbeddedDataset.PhotosName), new DatasetOptions { MaxTrainPerClass = 12, MaxTestPerClass = 6 }, new DataWarnings());
+        var input = CnnFinetunePipeline.InputFor(data, Quick with { InputSize = 64 });
+        var warnings = new DataWarnings();
+        var train = DecodedImages.Decode(data.Train, input, warnings, CancellationToken.None);
+        var validation = DecodedImages.Decode(data.Test, input, warnings, CancellationToken.None);
+        TorchSharp.torch.set_num_threads(1);
+        TorchSharp.torch.manual_seed(3);
+        using var network = FinetuneNetwork.Create(input.Channels, input.Width, data.Classes.Count, trainedStages: 1);
+        var before = TorchTrainer.Accuracy(network, validation, CancellationToken.None);
+        var trainable = network.TrainableParameters().Take(4).Select(p => p.detach().clone()).ToList();
+        var probe = LinearProbe.Fit(network, train, validation, null, CancellationToken.None);
+        Assert.Equal(0, probe.Epoch);
+        Assert.True(probe.ValidationAccuracy > 0.6, $"linear probe validation accuracy {probe.ValidationAccuracy} on 6 classes (random head: {before})");
+        // the summary is the network's own accuracy (the standardisation folded into the head), and only the head moved
+        Assert.Equal(probe.ValidationAccuracy, TorchTrainer.Accuracy(network, validation, CancellationToken.None), 6);
+        Assert.All(network.TrainableParameters().Take(4).Zip(trainable), pair => Assert.True(pair.First.allclose(pair.Second, rtol: 0, atol: 0)));
     }
 }

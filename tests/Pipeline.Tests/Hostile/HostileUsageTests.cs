@@ -100,7 +100,7 @@ public sealed class HostileUsageTests
             new("learning-curve", Kind.List, "5"),
             new("folds", Kind.Int, "3", 2, 20),
         ],
-        ["models"]),
+        ["models", "backbone", "backbone-input", "backbone-output", "backbone-size", "backbone-layout", "backbone-mean", "backbone-std"]), // the backbone options: train cnn's rows and OnnxBackboneTests
         new("compare --models", ["compare"], [("models", MissingModel), ("data", MissingData), ("out", OutDir)], [],
         [
             DataOptions[0], DataOptions[1], DataOptions[2], DataOptions[4], DataOptions[5],

@@ -40,7 +40,7 @@ public sealed class CnnPipeline : IPipelineWing, IStoredFeaturesWing, IReusableF
 
     public IFeatureComputer OpenFeaturizer(StoredFeaturizer featurizer, TrainingOptions options) => new CnnStoredFeatures(featurizer, options);
 
-    public ITransformer CreateSavedFeaturizer(MLContext ml, StoredFeaturizer featurizer, IDataView pixels) => CnnStoredFeatures.CreateSavedFeaturizer(ml, featurizer);
+    public ITransformer CreateSavedFeaturizer(MLContext ml, StoredFeaturizer featurizer, IDataView pixels) => CnnStoredFeatures.CreateSavedFeaturizer(ml, featurizer, pixels);
 
     public IReadOnlyList<float[]?> Featurize(FeatureRequest request) => CnnTraining.FeaturizeEach(request);
 

@@ -4,6 +4,7 @@ using ImageWorkbench.Pipeline.Data;
 using ImageWorkbench.Pipeline.Training;
 using ImageWorkbench.Runtime;
 using ImageWorkbench.Runtime.Cnn;
+using ImageWorkbench.Runtime.Models;
 using Microsoft.ML;
 
 namespace ImageWorkbench.Pipeline.Pipelines.Cnn;
@@ -15,20 +16,26 @@ namespace ImageWorkbench.Pipeline.Pipelines.Cnn;
 internal sealed class CnnStoredFeatures : IFeatureComputer
 {
     private readonly StoredFeaturizer _featurizer;
-    private readonly ResNet18Featurizer _engine;
+    private readonly CnnFeatureSource _source;
+    private readonly ICnnFeatureEngine _engine;
     private readonly FeatureCache? _cache;
 
     public CnnStoredFeatures(StoredFeaturizer featurizer, TrainingOptions options)
     {
         _featurizer = featurizer;
         _cache = options.UseFeatureCache ? new FeatureCache(options.CacheDirectory) : null;
-        _engine = new ResNet18Featurizer(new ResNet18FeaturizerOptions { Preprocessing = PreprocessingOf(featurizer), Device = options.OptionsOf<CnnPipelineOptions>()?.Device ?? CnnDevice.Cpu });
+        _source = SourceOf(featurizer, options.OptionsOf<CnnPipelineOptions>()?.Device ?? CnnDevice.Cpu);
+        _engine = _source.CreateEngine();
     }
 
     public static StoredFeaturizer Describe(TrainingOptions options)
     {
-        var prep = options.OptionsOf<CnnPipelineOptions>()?.Preprocessing ?? CnnPreprocessing.Default;
-        prep.Validate();
+        var source = CnnFeatureSource.Of(options);
+        if (source.Preprocessing is not { } prep)
+        {
+            return new StoredFeaturizer("cnn", source.Id, source.Describe(), source.FeatureLength, source.Input, source.StoredIdentity());
+        }
+
         var identity = new SortedDictionary<string, string>(StringComparer.Ordinal)
         {
             ["network"] = ResNet18Model.NetworkId,
@@ -48,8 +55,14 @@ internal sealed class CnnStoredFeatures : IFeatureComputer
         return new StoredFeaturizer("cnn", prep.Id, CnnTraining.Describe(prep), ResNet18Model.FeatureLength, CnnTraining.InputOf(prep), identity);
     }
 
-    public static ITransformer CreateSavedFeaturizer(MLContext ml, StoredFeaturizer featurizer) =>
-        CnnTraining.CreateSavedFeaturizer(ml, PreprocessingOf(featurizer));
+    public static ITransformer CreateSavedFeaturizer(MLContext ml, StoredFeaturizer featurizer, IDataView pixels) =>
+        SourceOf(featurizer, CnnDevice.Cpu).CreateSavedFeaturizer(ml, pixels, Trainers.FeaturesColumn);
+
+    /// <summary>The network a description names: a backbone (reloaded from its file) or ResNet18 at its preprocessing.</summary>
+    private static CnnFeatureSource SourceOf(StoredFeaturizer featurizer, CnnDevice device) =>
+        featurizer.Identity.GetValueOrDefault("network") == CnnFeatureSource.BackboneNetwork
+            ? CnnFeatureSource.FromStoredIdentity(featurizer.FeatureSet, featurizer.Identity)
+            : CnnFeatureSource.OfResNet18(PreprocessingOf(featurizer), device);
 
     /// <summary>The preprocessing a description names (checked against its id, so a hand-edited header cannot mix two).</summary>
     private static CnnPreprocessing PreprocessingOf(StoredFeaturizer featurizer)
@@ -75,7 +88,7 @@ internal sealed class CnnStoredFeatures : IFeatureComputer
     }
 
     public float[] Featurize(IReadOnlyList<LabeledImage> images, DataWarnings warnings, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken) =>
-        CnnTraining.FeaturizeRows(_engine, _cache, images, _featurizer.Input, warnings, "featurizing (ResNet18)", progress, cancellationToken);
+        CnnTraining.FeaturizeRows(_engine, _cache, images, _featurizer.Input, warnings, $"featurizing ({_source.DisplayName})", progress, cancellationToken);
 
-    public void Dispose() => _engine.Dispose();
+    public void Dispose() => (_engine as IDisposable)?.Dispose();
 }

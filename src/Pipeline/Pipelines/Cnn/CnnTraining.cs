@@ -23,42 +23,9 @@ internal static class CnnTraining
     public static TrainingResult Train(TrainingRun run)
     {
         ArgumentNullException.ThrowIfNull(run);
-        var options = run.Options;
-        var cnn = options.OptionsOf<CnnPipelineOptions>();
-        if (cnn?.Backbone is { } spec)
-        {
-            // any ONNX network: its graph (input and feature layer rewritten) goes into the model file
-            var backbone = OnnxBackbone.Load(spec);
-            var grey28 = backbone is { Width: 28, Height: 28, Channels: 1 };
-            var input = new ModelInput(backbone.Width, backbone.Height, backbone.Channels, (cnn.Preprocessing?.ResizeMode ?? (grey28 ? ResizeMode.Stretch : CnnPreprocessing.Default.ResizeMode)).ToString(), 1f);
-            if (!ImageDecodeMapping.IsSaveable(input))
-            {
-                throw new WorkbenchException($"{backbone.Path}: its input {backbone.Width}x{backbone.Height}x{backbone.Channels} (resize {input.ResizeMode}) has no saveable decode step: a backbone takes 28x28 grey (stretch) or S x S RGB with S a multiple of 32 from 32 to 1024");
-            }
-
-            var extra = new Dictionary<string, string>
-            {
-                ["network"] = "onnx-backbone",
-                ["backbone"] = Path.GetFileName(backbone.Path),
-                ["networkSha256"] = backbone.Sha256,
-                ["networkInput"] = backbone.InputName,
-                ["networkOutput"] = backbone.OutputName,
-                ["preprocessing"] = backbone.Id,
-            };
-            return TrainWith(run, new OnnxBackboneFeaturizer(backbone), input, backbone.Id, backbone.Describe(), extra,
-                pixels => backbone.CreateScoringTransformer(run.Ml, pixels, ImageRows.PixelsColumn, Trainers.FeaturesColumn));
-        }
-
-        var prep = cnn?.Preprocessing ?? CnnPreprocessing.Default;
-        prep.Validate();
-        var resnet = new Dictionary<string, string>
-        {
-            ["network"] = ResNet18Model.NetworkId,
-            ["networkSha256"] = ResNet18Model.NetworkSha256, // the packaged file the saved CNN transform rebuilds its session from
-            ["networkOutput"] = ResNet18Model.NetworkOutputName,
-            ["preprocessing"] = prep.Id,
-        };
-        return TrainWith(run, EngineFor(options, prep), InputOf(prep), prep.Id, Describe(prep), resnet, _ => CreateSavedFeaturizer(run.Ml, prep));
+        var source = CnnFeatureSource.Of(run.Options); // the packaged ResNet18, or any ONNX network (--backbone) whose graph goes into the model file
+        return TrainWith(run, source.CreateEngine(), source.Input, source.Id, source.Describe(), source.Metadata(),
+            pixels => source.CreateSavedFeaturizer(run.Ml, pixels, Trainers.FeaturesColumn));
     }
 
     /// <summary>Featurizes train and test through <paramref name="engine"/> (which it disposes) and the cache, then fits the head.</summary>
@@ -99,10 +66,6 @@ internal static class CnnTraining
             EvaluateHead = head => Evaluate(ml, engine, cache, head, data.Test, data.Classes, input, featureType, warnings, progress, cancellationToken),
         });
     }
-
-    /// <summary>The featurizer saved in front of the head: the ONNX scoring transformer, network inside the model file.</summary>
-    internal static ITransformer CreateSavedFeaturizer(MLContext ml, CnnPreprocessing prep) =>
-        CnnScoringTransformer.Create(ml, prep, ImageRows.PixelsColumn, Trainers.FeaturesColumn);
 
     /// <summary>The model input of a CNN package: planar RGB 0..1 at the network input size.</summary>
     public static ModelInput InputOf(CnnPreprocessing prep) => new(prep.InputSize, prep.InputSize, 3, prep.ResizeMode.ToString(), 1f);
@@ -157,21 +120,17 @@ internal static class CnnTraining
         return features;
     }
 
-    /// <summary>The featurizing engine for these options: their preprocessing on their device (CPU unless --device).</summary>
-    private static ResNet18Featurizer EngineFor(TrainingOptions options, CnnPreprocessing prep) =>
-        new(new ResNet18FeaturizerOptions { Preprocessing = prep, Device = options.OptionsOf<CnnPipelineOptions>()?.Device ?? CnnDevice.Cpu });
-
     /// <summary>The features <see cref="Train"/> computes (engine + cache), for any images: see <see cref="IReusableFeatures"/>.</summary>
     public static IReadOnlyList<float[]?> FeaturizeEach(FeatureRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         var options = request.Options;
-        var prep = options.OptionsOf<CnnPipelineOptions>()?.Preprocessing ?? CnnPreprocessing.Default;
-        prep.Validate();
+        var source = CnnFeatureSource.Of(options);
         var cache = options.UseFeatureCache ? new FeatureCache(options.CacheDirectory) : null;
-        using var engine = EngineFor(options, prep);
-        var all = FeaturizeRows(engine, cache, request.Images, InputOf(prep), request.Warnings, "featurizing (ResNet18)", request.Progress, request.CancellationToken);
-        var length = ResNet18Model.FeatureLength;
+        var engine = source.CreateEngine();
+        using var owned = engine as IDisposable;
+        var all = FeaturizeRows(engine, cache, request.Images, source.Input, request.Warnings, $"featurizing ({source.DisplayName})", request.Progress, request.CancellationToken);
+        var length = source.FeatureLength;
         return [.. Enumerable.Range(0, request.Images.Count).Select(i => float.IsNaN(all[i * length]) ? null : all.AsSpan(i * length, length).ToArray())];
     }
 

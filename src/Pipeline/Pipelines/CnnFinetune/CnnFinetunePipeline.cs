@@ -63,7 +63,7 @@ public sealed class CnnFinetunePipeline : IPipelineWing
         var size = input.Width;
         return new TorchWingPlan(
             input,
-            new TorchFitSettings(options.Epochs, options.BatchSize, options.LearningRate, options.Patience, !options.NoFlip, options.MaxShift ?? Math.Max(1, size / 16), options.MaxMinutes),
+            new TorchFitSettings(options.Epochs, options.BatchSize, options.LearningRate, options.Patience, !options.NoFlip, options.MaxShift ?? Math.Max(1, size / 16), options.MaxMinutes, LinearProbe: true),
             options.Threads ?? CnnFinetuneOptions.DefaultThreads,
             string.Create(CultureInfo.InvariantCulture, $"resnet18-finetune-{size}"),
             string.Create(CultureInfo.InvariantCulture, $"ImageNet ResNet18 ({ResNet18Model.NetworkId}) at {size}x{size}, last {options.TrainedStages} stage(s) and a new head fine-tuned, ONNX"),

@@ -16,7 +16,7 @@ namespace ImageWorkbench.Pipeline.Pipelines.CnnFinetune;
 /// start of the last <c>trainedStages</c> stages on, and the head, learn; the nodes before run frozen, in eval mode,
 /// without gradients. <see cref="Export"/> writes the learned values back into the same graph.
 /// </summary>
-internal sealed class FinetuneNetwork : nn.Module<Tensor, Tensor>, ITorchClassifier
+internal sealed class FinetuneNetwork : nn.Module<Tensor, Tensor>, IProbedClassifier
 {
     /// <summary>Stages of ResNet18 after the stem; training 4 trains every convolution.</summary>
     public const int MaxTrainedStages = 4;
@@ -25,12 +25,12 @@ internal sealed class FinetuneNetwork : nn.Module<Tensor, Tensor>, ITorchClassif
     private readonly Linear head;
     private readonly Tensor mean;
     private readonly Tensor channelIndex;
-    private readonly IReadOnlyList<ResNet18Node> _nodes;
+    private readonly IReadOnlyList<OnnxNodeInfo> _nodes;
     private readonly int[] _moduleOf;
     private readonly string[][] _lastUsedBy;
     private readonly int _trainFrom;
 
-    private FinetuneNetwork(int channels, int size, int classes, int trainedStages, IReadOnlyList<ResNet18Node> nodes, IReadOnlyDictionary<string, OnnxFloatTensor> weights)
+    private FinetuneNetwork(int channels, int size, int classes, int trainedStages, IReadOnlyList<OnnxNodeInfo> nodes, IReadOnlyDictionary<string, OnnxFloatTensor> weights)
         : base("resnet18-finetune")
     {
         Channels = channels;
@@ -70,7 +70,7 @@ internal sealed class FinetuneNetwork : nn.Module<Tensor, Tensor>, ITorchClassif
                 else if (node.OpType == "BatchNormalization")
                 {
                     var scale = Weight(weights, node.Inputs[1]);
-                    var bn = nn.BatchNorm2d(scale.Values.Length, eps: node.Floats.TryGetValue("epsilon", out var eps) ? eps : 1e-5);
+                    var bn = nn.BatchNorm2d(scale.Values.Length, eps: node.FloatOf("epsilon") ?? 1e-5f);
                     bn.weight!.copy_(tensor(scale.Values));
                     bn.bias!.copy_(tensor(Weight(weights, node.Inputs[2]).Values));
                     bn.running_mean!.copy_(tensor(Weight(weights, node.Inputs[3]).Values));
@@ -132,6 +132,9 @@ internal sealed class FinetuneNetwork : nn.Module<Tensor, Tensor>, ITorchClassif
 
     nn.Module<Tensor, Tensor> ITorchClassifier.Module => this;
 
+    /// <summary>The new head behind the global pool (fitted first as a linear probe, see <see cref="LinearProbe"/>).</summary>
+    public Linear Head => head;
+
     /// <summary>Builds the network for <paramref name="channels"/> (1 or 3) planes of <paramref name="size"/> pixels, the head from the current torch seed.</summary>
     public static FinetuneNetwork Create(int channels, int size, int classes, int trainedStages)
     {
@@ -159,7 +162,10 @@ internal sealed class FinetuneNetwork : nn.Module<Tensor, Tensor>, ITorchClassif
         }
     }
 
-    public override Tensor forward(Tensor input)
+    public override Tensor forward(Tensor input) => head.forward(Features(input));
+
+    /// <summary>The pooled 512 features the head reads, [batch, 512].</summary>
+    public Tensor Features(Tensor input)
     {
         var values = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         using (no_grad())
@@ -169,7 +175,7 @@ internal sealed class FinetuneNetwork : nn.Module<Tensor, Tensor>, ITorchClassif
         }
 
         Run(values, Math.Min(_trainFrom, _nodes.Count), _nodes.Count);
-        return head.forward(values[_nodes[^1].Output].flatten(1));
+        return values[_nodes[^1].Output].flatten(1);
     }
 
     private void Run(Dictionary<string, Tensor> values, int from, int to)

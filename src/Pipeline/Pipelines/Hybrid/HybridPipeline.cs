@@ -25,7 +25,7 @@ public sealed class HybridPipeline : IPipelineWing
     /// <summary>L-BFGS on the standardised blocks: each feature scaled to unit variance, so neither block's scale wins.</summary>
     public TrainerKind DefaultTrainer => TrainerKind.Lbfgs;
 
-    public IReadOnlyList<string> OwnOptions { get; } = ["feature-set", "input-size", "resize", "cache-dir", "no-cache"];
+    public IReadOnlyList<string> OwnOptions { get; } = ["feature-set", "input-size", "resize", "cache-dir", "no-cache", "backbone", "backbone-input", "backbone-output", "backbone-size", "backbone-layout", "backbone-mean", "backbone-std"];
 
     public TrainingResult Train(TrainingRun run) => HybridTraining.Train(run);
 

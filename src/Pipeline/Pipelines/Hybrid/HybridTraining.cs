@@ -28,15 +28,15 @@ internal static class HybridTraining
     {
         ArgumentNullException.ThrowIfNull(run);
         var (ml, data, options, _, warnings, progress, cancellationToken) = run;
-        var prep = options.OptionsOf<CnnPipelineOptions>()?.Preprocessing ?? CnnPreprocessing.Default;
-        prep.Validate();
+        var source = CnnFeatureSource.Of(options); // the packaged ResNet18, or any ONNX network (--backbone)
         var featureSetName = options.OptionsOf<HandCraftedPipelineOptions>()?.FeatureSet ?? HandCraftedPipeline.DefaultFeatureSet(data);
         var definition = FeatureSetPresets.Get(featureSetName);
-        var input = CnnTraining.InputOf(prep);
+        var input = source.Input;
         var cache = options.UseFeatureCache ? new FeatureCache(options.CacheDirectory) : null;
         var pixelsSchema = ImageRows.Create(ml, [], input, data.Classes.Count, warnings, cancellationToken).Schema;
 
-        using var engine = new ResNet18Featurizer(new ResNet18FeaturizerOptions { Preprocessing = prep });
+        var engine = source.CreateEngine();
+        using var owned = engine as IDisposable;
         var stopwatch = Stopwatch.StartNew();
         var train = Featurize(ml, engine, cache, data.Train, data.Classes.Count, input, definition, warnings, progress, cancellationToken);
         var featurizeSeconds = stopwatch.Elapsed.TotalSeconds;
@@ -44,9 +44,9 @@ internal static class HybridTraining
 
         ITransformer CreateSavedFeaturizer()
         {
-            engine.Dispose(); // evaluation is done: free its session before the saved chain's is made
-            var cnn = CnnScoringTransformer.Create(ml, prep, ImageRows.PixelsColumn, CnnFeaturesColumn);
+            owned?.Dispose(); // evaluation is done: free its session before the saved chain's is made
             var empty = ImageRows.Create(ml, [], input, data.Classes.Count, warnings, cancellationToken);
+            var cnn = source.CreateSavedFeaturizer(ml, empty, CnnFeaturesColumn);
             var hand = HybridPixels.CreateEstimator(ml.Transforms, definition.InputShape)
                 .Append(HandCraftedMapping.CreateEstimator(ml, featureSetName))
                 .Append(ml.Transforms.Concatenate(Trainers.FeaturesColumn, HandCraftedMapping.FeaturesColumn, CnnFeaturesColumn))
@@ -60,15 +60,11 @@ internal static class HybridTraining
             PixelsSchema = pixelsSchema,
             Input = input,
             FeatureSet = featureSetName,
-            FeatureSetDescription = $"{definition.Describe()}\ncnn [{definition.OutputLength},{definition.OutputLength + ResNet18Model.FeatureLength}) ResNet18 {ResNet18Model.NetworkOutputName}, preprocessing {prep.Id}; hand-crafted block from the CNN input stretched to {definition.InputShape}",
-            FeatureLength = definition.OutputLength + ResNet18Model.FeatureLength,
+            FeatureSetDescription = $"{definition.Describe()}\ncnn [{definition.OutputLength},{definition.OutputLength + source.FeatureLength}) {source.Describe()}; hand-crafted block from the CNN input stretched to {definition.InputShape}",
+            FeatureLength = definition.OutputLength + source.FeatureLength,
             FeaturizeSeconds = featurizeSeconds,
-            Extra = new Dictionary<string, string>
+            Extra = new Dictionary<string, string>(source.Metadata())
             {
-                ["network"] = ResNet18Model.NetworkId,
-                ["networkSha256"] = ResNet18Model.NetworkSha256,
-                ["networkOutput"] = ResNet18Model.NetworkOutputName,
-                ["preprocessing"] = prep.Id,
                 ["featureCacheHits"] = (cache?.Stats.Hits ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture),
             },
             CreateSavedFeaturizer = CreateSavedFeaturizer,
@@ -82,10 +78,10 @@ internal static class HybridTraining
     }
 
     /// <summary>Hand-crafted block then CNN block for every readable image (Features, Label, Index); unreadable ones are skipped with a warning.</summary>
-    private static IDataView Featurize(MLContext ml, ResNet18Featurizer engine, FeatureCache? cache, IReadOnlyList<LabeledImage> images, int classCount, ModelInput input, FeatureSetDefinition definition, DataWarnings warnings, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    private static IDataView Featurize(MLContext ml, ICnnFeatureEngine engine, FeatureCache? cache, IReadOnlyList<LabeledImage> images, int classCount, ModelInput input, FeatureSetDefinition definition, DataWarnings warnings, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
-        var cnn = CnnTraining.Featurize(ml, engine, cache, images, classCount, input, CnnScoringTransformer.FeaturesType, warnings, "featurizing (ResNet18)", progress, cancellationToken);
-        int handLength = definition.OutputLength, length = handLength + ResNet18Model.FeatureLength;
+        var cnn = CnnTraining.Featurize(ml, engine, cache, images, classCount, input, new VectorDataViewType(NumberDataViewType.Single, engine.FeatureLength), warnings, $"featurizing ({engine.DisplayName})", progress, cancellationToken);
+        int handLength = definition.OutputLength, length = handLength + engine.FeatureLength;
         var rows = new FeatureMatrix(length, images.Count);
         var extractor = definition.CreateExtractor();
         var mode = ModelInputPixels.ParseResizeMode(input.ResizeMode);

@@ -87,12 +87,14 @@ internal interface ITorchClassifier : IDisposable
 /// <param name="Flip">Mirror images left-right at random (not for sets where that changes the class).</param>
 /// <param name="MaxShift">Shift images by up to this many pixels each way at random (edges repeat).</param>
 /// <param name="MaxMinutes">Training-time budget: no epoch is started that would end after it (judged from the epochs so far), and an epoch still running at it ends there (validated like a whole one); null: no budget.</param>
-internal sealed record TorchFitSettings(int Epochs, int BatchSize, double LearningRate, int Patience, bool Flip, int MaxShift, double? MaxMinutes = null);
+/// <param name="LinearProbe">LP-FT: fit the head alone on the frozen features first (<see cref="Torch.LinearProbe"/>), as epoch 0, when the network is an <see cref="IProbedClassifier"/>.</param>
+internal sealed record TorchFitSettings(int Epochs, int BatchSize, double LearningRate, int Patience, bool Flip, int MaxShift, double? MaxMinutes = null, bool LinearProbe = false);
 
 /// <summary>
 /// Trains an <see cref="ITorchClassifier"/> with Adam and a cosine learning-rate schedule (per epoch), random
 /// horizontal flips and small shifts as augmentation, and early stopping on the validation split: the weights of
-/// the epoch with the best validation accuracy are kept. Cancellation is checked before every batch; a cancelled run
+/// the epoch with the best validation accuracy are kept (with <see cref="TorchFitSettings.LinearProbe"/>, epoch 0 is
+/// the head fitted alone on the pretrained features, kept when no fine-tuned epoch beats it). Cancellation is checked before every batch; a cancelled run
 /// throws <see cref="OperationCanceledException"/> and leaves nothing behind.
 /// </summary>
 internal static class TorchTrainer
@@ -119,12 +121,23 @@ internal static class TorchTrainer
         Dictionary<string, Tensor>? best = null;
         var bestAccuracy = -1.0;
         var budget = Stopwatch.StartNew();
+        var probeTime = TimeSpan.Zero;
         bestEpoch = 0;
         try
         {
+            if (settings.LinearProbe && network is IProbedClassifier probed)
+            {
+                // LP-FT: the head fitted alone first is epoch 0; it is kept unless a fine-tuned epoch beats it on validation
+                var probe = LinearProbe.Fit(probed, train, validation, progress, cancellationToken);
+                summaries.Add(probe);
+                bestAccuracy = probe.ValidationAccuracy;
+                best = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
+                probeTime = budget.Elapsed;
+            }
+
             for (var epoch = 1; epoch <= settings.Epochs; epoch++)
             {
-                if (settings.MaxMinutes is { } minutes && epoch > 1 && budget.Elapsed.TotalMinutes * epoch / (epoch - 1) > minutes)
+                if (settings.MaxMinutes is { } minutes && epoch > 1 && (budget.Elapsed + ((budget.Elapsed - probeTime) / (epoch - 1))).TotalMinutes > minutes)
                 {
                     progress?.Report(new TrainingProgress(string.Create(CultureInfo.InvariantCulture, $"time budget of {minutes} min reached after {epoch - 1} epochs"), epoch - 1, settings.Epochs, 0));
                     break;

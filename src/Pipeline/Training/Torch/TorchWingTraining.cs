@@ -70,19 +70,20 @@ internal static class TorchWingTraining
                 warnings.ThrowIfOverThreshold(data.Train.Count + data.Test.Count, options.MaxBadImageFraction);
             }
 
-            var best = epochs[bestEpoch - 1];
+            var best = epochs.Single(e => e.Epoch == bestEpoch); // epoch 0: the linear probe (LP-FT)
+            var trained = epochs.Where(e => e.Epoch > 0).DefaultIfEmpty(best).ToList();
             var extra = new Dictionary<string, string>(plan.Extra)
             {
                 ["parameters"] = network.Module.parameters().Sum(p => p.numel()).ToString(CultureInfo.InvariantCulture),
                 ["trainedParameters"] = network.TrainableParameters().Sum(p => p.numel()).ToString(CultureInfo.InvariantCulture),
-                ["epochs"] = epochs.Count.ToString(CultureInfo.InvariantCulture),
+                ["epochs"] = epochs.Count(e => e.Epoch > 0).ToString(CultureInfo.InvariantCulture),
                 ["bestEpoch"] = bestEpoch.ToString(CultureInfo.InvariantCulture),
                 ["validationAccuracy"] = best.ValidationAccuracy.ToString("0.0000", CultureInfo.InvariantCulture),
                 ["validationCount"] = validation.Count.ToString(CultureInfo.InvariantCulture),
                 ["batchSize"] = plan.Fit.BatchSize.ToString(CultureInfo.InvariantCulture),
                 ["learningRate"] = plan.Fit.LearningRate.ToString(CultureInfo.InvariantCulture),
                 ["threads"] = plan.Threads.ToString(CultureInfo.InvariantCulture),
-                ["trainImagesPerSecond"] = epochs.Average(e => e.ImagesPerSecond).ToString("0", CultureInfo.InvariantCulture),
+                ["trainImagesPerSecond"] = trained.Average(e => e.ImagesPerSecond).ToString("0", CultureInfo.InvariantCulture),
                 ["epochLog"] = string.Join("; ", epochs.Select(e => string.Create(CultureInfo.InvariantCulture, $"{e.Epoch}: loss {e.TrainLoss:0.0000} val {e.ValidationAccuracy:0.0000}"))),
             };
             var metadata = ModelTrainer.Describe(run, "adam", input, plan.FeatureSet, plan.Description, data.Classes.Count, extra, new TrainingSummary
