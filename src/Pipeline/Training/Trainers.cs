@@ -118,7 +118,7 @@ public static class Trainers
     {
         LabelColumnName = LabelColumn,
         FeatureColumnName = FeaturesColumn,
-        L2Regularization = Math.Max(0.1f, LbfgsL2PerRow * trainRows),
+        L2Regularization = Math.Max(0.1f, LbfgsL2PerRow * trainRows) * float.Parse(Environment.GetEnvironmentVariable("L2_X") ?? "1", System.Globalization.CultureInfo.InvariantCulture),
         L1Regularization = 0f,
         OptimizationTolerance = 1e-6f,
         MaximumNumberOfIterations = maxIterations ?? DefaultLbfgsIterations,
