@@ -35,6 +35,15 @@ public sealed class HandCraftedPipeline : IPipelineWing, IStoredFeaturesWing, IR
     /// </summary>
     public TrainerKind DefaultTrainer => TrainerKind.Lbfgs;
 
+    /// <summary>
+    /// From this many training images the default head is <c>rff</c> (<see cref="RandomFourierHead"/>), below it
+    /// <see cref="DefaultTrainer"/>. RFF_FIGURES
+    /// </summary>
+    public const int RffFromImages = 10_000;
+
+    /// <summary><c>rff</c> from <see cref="RffFromImages"/> training images on, L-BFGS below (the embedded sets, the default <c>compare</c>).</summary>
+    public TrainerKind DefaultTrainerFor(int trainImages) => trainImages >= RffFromImages ? TrainerKind.Rff : DefaultTrainer;
+
     /// <summary>The command-line spelling of <see cref="HandCraftedPipelineOptions.FeatureSet"/>.</summary>
     public IReadOnlyList<string> OwnOptions { get; } = ["feature-set"];
 
