@@ -17,7 +17,11 @@ namespace ImageWorkbench.Pipeline.Training;
 /// ML.NET's Gaussian kernel is <c>exp(-gamma |x - y|^2 / r^2)</c> with <c>r^2</c> the median squared distance between
 /// sampled training rows, so <see cref="GammaScale"/> is relative to the median heuristic. (Until 2026-12-02 this head
 /// passed gamma = 1 / components as if it were absolute: a kernel 256 times too wide, nearly linear, which is why it
-/// had not beaten the linear head.)
+/// had not beaten the linear head.) Chosen on a validation split carved from Fashion-MNIST's training set (16,000 fit,
+/// 4,000 judged; grey28-v2; validation accuracy): L-BFGS alone 0.9018 (0.9050 with a 4x L2 weight); Fourier
+/// features alone (no linear part) 0.9062 at gamma 1, 0.9035 at gamma 2; features + Fourier features at gamma 0.5 /
+/// 1 / 2 (L2 4x) 0.9113 / 0.9120 / 0.9133; gamma 1 with L2 1x / 12x 0.9115 / 0.9120; on grey28-v1 0.9113 with 256
+/// components, 0.9100 with 128.
 /// </remarks>
 public static class RandomFourierHead
 {
