@@ -15,7 +15,8 @@ namespace ImageWorkbench.Pipeline.Comparison;
 public static class TrainerSelector
 {
     /// <summary>
-    /// The trainers <c>auto</c> tries, the pipeline's default first: L-BFGS, SDCA and LightGBM. FastTree is left out:
+    /// The trainers <c>auto</c> tries, the pipeline's default first: L-BFGS, the random-Fourier-features kernel head
+    /// (<c>rff</c>) and LightGBM. FastTree is left out:
     /// boosted trees like LightGBM, but one model per class; on the embedded set's 1,826 hand-crafted features its
     /// validation fit ran past 15 minutes on the loaded machine where LightGBM took about one (name it with
     /// <c>--trainers fasttree</c> to compare it directly).
@@ -26,7 +27,7 @@ public static class TrainerSelector
         // SDCA is not tried: it never won on validation (embedded set and Fashion-MNIST subsets, both pipelines:
         // 0.815 tie, 0.800, 0.859, 0.818) and on hand-crafted features it does not converge on separable data, so a
         // fit runs its full default iterations: 55-65 s idle whether on 36 or on 1,000 images. FastTree: over 15 min.
-        TrainerKind[] tried = [TrainerKind.Lbfgs, TrainerKind.LightGbm];
+        TrainerKind[] tried = [TrainerKind.Lbfgs, TrainerKind.Rff, TrainerKind.LightGbm];
         return [pipeline.DefaultTrainer, .. tried.Where(t => t != pipeline.DefaultTrainer)];
     }
 

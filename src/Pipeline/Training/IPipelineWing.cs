@@ -28,6 +28,12 @@ public interface IPipelineWing
     /// <summary>The trainer used when none is asked for, chosen by accuracy for its cost (README, "Choosing the default trainer").</summary>
     TrainerKind DefaultTrainer { get; }
 
+    /// <summary>
+    /// The trainer used when none is asked for on <paramref name="trainImages"/> training images: a wing whose best head
+    /// on validation depends on the data's size says so here; by default <see cref="DefaultTrainer"/> whatever the size.
+    /// </summary>
+    TrainerKind DefaultTrainerFor(int trainImages) => DefaultTrainer;
+
     /// <summary>Command-line options (without <c>--</c>) that only this pipeline reads; the CLI refuses them for the others.</summary>
     IReadOnlyList<string> OwnOptions { get; }
 

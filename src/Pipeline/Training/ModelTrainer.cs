@@ -47,7 +47,7 @@ public static class ModelTrainer
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(options.Pipeline);
         ModelComponents.Register(ml);
-        var trainer = options.Trainer ?? options.Pipeline.DefaultTrainer;
+        var trainer = options.Trainer ?? options.Pipeline.DefaultTrainerFor(data.Train.Count);
         return options.Pipeline.Train(new TrainingRun(ml, data, options, trainer, warnings, progress, cancellationToken));
     }
 

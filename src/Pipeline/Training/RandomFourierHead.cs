@@ -7,23 +7,38 @@ namespace ImageWorkbench.Pipeline.Training;
 /// <summary>
 /// The <c>rff</c> head: an approximate RBF-kernel classifier that stays a linear model at prediction time.
 /// Features are standardised; a copy is projected onto its <see cref="PrincipalComponents"/> leading principal
-/// components (standardised again) and mapped to <see cref="Rank"/> random Fourier features of a Gaussian kernel
-/// (ML.NET's <c>ApproximatedKernelMap</c>) with <c>gamma = GammaScale / dimensions</c>, so the kernel's width
-/// follows the number of inputs; those are standardised and put beside the standardised features, and L-BFGS
-/// maximum entropy learns on both. The linear part keeps what a linear head already gets; the kernel part adds
-/// the non-linear interactions. Projecting first keeps the map cheap: the map costs <c>Rank x inputs</c>
-/// multiply-adds per image, 2,000 x 1,826 without it.
+/// components (kept at their own variances, not whitened) and mapped to <see cref="Rank"/> random Fourier features
+/// of a Gaussian kernel (ML.NET's <c>ApproximatedKernelMap</c>); those are standardised and put beside the
+/// standardised features, and L-BFGS maximum entropy learns on both. The linear part keeps what a linear head already
+/// gets; the kernel part adds the non-linear interactions. Projecting first keeps prediction cheap: the map costs
+/// <c>Rank x PrincipalComponents</c> multiply-adds per image instead of <c>Rank x inputs</c>.
 /// </summary>
+/// <remarks>
+/// ML.NET's Gaussian kernel is <c>exp(-gamma |x - y|^2 / r^2)</c> with <c>r^2</c> the median squared distance between
+/// sampled training rows, so <see cref="GammaScale"/> is relative to the median heuristic. (Until 2026-12-02 this head
+/// passed gamma = 1 / components as if it were absolute: a kernel 256 times too wide, nearly linear, which is why it
+/// had not beaten the linear head.) Chosen on a validation split carved from Fashion-MNIST's training set (16,000 fit,
+/// 4,000 judged; grey28-v2; validation accuracy): L-BFGS alone 0.9018 (0.9050 with a 4x L2 weight); Fourier
+/// features alone (no linear part) 0.9062 at gamma 1, 0.9035 at gamma 2; features + Fourier features at gamma 0.5 /
+/// 1 / 2 (L2 4x) 0.9113 / 0.9120 / 0.9133; gamma 1 with L2 1x / 12x 0.9115 / 0.9120; on grey28-v1 0.9113 with 256
+/// components, 0.9100 with 128.
+/// </remarks>
 public static class RandomFourierHead
 {
     /// <summary>Random Fourier features.</summary>
-    public const int Rank = 2000;
+    public const int Rank = 4096;
 
     /// <summary>Inputs of the kernel map: the leading principal components of the standardised features.</summary>
     public const int PrincipalComponents = 256;
 
-    /// <summary>Gaussian kernel gamma times the kernel map's input count.</summary>
-    public const float GammaScale = 1f;
+    /// <summary>The Gaussian kernel's gamma in units of one over the median squared distance between training rows.</summary>
+    public const float GammaScale = 2f;
+
+    /// <summary>
+    /// The L2 weight of this head over the linear head's (<see cref="Trainers.LbfgsL2PerRow"/>): with 4,096 more inputs
+    /// the model fits its training rows almost perfectly, and a 4x stronger weight judged better.
+    /// </summary>
+    public const float L2Scale = 4f;
 
     private const string KernelColumn = "RffKernel";
 
@@ -39,12 +54,11 @@ public static class RandomFourierHead
             .Append(ml.Transforms.CopyColumns(KernelColumn, features));
         if (components < featureLength)
         {
-            head = head.Append(ml.Transforms.ProjectToPrincipalComponents(KernelColumn, rank: components, seed: 1))
-                .Append(ml.Transforms.NormalizeMeanVariance(KernelColumn, fixZero: false));
+            head = head.Append(ml.Transforms.ProjectToPrincipalComponents(KernelColumn, rank: components, seed: 1));
         }
 
         return head
-            .Append(ml.Transforms.ApproximatedKernelMap(KernelColumn, rank: Rank, useCosAndSinBases: false, generator: new GaussianKernel(GammaScale / components), seed: 1))
+            .Append(ml.Transforms.ApproximatedKernelMap(KernelColumn, rank: Rank, useCosAndSinBases: false, generator: new GaussianKernel(GammaScale), seed: 1))
             .Append(ml.Transforms.NormalizeMeanVariance(KernelColumn, fixZero: false))
             .Append(ml.Transforms.Concatenate(features, features, KernelColumn))
             .AppendCacheCheckpoint(ml) // the trainer's passes read the mapped rows from memory, not through the map again

@@ -67,7 +67,7 @@ public static class Trainers
         switch (kind)
         {
             case TrainerKind.Rff:
-                return RandomFourierHead.Create(ml, LbfgsOptions(maxIterations, trainRows), featureLength);
+                return RandomFourierHead.Create(ml, LbfgsOptions(maxIterations, trainRows, RandomFourierHead.L2Scale), featureLength);
             case TrainerKind.Sdca:
                 return ml.Transforms.NormalizeMeanVariance(FeaturesColumn)
                     .Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy(new SdcaMaximumEntropyMulticlassTrainer.Options
@@ -113,12 +113,12 @@ public static class Trainers
         }
     }
 
-    /// <summary>The L-BFGS head's options: L2 scaled with the row count, 200 iterations unless capped.</summary>
-    internal static LbfgsMaximumEntropyMulticlassTrainer.Options LbfgsOptions(int? maxIterations, long trainRows) => new()
+    /// <summary>The L-BFGS head's options: L2 scaled with the row count (and by <paramref name="l2Scale"/>), 200 iterations unless capped.</summary>
+    internal static LbfgsMaximumEntropyMulticlassTrainer.Options LbfgsOptions(int? maxIterations, long trainRows, float l2Scale = 1f) => new()
     {
         LabelColumnName = LabelColumn,
         FeatureColumnName = FeaturesColumn,
-        L2Regularization = Math.Max(0.1f, LbfgsL2PerRow * trainRows),
+        L2Regularization = Math.Max(0.1f, LbfgsL2PerRow * trainRows) * l2Scale,
         L1Regularization = 0f,
         OptimizationTolerance = 1e-6f,
         MaximumNumberOfIterations = maxIterations ?? DefaultLbfgsIterations,
