@@ -66,6 +66,12 @@ public sealed record BenchResult(
 
     /// <summary><c>featurize --shard i/N</c> with 1 and 2 processes at once (empty when not measured).</summary>
     public IReadOnlyList<ShardScalingRow> ShardScaling { get; init; } = [];
+
+    /// <summary>Every feature-set preset's extractor on one and on all threads (empty when not measured).</summary>
+    public IReadOnlyList<FeatureSetSpeed> FeatureSets { get; init; } = [];
+
+    /// <summary>grey28-v1 against OpenCV + numpy in the same run (null when not measured).</summary>
+    public OpenCvComparison? OpenCv { get; init; }
 }
 
 /// <summary>
