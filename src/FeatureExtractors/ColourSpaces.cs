@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace ImageWorkbench.FeatureExtractors;
 
@@ -76,6 +77,7 @@ public static class ColourSpaces
 
     private readonly struct LabPixel : IPixelConversion
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Invoke(Vector<float> r, Vector<float> g, Vector<float> b, out Vector<float> c0, out Vector<float> c1, out Vector<float> c2)
         {
             Vector<float> rl = Linear(r), gl = Linear(g), bl = Linear(b);
@@ -91,6 +93,7 @@ public static class ColourSpaces
 
     private readonly struct HsvPixel : IPixelConversion
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Invoke(Vector<float> r, Vector<float> g, Vector<float> b, out Vector<float> c0, out Vector<float> c1, out Vector<float> c2)
         {
             Vector<float> max = Vector.Max(r, Vector.Max(g, b));
@@ -108,6 +111,7 @@ public static class ColourSpaces
     }
 
     /// <summary>sRGB to linear light, the input clamped to 0..1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector<float> Linear(Vector<float> c)
     {
         c = Vector.Min(Vector.Max(c, Vector<float>.Zero), Vector<float>.One);
@@ -116,6 +120,7 @@ public static class ColourSpaces
     }
 
     /// <summary>CIE Lab's f(t) on non-negative t (negative t, out of gamut, clamps to 0).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector<float> LabF(Vector<float> t)
     {
         t = Vector.Max(t, Vector<float>.Zero);
@@ -123,6 +128,7 @@ public static class ColourSpaces
     }
 
     /// <summary>Cube root of positive normal floats: exponent / 3 by integer arithmetic, then two Halley steps (cubic convergence).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector<float> Cbrt(Vector<float> t)
     {
         // bits / 3 + about 2/3 of the exponent bias (Kahan's constant): within 5 % of the cube root; each Halley step cubes
@@ -139,6 +145,7 @@ public static class ColourSpaces
     }
 
     /// <summary>log2 of positive normal floats: exponent plus 2 atanh(s) / ln 2 of the mantissa in [0.707, 1.414).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector<float> Log2(Vector<float> x)
     {
         Vector<int> bits = Vector.AsVectorInt32(x);
@@ -150,9 +157,10 @@ public static class ColourSpaces
     }
 
     /// <summary>2^y for y in about -126..0: 2^round(y) by integer arithmetic times a degree-6 polynomial of 2^f, |f| &lt;= 0.5.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector<float> Exp2(Vector<float> y)
     {
-        Vector<float> n = Vector.Round(Vector.Max(y, new Vector<float>(-126f)));
+        Vector<float> n = Vector.Floor(Vector.Max(y, new Vector<float>(-126f)) + new Vector<float>(0.5f));
         Vector<float> f = (y - n) * MathF.Log(2f);
         Vector<float> p = new Vector<float>(1f / 720f);
         p = (p * f) + new Vector<float>(1f / 120f);
