@@ -10,7 +10,8 @@ The same recipe as FeatureSetPresets.Grey28V1 (1,826 features per 28x28 grey ima
   intensity (10)  mean, standard deviation, 8-bin histogram of the values over [0, 1] (fractions)
 Written as a numpy user would: every step is one call over the whole batch (images stacked into one tall image
 for cv2.Sobel, np.bincount for the cell histograms), no per-pixel or per-image Python loop. With --threads N > 1
-the batch is split into N slices run on N Python threads (cv2 and numpy release the GIL) and cv2 gets N threads.
+the batch is split into N slices run on N Python threads (cv2 and numpy release the GIL for their array work), each
+calling single-threaded OpenCV: N busy threads, as ours runs one extractor on each of N threads.
 
 Input: --images FILE, raw little-endian float32, COUNT x 28 x 28 (bench writes its decoded sample there); without
 it, seeded random images. The sample is tiled up to --batch images. Prints one JSON line:
@@ -114,7 +115,7 @@ def main():
     parser.add_argument("--dump")
     args = parser.parse_args()
 
-    cv2.setNumThreads(args.threads)
+    cv2.setNumThreads(1)  # one worker = one thread; the workers are the Python threads below
     if args.images:
         sample = np.fromfile(args.images, dtype="<f4")
         if sample.size == 0 or sample.size % (SIDE * SIDE):
