@@ -24,8 +24,8 @@ public sealed record BenchOptions
     public int FilePredictSamples { get; init; } = 1_000;
 
     /// <summary>
-    /// Each featurization rate repeats whole passes over the sample until at least this long has passed
-    /// (at least one pass), so fast extractors are timed over more than a few milliseconds.
+    /// Each featurization rate cycles through the sample until at least this long has passed (and at least one whole
+    /// pass is done), so fast extractors are timed over more than a few milliseconds.
     /// </summary>
     public double MinSecondsPerRate { get; init; } = 2.0;
 

@@ -164,7 +164,7 @@ public static class Throughput
 /// <summary>How long a featurization probe spends and on how many images.</summary>
 /// <param name="Samples">Training images (evenly spaced, deterministic) in the fixed sample.</param>
 /// <param name="WarmUpSeconds">Minimum warm-up before each rate (<see cref="WarmUp.Run"/>).</param>
-/// <param name="MinSecondsPerRate">Each rate repeats whole passes over the sample until this long has passed.</param>
+/// <param name="MinSecondsPerRate">Each rate cycles through the sample until this long has passed (at least one whole pass).</param>
 public sealed record ProbeSettings(int Samples, double WarmUpSeconds, double MinSecondsPerRate);
 
 /// <summary>What a pipeline's featurization probe measured, images per second; NaN means not measured.</summary>
