@@ -17,7 +17,7 @@ Input: --images FILE, raw little-endian float32, COUNT x 28 x 28 (bench writes i
 it, seeded random images. The sample is tiled up to --batch images. Prints one JSON line:
 {"imagesPerSecond": ..., "opencv": "<version>", "numpy": "<version>", "threads": N, "batch": B, "images": n,
  "seconds": t, "featureLength": 1826}
-Usage: python3 grey28_features.py [--images FILE] [--threads 2] [--batch 512] [--warmup 2] [--seconds 6]
+Usage: python3 grey28_features.py [--images FILE] [--threads 2] [--batch 8192] [--warmup 2] [--seconds 6]
        [--dump FILE]  (also writes the first image's features as float32, to compare with ours)
 """
 import argparse
@@ -109,7 +109,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--images")
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--batch", type=int, default=512)
+    parser.add_argument("--batch", type=int, default=8192)
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--seconds", type=float, default=6.0)
     parser.add_argument("--dump")

@@ -69,7 +69,7 @@ public static class BenchMarkdown
         text.AppendLine(Invariant($"| ours (one extractor per thread) | {Figures.Rate(openCv.ImagesPerSecond)} | {Figures.Number(openCv.SpeedupOverOpenCv, "0.0")}x |"));
         text.AppendLine(Invariant($"| OpenCV `cv2.Sobel` + numpy, batched ({openCv.OpenCv}) | {Figures.Rate(openCv.OpenCvImagesPerSecond)} | 1.0x |"));
         text.AppendLine();
-        text.AppendLine(Invariant($"Same run, one right after the other, on the same {openCv.Samples} decoded images: `benchmarks/opencv/grey28_features.py` computes the same {Figures.LargeCount(openCv.FeatureLength)} features for {openCv.Batch} images per call (the images repeated), with no per-pixel or per-image Python loop, its batch split over {openCv.Threads} Python threads, each calling single-threaded OpenCV."));
+        text.AppendLine(Invariant($"Same run, one right after the other, on the same {openCv.Samples} decoded images: `benchmarks/opencv/grey28_features.py` computes the same {Figures.LargeCount(openCv.FeatureLength)} features for {Figures.LargeCount(openCv.Batch)} images per call (the images repeated), with no per-pixel or per-image Python loop, its batch split over {openCv.Threads} Python threads, each calling single-threaded OpenCV."));
     }
 
     private static void AppendBackbone(StringBuilder text, BackboneBench? b)
