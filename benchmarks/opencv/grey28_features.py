@@ -22,12 +22,15 @@ Usage: python3 grey28_features.py [--images FILE] [--threads 2] [--batch 8192] [
 """
 import argparse
 import json
+import os
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import cv2
 import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from speed_loop import timed  # noqa: E402
 
 SIDE = 28
 BINS = 9
@@ -141,17 +144,7 @@ def main():
         else:
             list(pool.map(features, slices))
 
-    start = time.perf_counter()
-    while time.perf_counter() - start < args.warmup:
-        run()
-    images = 0
-    start = time.perf_counter()
-    while True:
-        run()
-        images += args.batch
-        elapsed = time.perf_counter() - start
-        if elapsed >= args.seconds:
-            break
+    images, elapsed = timed(run, args.batch, args.warmup, args.seconds)
     print(json.dumps({
         "imagesPerSecond": images / elapsed,
         "opencv": cv2.__version__,
