@@ -21,6 +21,7 @@ public class ExtractorBenchmarks
     private readonly IFeatureExtractor _rgb64v3 = FeatureSetPresets.Rgb64V3.CreateExtractor();
     private readonly IFeatureExtractor _moments64 = new ColourMomentsOptions { Levels = [1, 2, 4], Space = ColourSpace.Lab }.CreateExtractor(new ImageShape(64, 64, 3));
     private readonly IFeatureExtractor _hsv64 = new HsvHistogramOptions().CreateExtractor(new ImageShape(64, 64, 3));
+    private readonly float[] _converted64 = new float[64 * 64 * 3];
     private readonly float[] _hog28Out, _hog224Out, _grey28v1Out, _rgb64v1Out, _grey28v2Out, _lbp28Out, _rgb64v3Out, _moments64Out, _hsv64Out;
 
     public ExtractorBenchmarks()
@@ -59,6 +60,12 @@ public class ExtractorBenchmarks
 
     [Benchmark(Description = "Lab colour moments 64x64 (1-2-4 pyramid)")]
     public void Moments64() => _moments64.Extract(_rgb64, _moments64Out);
+
+    [Benchmark(Description = "RGB to CIE Lab 64x64")]
+    public void Lab64() => ColourSpaces.RgbToLab(_rgb64, _converted64, 64 * 64);
+
+    [Benchmark(Description = "RGB to HSV 64x64")]
+    public void HsvConvert64() => ColourSpaces.RgbToHsv(_rgb64, _converted64, 64 * 64);
 
     [Benchmark(Description = "HSV histogram 64x64 (8x3x3)")]
     public void Hsv64() => _hsv64.Extract(_rgb64, _hsv64Out);

@@ -45,6 +45,10 @@ internal static class Throughput
             Time("  hog4 cells only", () => hog.ComputeCellHistograms(img, cells), seconds / 2);
             Hog hogN = (new HogOptions { CellSize = 4, Vote = HogVote.Nearest }).CreateHog(shape);
             Time("  hog4 nearest extract", () => hogN.Extract(img, f), seconds / 2);
+            var rgb = Images.Random(2, 64 * 64 * 3);
+            var converted = new float[rgb.Length];
+            Time("  RgbToLab 64x64", () => ColourSpaces.RgbToLab(rgb, converted, 64 * 64), seconds / 2);
+            Time("  RgbToHsv 64x64", () => ColourSpaces.RgbToHsv(rgb, converted, 64 * 64), seconds / 2);
         }
         return 0;
     }

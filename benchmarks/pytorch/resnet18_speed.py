@@ -7,10 +7,14 @@ Usage: python3 resnet18_speed.py [--threads 2] [--batch 1] [--size 224] [--warmu
 """
 import argparse
 import json
-import time
+import os
+import sys
 
 import torch
 import torchvision
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from speed_loop import timed  # noqa: E402
 
 
 def main():
@@ -27,17 +31,7 @@ def main():
     model = torchvision.models.resnet18(weights=None).eval()
     x = torch.randn(args.batch, 3, args.size, args.size)
     with torch.inference_mode():
-        start = time.perf_counter()
-        while time.perf_counter() - start < args.warmup:
-            model(x)
-        images = 0
-        start = time.perf_counter()
-        while True:
-            model(x)
-            images += args.batch
-            elapsed = time.perf_counter() - start
-            if elapsed >= args.seconds:
-                break
+        images, elapsed = timed(lambda: model(x), args.batch, args.warmup, args.seconds)
     print(json.dumps({
         "imagesPerSecond": images / elapsed,
         "torch": torch.__version__,

@@ -1,4 +1,4 @@
-using System.Numerics.Tensors;
+using System.Numerics;
 
 namespace ImageWorkbench.FeatureExtractors;
 
@@ -45,11 +45,17 @@ public sealed record HsvHistogramOptions : IFeatureExtractorOptions
     public IFeatureExtractor CreateExtractor(ImageShape shape) => new HsvHistogram(this, shape);
 }
 
-/// <summary>HSV histogram worker (see <see cref="HsvHistogramOptions"/>).</summary>
+/// <summary>
+/// HSV histogram worker (see <see cref="HsvHistogramOptions"/>): <see cref="ColourSpaces.RgbToHsv"/>, then a vector pass
+/// that turns each pixel's three values into its bin index, then a scalar count into <see cref="Copies"/> interleaved
+/// histograms (neighbouring pixels, often in the same bin, never wait on each other's increment).
+/// </summary>
 public sealed class HsvHistogram : IFeatureExtractor
 {
+    private const int Copies = 4;
     private readonly HsvHistogramOptions _o;
     private readonly float[] _hsv;
+    private readonly int[] _bins, _counts;
 
     internal HsvHistogram(HsvHistogramOptions options, ImageShape shape)
     {
@@ -58,6 +64,8 @@ public sealed class HsvHistogram : IFeatureExtractor
         InputShape = shape;
         Name = options.Name;
         _hsv = new float[shape.Length];
+        _bins = new int[shape.PlaneLength];
+        _counts = new int[Copies * OutputLength];
     }
 
     /// <inheritdoc/>
@@ -73,19 +81,40 @@ public sealed class HsvHistogram : IFeatureExtractor
     public void Extract(ReadOnlySpan<float> image, Span<float> features)
     {
         ExtractorBuffers.Check(this, image, features);
-        int plane = InputShape.PlaneLength, hb = _o.HueBins, sb = _o.SaturationBins, vb = _o.ValueBins;
+        int plane = InputShape.PlaneLength, hb = _o.HueBins, sb = _o.SaturationBins, vb = _o.ValueBins, len = OutputLength;
         ColourSpaces.RgbToHsv(image, _hsv, plane);
         ReadOnlySpan<float> h = _hsv.AsSpan(0, plane), s = _hsv.AsSpan(plane, plane), v = _hsv.AsSpan(2 * plane, plane);
-        Span<float> hist = features[..OutputLength];
-        hist.Clear();
-        for (int i = 0; i < plane; i++)
+        Span<int> bins = _bins;
+        int width = Vector<float>.Count, i = 0;
+        for (; i <= plane - width; i += width)
         {
-            int bin = (((Bin(h[i], hb) * sb) + Bin(s[i], sb)) * vb) + Bin(v[i], vb);
-            hist[bin] += 1f;
+            Vector<int> bin = (((Bin(new Vector<float>(h[i..]), hb) * sb) + Bin(new Vector<float>(s[i..]), sb)) * vb) + Bin(new Vector<float>(v[i..]), vb);
+            bin.CopyTo(bins[i..]);
         }
 
-        TensorPrimitives.Multiply(hist, 1f / plane, hist);
+        for (; i < plane; i++)
+        {
+            bins[i] = (((Bin(h[i], hb) * sb) + Bin(s[i], sb)) * vb) + Bin(v[i], vb);
+        }
+
+        Span<int> counts = _counts;
+        counts.Clear();
+        for (i = 0; i < plane; i++)
+        {
+            counts[((i & (Copies - 1)) * len) + bins[i]]++;
+        }
+
+        Span<float> hist = features[..len];
+        float inv = 1f / plane;
+        for (int b = 0; b < len; b++)
+        {
+            hist[b] = (counts[b] + counts[len + b] + counts[(2 * len) + b] + counts[(3 * len) + b]) * inv;
+        }
     }
 
+    /// <summary>The bin of a value in 0..1 of <paramref name="bins"/> equal bins (1 and above in the last; NaN and below 0 in the first).</summary>
     private static int Bin(float value, int bins) => Math.Clamp((int)(value * bins), 0, bins - 1);
+
+    private static Vector<int> Bin(Vector<float> value, int bins) =>
+        Vector.Min(Vector.Max(Vector.ConvertToInt32(value * bins), Vector<int>.Zero), new Vector<int>(bins - 1));
 }

@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using ImageWorkbench.Pipeline.Data;
 using ImageWorkbench.Pipeline.Measuring;
 using ImageWorkbench.Pipeline.Training;
@@ -99,91 +97,12 @@ public sealed record BackboneBench(
         }
     }
 
-    private static (double Rate, string Status) MeasurePyTorch(int threads, double seconds, double warmUp, CancellationToken cancellationToken)
-    {
-        var script = LocateScript();
-        if (script is null)
-        {
-            return (double.NaN, $"not measured: {ScriptPath} not found");
-        }
+    private static (double Rate, string Status) MeasurePyTorch(int threads, double seconds, double warmUp, CancellationToken cancellationToken) =>
+        PythonReference.Measure(
+            PyTorchScript,
+            string.Create(CultureInfo.InvariantCulture, $"--threads {threads} --batch 1 --size {ResNet18Model.NativeInputSize} --warmup {warmUp} --seconds {seconds}"),
+            TimeSpan.FromSeconds(120 + (4 * (seconds + warmUp))),
+            cancellationToken);
 
-        // the first python3 on PATH may be a virtualenv without torch; Debian's python3-torch is in /usr/bin
-        foreach (var python in new[] { "python3", "/usr/bin/python3" })
-        {
-            var args = string.Create(CultureInfo.InvariantCulture, $"\"{script}\" --threads {threads} --batch 1 --size {ResNet18Model.NativeInputSize} --warmup {warmUp} --seconds {seconds}");
-            var (code, stdout, stderr) = Run(python, args, TimeSpan.FromSeconds(120 + (4 * (seconds + warmUp))), cancellationToken);
-            if (code == 0 && stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() is { } last)
-            {
-                try
-                {
-                    using var json = JsonDocument.Parse(last);
-                    return (json.RootElement.GetProperty("imagesPerSecond").GetDouble(), "torch " + json.RootElement.GetProperty("torch").GetString());
-                }
-                catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
-                {
-                    return (double.NaN, $"not measured: {python} printed no result ({ex.Message})");
-                }
-            }
-
-            if (code is not null && !stderr.Contains("No module named", StringComparison.Ordinal))
-            {
-                return (double.NaN, $"not measured: {python} {ScriptPath} failed (exit {code}): {stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault()}");
-            }
-        }
-
-        return (double.NaN, "not measured: no python3 with torch and torchvision (Debian: apt-get install python3-torch python3-torchvision)");
-    }
-
-    private static string? LocateScript()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, ScriptPath);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        return null;
-    }
-
-    /// <summary>Runs a program; exit code null when it could not be started.</summary>
-    private static (int? Code, string Stdout, string Stderr) Run(string file, string arguments, TimeSpan limit, CancellationToken cancellationToken)
-    {
-        var info = new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-
-        // Idle OpenMP threads sleep instead of spinning, as the engine's do (allow_spinning 0): spinning collapsed PyTorch
-        // on the shared 2-core machine (load 20: 0.56 img/s with 2 spinning threads, 8.6 passive, 11.2 with 1 thread).
-        info.Environment["OMP_WAIT_POLICY"] = "PASSIVE";
-        Process? process;
-        try
-        {
-            process = Process.Start(info);
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return (null, string.Empty, string.Empty);
-        }
-
-        if (process is null)
-        {
-            return (null, string.Empty, string.Empty);
-        }
-
-        using (process)
-        {
-            var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-            var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-            if (!process.WaitForExit(limit) || cancellationToken.IsCancellationRequested)
-            {
-                process.Kill(entireProcessTree: true);
-                cancellationToken.ThrowIfCancellationRequested();
-                return (-1, string.Empty, "timed out");
-            }
-
-            process.WaitForExit();
-            return (process.ExitCode, stdout.GetAwaiter().GetResult(), stderr.GetAwaiter().GetResult());
-        }
-    }
+    private static readonly PythonScript PyTorchScript = new(ScriptPath, "torch", "torch and torchvision", "python3-torch python3-torchvision");
 }

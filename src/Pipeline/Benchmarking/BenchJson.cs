@@ -28,6 +28,10 @@ public static class BenchJson
 
     public static IReadOnlyList<string> ShardScalingKeys { get; } = ResultJson.Keys<ShardScalingRow>();
 
+    public static IReadOnlyList<string> FeatureSetKeys { get; } = ResultJson.Keys<FeatureSetSpeed>();
+
+    public static IReadOnlyList<string> OpenCvKeys { get; } = ResultJson.Keys<OpenCvComparison>();
+
     /// <summary>The bench.json document.</summary>
     public static BenchFile Document(BenchResult result)
     {
@@ -43,7 +47,9 @@ public static class BenchJson
             new BenchSettings(o.Seed, FeatureCache: false, o.FeaturizeSamples, o.LatencySamples, o.FilePredictSamples, o.WarmUpSeconds, o.MinSecondsPerRate, o.MaxIterations),
             [.. result.Results.Select(r => r with { AllocatedBytesPerPrediction = Math.Round(r.AllocatedBytesPerPrediction) })],
             result.Backbone,
-            result.ShardScaling);
+            result.ShardScaling,
+            result.FeatureSets,
+            result.OpenCv);
     }
 
     /// <summary>Writes bench.json atomically (a reader sees the old file or the whole new one).</summary>
@@ -51,7 +57,7 @@ public static class BenchJson
 }
 
 /// <summary>bench.json; the machine is a <see cref="MachineInfo"/> and each result a <see cref="PipelineBench"/>, as measured.</summary>
-public sealed record BenchFile(int SchemaVersion, string Command, string CreatedUtc, MachineInfo Machine, BenchDataset Dataset, BenchSettings Settings, IReadOnlyList<PipelineBench> Results, BackboneBench? Backbone, IReadOnlyList<ShardScalingRow> ShardScaling);
+public sealed record BenchFile(int SchemaVersion, string Command, string CreatedUtc, MachineInfo Machine, BenchDataset Dataset, BenchSettings Settings, IReadOnlyList<PipelineBench> Results, BackboneBench? Backbone, IReadOnlyList<ShardScalingRow> ShardScaling, IReadOnlyList<FeatureSetSpeed> FeatureSets, OpenCvComparison? OpenCv);
 
 /// <summary>What the bench ran on.</summary>
 public sealed record BenchDataset(string Name, string Location, int ClassCount, int TrainCount, int TestCount);

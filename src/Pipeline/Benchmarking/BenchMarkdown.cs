@@ -36,9 +36,40 @@ public static class BenchMarkdown
         text.Append(Invariant($"Data: {result.Dataset.Name}, {Figures.LargeCount(result.Dataset.TrainCount)} train / {Figures.LargeCount(result.Dataset.TestCount)} test images. "));
         text.Append(Invariant($"Machine: {cpu}{result.Machine.Description}. "));
         text.AppendLine(Invariant($"Measured {result.CreatedUtc.UtcDateTime:yyyy-MM-dd HH:mm} UTC by `{result.Command}`."));
+        AppendFeatureSets(text, result.FeatureSets, result.OpenCv);
         AppendBackbone(text, result.Backbone);
         AppendShardScaling(text, result.ShardScaling);
         return text.ToString();
+    }
+
+    private static void AppendFeatureSets(StringBuilder text, IReadOnlyList<FeatureSetSpeed> rows, OpenCvComparison? openCv)
+    {
+        if (rows.Count > 0)
+        {
+            text.AppendLine();
+            text.AppendLine("| Feature set (extractor alone) | Input | Features | Images/s, 1 thread | Images/s, all threads |");
+            text.AppendLine("|---|---|---:|---:|---:|");
+            foreach (var r in rows)
+            {
+                text.AppendLine(Invariant($"| {r.FeatureSet} | {r.Input} | {Figures.LargeCount(r.FeatureLength)} | {Figures.Rate(r.ImagesPerSecondOneThread)} | {Figures.Rate(r.ImagesPerSecondAllThreads)} ({r.Threads} threads) |"));
+            }
+
+            text.AppendLine();
+            text.AppendLine(Invariant($"Every preset of the registry on the bench's {rows[0].Samples} training images, decoded and stretched to its input first; one extractor per thread."));
+        }
+
+        if (openCv is null)
+        {
+            return;
+        }
+
+        text.AppendLine();
+        text.AppendLine(Invariant($"| {openCv.FeatureSet} features, {openCv.Threads} threads | Images/s | Speed-up |"));
+        text.AppendLine("|---|---:|---:|");
+        text.AppendLine(Invariant($"| ours (one extractor per thread) | {Figures.Rate(openCv.ImagesPerSecond)} | {Figures.Number(openCv.SpeedupOverOpenCv, "0.0")}x |"));
+        text.AppendLine(Invariant($"| OpenCV `cv2.Sobel` + numpy, batched ({openCv.OpenCv}) | {Figures.Rate(openCv.OpenCvImagesPerSecond)} | 1.0x |"));
+        text.AppendLine();
+        text.AppendLine(Invariant($"Same run, one right after the other, on the same {openCv.Samples} decoded images: `benchmarks/opencv/grey28_features.py` computes the same {Figures.LargeCount(openCv.FeatureLength)} features for {Figures.LargeCount(openCv.Batch)} images per call (the images repeated), with no per-pixel or per-image Python loop, its batch split over {openCv.Threads} Python threads, each calling single-threaded OpenCV."));
     }
 
     private static void AppendBackbone(StringBuilder text, BackboneBench? b)

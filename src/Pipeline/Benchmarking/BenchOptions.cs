@@ -24,8 +24,8 @@ public sealed record BenchOptions
     public int FilePredictSamples { get; init; } = 1_000;
 
     /// <summary>
-    /// Each featurization rate repeats whole passes over the sample until at least this long has passed
-    /// (at least one pass), so fast extractors are timed over more than a few milliseconds.
+    /// Each featurization rate cycles through the sample until at least this long has passed (and at least one whole
+    /// pass is done), so fast extractors are timed over more than a few milliseconds.
     /// </summary>
     public double MinSecondsPerRate { get; init; } = 2.0;
 
@@ -66,6 +66,12 @@ public sealed record BenchResult(
 
     /// <summary><c>featurize --shard i/N</c> with 1 and 2 processes at once (empty when not measured).</summary>
     public IReadOnlyList<ShardScalingRow> ShardScaling { get; init; } = [];
+
+    /// <summary>Every feature-set preset's extractor on one and on all threads (empty when not measured).</summary>
+    public IReadOnlyList<FeatureSetSpeed> FeatureSets { get; init; } = [];
+
+    /// <summary>grey28-v1 against OpenCV + numpy in the same run (null when not measured).</summary>
+    public OpenCvComparison? OpenCv { get; init; }
 }
 
 /// <summary>

@@ -19,7 +19,9 @@ namespace ImageWorkbench.Pipeline.Benchmarking;
 /// (<see cref="FilePredictionProbe"/>), read the peak working set;</item>
 /// <item>per pipeline: featurization rates over a fixed sample of training images, featurizer alone (on decoded
 /// images) and decode + featurize, on one thread and on all threads: the wing's own probe
-/// (<see cref="IPipelineWing.MeasureFeaturization"/>).</item>
+/// (<see cref="IPipelineWing.MeasureFeaturization"/>);</item>
+/// <item>every feature-set preset's extractor, one thread and all threads, and grey28-v1 against the same features by
+/// OpenCV + numpy (<see cref="FeatureSetBench"/>).</item>
 /// </list>
 /// Model packages go to a temporary folder that is deleted at the end.
 /// </summary>
@@ -57,8 +59,12 @@ public static class BenchRunner
 
             // the backbone against PyTorch's, in the same run, when the CNN is among the benched pipelines
             var backbone = options.Pipelines.Contains(PipelineRegistry.FrozenCnn) ? BackboneBench.Measure(data, probe, progress, cancellationToken) : null;
+
+            // every feature-set preset, whichever pipelines ran; grey28-v1 against OpenCV + numpy right after
+            var featureSets = FeatureSetBench.MeasurePresets(data, probe, progress, cancellationToken);
+            var openCv = FeatureSetBench.CompareWithOpenCv(data, probe, folder.FullName, progress, cancellationToken);
             var summary = new DatasetSummary(data.Name, data.Location, data.Classes, data.Train.Count, data.Test.Count);
-            return new BenchResult(MachineInfo.Current(), command, DateTimeOffset.UtcNow, summary, options, results) { Backbone = backbone };
+            return new BenchResult(MachineInfo.Current(), command, DateTimeOffset.UtcNow, summary, options, results) { Backbone = backbone, FeatureSets = featureSets, OpenCv = openCv };
         }
         finally
         {

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using ImageWorkbench.FeatureExtractors;
 using ImageWorkbench.Pipeline.Benchmarking;
 using ImageWorkbench.Pipeline.Cli;
 using ImageWorkbench.Pipeline.Measuring;
@@ -101,11 +102,47 @@ public sealed partial class BenchCommandTests(TinyBenchFixture bench) : IClassFi
     }
 
     [Fact]
+    public void Every_preset_is_timed_and_grey28_v1_is_compared_with_opencv_or_says_why_not()
+    {
+        Assert.True(bench.ExitCode == 0, bench.Output);
+        var root = JsonNode.Parse(File.ReadAllText(bench.JsonPath))!.AsObject();
+        var sets = root["featureSets"]!.AsArray().Select(n => n!.AsObject()).ToList();
+        Assert.Equal(FeatureSetPresets.Names, sets.Select(s => s["featureSet"]!.GetValue<string>()));
+        foreach (var set in sets)
+        {
+            AssertKeys(BenchJson.FeatureSetKeys, set);
+            Assert.Equal(FeatureSetPresets.Get(set["featureSet"]!.GetValue<string>()).OutputLength, set["featureLength"]!.GetValue<int>());
+            Assert.True(set["imagesPerSecondOneThread"]!.GetValue<double>() > 0);
+            Assert.True(set["imagesPerSecondAllThreads"]!.GetValue<double>() > 0);
+        }
+
+        var openCv = root["openCv"]!.AsObject();
+        AssertKeys(BenchJson.OpenCvKeys, openCv);
+        Assert.Equal(FeatureSetPresets.Grey28V1Length, openCv["featureLength"]!.GetValue<int>());
+        Assert.True(openCv["imagesPerSecond"]!.GetValue<double>() > 0);
+        var status = openCv["openCv"]!.GetValue<string>();
+        if (status.StartsWith("opencv ", StringComparison.Ordinal))
+        {
+            Assert.True(openCv["speedupOverOpenCv"]!.GetValue<double>() > 0, status);
+        }
+        else
+        {
+            Assert.StartsWith("not measured: ", status, StringComparison.Ordinal);
+            Assert.Null(openCv["openCvImagesPerSecond"]);
+        }
+
+        var block = File.ReadAllText(bench.ReadmePath);
+        Assert.Contains("| rgb64-v3 | 64x64x3 | 3,073 |", block, StringComparison.Ordinal);
+        Assert.Contains("| OpenCV `cv2.Sobel` + numpy, batched (" + status + ") |", block, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_key_documentation_lists_exactly_the_written_keys()
     {
         var doc = File.ReadAllText(FindDoc());
         var documented = KeyRow().Matches(doc).Select(m => m.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
-        var written = BenchJson.TopLevelKeys.Concat(BenchJson.MachineKeys).Concat(BenchJson.DatasetKeys).Concat(BenchJson.SettingsKeys).Concat(BenchJson.ResultKeys).Concat(BenchJson.BackboneKeys).Concat(BenchJson.ShardScalingKeys).ToHashSet(StringComparer.Ordinal);
+        var written = BenchJson.TopLevelKeys.Concat(BenchJson.MachineKeys).Concat(BenchJson.DatasetKeys).Concat(BenchJson.SettingsKeys).Concat(BenchJson.ResultKeys).Concat(BenchJson.BackboneKeys).Concat(BenchJson.ShardScalingKeys)
+            .Concat(BenchJson.FeatureSetKeys).Concat(BenchJson.OpenCvKeys).ToHashSet(StringComparer.Ordinal);
         Assert.Empty(written.Except(documented));
         Assert.Empty(documented.Except(written));
     }
@@ -185,6 +222,19 @@ public sealed partial class BenchCommandTests(TinyBenchFixture bench) : IClassFi
         using var cancelled = new CancellationTokenSource();
         cancelled.Cancel();
         Assert.ThrowsAny<OperationCanceledException>(() => Throughput.ImagesPerSecond(10, 1, () => _ => { }, 0, 10, cancelled.Token));
+    }
+
+    [Fact]
+    public void All_threads_claim_every_item_and_stop_on_cancellation()
+    {
+        var seen = new int[37];
+        var rate = Throughput.ImagesPerSecond(seen.Length, 3, () => i => Interlocked.Increment(ref seen[i]), 0, 0.01, CancellationToken.None);
+        Assert.True(rate > 0);
+        Assert.All(seen, count => Assert.True(count >= 1, "an item was never run")); // at least one whole pass
+
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
+        Assert.ThrowsAny<OperationCanceledException>(() => Throughput.ImagesPerSecond(10, 2, () => _ => Thread.Sleep(1), 0, 60, cancel.Token));
+        Assert.Throws<InvalidOperationException>(() => Throughput.ImagesPerSecond(10, 2, () => i => _ = i == 7 ? throw new FormatException("bad item 7") : i, 0, 0.01, CancellationToken.None));
     }
 
     [Fact]

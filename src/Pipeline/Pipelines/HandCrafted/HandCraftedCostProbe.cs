@@ -23,13 +23,6 @@ internal static class HandCraftedCostProbe
         var decoded = Throughput.Decode(sample, input, mode);
         var length = definition.OutputLength;
 
-        Action<int> Extract()
-        {
-            var extractor = definition.CreateExtractor();
-            var features = new float[length];
-            return i => extractor.Extract(decoded[i], features);
-        }
-
         Action<int> DecodeAndExtract()
         {
             var extractor = definition.CreateExtractor();
@@ -48,8 +41,8 @@ internal static class HandCraftedCostProbe
         var label = "hand-crafted featurization";
         return new FeaturizeRates(
             decoded.Count,
-            Throughput.Timed($"{label} (1 thread)", () => Throughput.ImagesPerSecond(decoded.Count, 1, Extract, options.WarmUpSeconds, options.MinSecondsPerRate, cancellationToken), progress),
-            Throughput.Timed($"{label} ({cores} threads)", () => Throughput.ImagesPerSecond(decoded.Count, cores, Extract, options.WarmUpSeconds, options.MinSecondsPerRate, cancellationToken), progress),
+            Throughput.Timed($"{label} (1 thread)", () => Throughput.ExtractorImagesPerSecond(definition, decoded, 1, options.WarmUpSeconds, options.MinSecondsPerRate, cancellationToken), progress),
+            Throughput.Timed($"{label} ({cores} threads)", () => Throughput.ExtractorImagesPerSecond(definition, decoded, cores, options.WarmUpSeconds, options.MinSecondsPerRate, cancellationToken), progress),
             cores,
             Throughput.Timed($"{label} with decoding (1 thread)", () => Throughput.ImagesPerSecond(sample.Count, 1, DecodeAndExtract, options.WarmUpSeconds, options.MinSecondsPerRate, cancellationToken), progress),
             Throughput.Timed($"{label} with decoding ({cores} threads)", () => Throughput.ImagesPerSecond(sample.Count, cores, DecodeAndExtract, options.WarmUpSeconds, options.MinSecondsPerRate, cancellationToken), progress));
