@@ -19,7 +19,7 @@ public sealed record HybridWeightChoice(double CnnToHand, IReadOnlyList<HybridWe
     /// <summary>One line for the model's metadata, e.g. <c>cnn:hand 4 (validation, 800 fitted / 200 held out: x1 0.850/0.41, ...)</c>.</summary>
     public string Describe() => string.Create(
         CultureInfo.InvariantCulture,
-        $"cnn:hand {CnnToHand:0.###} (chosen on validation, {FitCount} fitted / {ValidationCount} held out, accuracy/log-loss: {string.Join(", ", Candidates.Select(c => $"x{c.CnnToHand:0.###} {c.Accuracy:0.0000}/{c.LogLoss:0.000}"))})");
+        $"cnn:hand {CnnToHand:0.###} (chosen on validation, {FitCount:N0} fitted / {ValidationCount:N0} held out, accuracy/log-loss: {string.Join(", ", Candidates.Select(c => $"x{c.CnnToHand:0.###} {c.Accuracy:0.0000}/{c.LogLoss:0.000}"))})");
 }
 
 /// <summary>
