@@ -41,8 +41,8 @@ public sealed class CnnPipeline : IPipelineWing, IStoredFeaturesWing, IReusableF
     /// <item>Fashion-MNIST 200 per class (grey, 1,600 / 400): 0.853 / 0.828, 1.1 s / 38.6 s: L-BFGS.</item>
     /// <item>Fashion-MNIST 300 per class (2,400 / 600): 0.827 / 0.853, 2.5 s / 41.6 s: LightGBM from here.</item>
     /// <item>Fashion-MNIST 500 per class (4,000 / 1,000): 0.848 / 0.859, LightGBM 78.7 s on the 5,000.</item>
-    /// <item>Full Fashion-MNIST, test: L-BFGS 0.8836-0.8865, LightGBM 0.9002 (2.5 min), beside about 19 minutes of
-    /// CNN featurization.</item>
+    /// <item>Full Fashion-MNIST (48,000 / 12,000): 0.893 / 0.903, LightGBM 304 s on the 60,000 (test 0.9002), beside
+    /// about 19 minutes of CNN featurization.</item>
     /// </list>
     /// So on photos ImageNet features are close to linearly separable and a linear head is as good and several times
     /// faster; on grey clothing the features are further from ImageNet's domain and trees add one to three points once
