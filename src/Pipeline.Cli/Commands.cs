@@ -438,7 +438,7 @@ internal static partial class Commands
             throw new UsageException($"--trainer {AutoTrainer}: the {options.Pipeline.Name} pipeline cannot featurize images on their own, which choosing on validation needs");
         }
 
-        var selection = TrainerSelector.Select(new StudyFeatures(options, data, new DataWarnings(), progress), TrainerSelector.Candidates(options.Pipeline), new DataWarnings(), progress, cancellationToken);
+        var selection = TrainerSelector.Select(new StudyFeatures(options, data, new DataWarnings(), progress), TrainerSelector.Candidates(options.Pipeline, data), new DataWarnings(), progress, cancellationToken);
         progress.EndLine();
         output.WriteLine($"choice:   {selection.Chosen}, best on validation ({selection.ValidationCount:N0} training images held out, candidates fitted on {selection.FitCount:N0}): "
             + string.Join(", ", selection.Candidates.Select(c => $"{c.Trainer} {c.ValidationAccuracy:F4}")) + "; refitted on all training images");

@@ -120,6 +120,22 @@ public class ResamplingTests
         Assert.Equal((2.0, 0.0, 2.0, 2.0), (layout.SourceX, layout.SourceY, layout.SourceWidth, layout.SourceHeight));
     }
 
+    /// <summary>
+    /// Why the CNN's crop-or-stretch choice only matters for photos: a square image (Fashion-MNIST's 28x28, a 32x32 set)
+    /// scaled to the square network input reads the same window and fills the same rectangle in every mode, so the
+    /// network sees the same pixels whatever --resize says (unlike the scale-to-256-then-crop-224 convention).
+    /// </summary>
+    [Theory]
+    [InlineData(28, 224)]
+    [InlineData(32, 224)]
+    [InlineData(300, 224)]
+    public void A_square_image_on_a_square_target_is_resized_alike_in_every_mode(int side, int target)
+    {
+        var stretch = Resampling.ComputeLayout(side, side, target, target, ResizeMode.Stretch);
+        Assert.Equal(stretch, Resampling.ComputeLayout(side, side, target, target, ResizeMode.CenterCrop));
+        Assert.Equal(stretch, Resampling.ComputeLayout(side, side, target, target, ResizeMode.Pad));
+    }
+
     [Fact]
     public void Constant_image_stays_constant_at_awkward_sizes()
     {

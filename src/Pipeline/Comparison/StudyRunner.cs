@@ -45,7 +45,7 @@ internal sealed class StudyRunner(ImageDataset data, ComparisonOptions options, 
             return null;
         }
 
-        var selection = TrainerSelector.Select(store, TrainerSelector.Candidates(pipeline), quiet, progress, cancellationToken);
+        var selection = TrainerSelector.Select(store, TrainerSelector.Candidates(pipeline, store.Data), quiet, progress, cancellationToken);
         selections.Add(selection);
         return Trainers.Parse(selection.Chosen);
     }

@@ -21,14 +21,16 @@ public static class TrainerSelector
     /// validation fit ran past 15 minutes on the loaded machine where LightGBM took about one (name it with
     /// <c>--trainers fasttree</c> to compare it directly).
     /// </summary>
-    public static IReadOnlyList<TrainerKind> Candidates(IPipelineWing pipeline)
+    public static IReadOnlyList<TrainerKind> Candidates(IPipelineWing pipeline, ImageDataset data)
     {
         ArgumentNullException.ThrowIfNull(pipeline);
+        ArgumentNullException.ThrowIfNull(data);
         // SDCA is not tried: it never won on validation (embedded set and Fashion-MNIST subsets, both pipelines:
         // 0.815 tie, 0.800, 0.859, 0.818) and on hand-crafted features it does not converge on separable data, so a
         // fit runs its full default iterations: 55-65 s idle whether on 36 or on 1,000 images. FastTree: over 15 min.
         TrainerKind[] tried = [TrainerKind.Lbfgs, TrainerKind.Rff, TrainerKind.LightGbm];
-        return [pipeline.DefaultTrainer, .. tried.Where(t => t != pipeline.DefaultTrainer)];
+        var first = pipeline.DefaultTrainerFor(data);
+        return [first, .. tried.Where(t => t != first)];
     }
 
     /// <summary>Chooses among <paramref name="candidates"/> for the store's pipeline on the validation split of its data set's training split.</summary>

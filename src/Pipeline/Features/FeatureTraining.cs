@@ -67,7 +67,7 @@ public static class FeatureTraining
         var classes = header.Data.Classes;
         var featureType = new VectorDataViewType(NumberDataViewType.Single, featurizer.FeatureLength);
         var data = new ImageDataset(header.Data.Name, store.Folder, classes, train.Images(), test.Images(), header.Data.OwnSplit, nativeShape: null);
-        var trainer = options.Trainer ?? options.Pipeline.DefaultTrainerFor(train.Count);
+        var trainer = options.Trainer ?? options.Pipeline.DefaultTrainerFor(data);
         var run = new TrainingRun(ml, data, options, trainer, warnings, progress, cancellationToken);
         var pixels = ImageRows.Create(ml, [], featurizer.Input, classes.Count, warnings, cancellationToken);
         var extra = new Dictionary<string, string>(featurizer.Identity, StringComparer.Ordinal)

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -112,7 +113,13 @@ internal sealed class FeatureMatrix
     /// Every row a cursor takes checks <paramref name="cancellationToken"/>: trainers pass over these rows again and
     /// again, so a cancelled token stops them at the next row even where ML.NET itself never checks for cancellation.
     /// </summary>
-    public IDataView AsDataView(MLContext ml, VectorDataViewType featureType, int classCount, CancellationToken cancellationToken = default)
+    /// <param name="ml">The context that makes the view.</param>
+    /// <param name="featureType">The Features column's type (its size is <see cref="Length"/>).</param>
+    /// <param name="classCount">Classes of the Label key.</param>
+    /// <param name="cancellationToken">Checked at every row a cursor takes.</param>
+    /// <param name="subset">Only these rows (row numbers of this matrix, in this order); null for all of them.</param>
+    /// <param name="slotScale">Each feature multiplied by its entry as the row is copied out (no copy of the matrix); null for none.</param>
+    public IDataView AsDataView(MLContext ml, VectorDataViewType featureType, int classCount, CancellationToken cancellationToken = default, IReadOnlyList<int>? subset = null, float[]? slotScale = null)
     {
         ArgumentNullException.ThrowIfNull(ml);
         ArgumentNullException.ThrowIfNull(featureType);
@@ -121,10 +128,15 @@ internal sealed class FeatureMatrix
             throw new ArgumentException($"feature type has {featureType.Size} values, rows have {Length}", nameof(featureType));
         }
 
+        if (slotScale is not null && slotScale.Length != Length)
+        {
+            throw new ArgumentException($"{slotScale.Length} slot scales for rows of {Length}", nameof(slotScale));
+        }
+
         var schema = SchemaDefinition.Create(typeof(FeatureRow));
         schema[nameof(FeatureRow.Features)].ColumnType = featureType;
         schema[nameof(FeatureRow.Label)].ColumnType = new KeyDataViewType(typeof(uint), classCount);
-        return ml.Data.LoadFromEnumerable(new Rows(this, cancellationToken), schema);
+        return ml.Data.LoadFromEnumerable(new Rows(this, subset, slotScale, cancellationToken), schema);
     }
 
     private void Append(uint label, int index)
@@ -139,9 +151,9 @@ internal sealed class FeatureMatrix
     /// knows its row count (ML.NET asks the enumerable for <c>ICollection&lt;T&gt;.Count</c>): trainers and the
     /// L2 weight scaled by row count need it. Read-only; rows come from enumeration alone.
     /// </summary>
-    private sealed class Rows(FeatureMatrix matrix, CancellationToken cancellationToken) : ICollection<FeatureRow>
+    private sealed class Rows(FeatureMatrix matrix, IReadOnlyList<int>? subset, float[]? slotScale, CancellationToken cancellationToken) : ICollection<FeatureRow>
     {
-        public int Count => matrix.Count;
+        public int Count => subset?.Count ?? matrix.Count;
 
         public bool IsReadOnly => true;
 
@@ -149,10 +161,19 @@ internal sealed class FeatureMatrix
         {
             // One row object per cursor: LoadFromEnumerable copies the fields out before asking for the next row.
             var row = new FeatureRow { Features = new float[matrix.Length] };
-            for (var r = 0; r < matrix.Count; r++)
+            for (var i = 0; i < Count; i++)
             {
                 cancellationToken.ThrowIfCancellationRequested(); // one volatile read per row: free next to the row copy
-                matrix.Row(r).CopyTo(row.Features);
+                var r = subset?[i] ?? i;
+                if (slotScale is null)
+                {
+                    matrix.Row(r).CopyTo(row.Features);
+                }
+                else
+                {
+                    TensorPrimitives.Multiply(matrix.Row(r), slotScale, row.Features);
+                }
+
                 row.Label = matrix._labels[r];
                 row.Index = matrix._indices[r];
                 yield return row;

@@ -29,10 +29,10 @@ public interface IPipelineWing
     TrainerKind DefaultTrainer { get; }
 
     /// <summary>
-    /// The trainer used when none is asked for on <paramref name="trainImages"/> training images: a wing whose best head
-    /// on validation depends on the data's size says so here; by default <see cref="DefaultTrainer"/> whatever the size.
+    /// The trainer used on <paramref name="data"/> when none is asked for: <see cref="DefaultTrainer"/> unless the wing
+    /// measured that the best head depends on the kind or size of the data (the CNN: see its override).
     /// </summary>
-    TrainerKind DefaultTrainerFor(int trainImages) => DefaultTrainer;
+    TrainerKind DefaultTrainerFor(ImageDataset data) => DefaultTrainer;
 
     /// <summary>Command-line options (without <c>--</c>) that only this pipeline reads; the CLI refuses them for the others.</summary>
     IReadOnlyList<string> OwnOptions { get; }
@@ -105,4 +105,13 @@ public sealed record FeaturizedTrainingSet
     /// evaluates the whole saved chain on the test images.
     /// </summary>
     public Func<ITransformer, Evaluation.ClassificationMetrics>? EvaluateHead { get; init; }
+
+    /// <summary>
+    /// The head estimator when the wing makes its own (the hybrid's block-weighted linear head); null takes
+    /// <see cref="Trainers.CreateHead"/> for the run's trainer.
+    /// </summary>
+    public IEstimator<ITransformer>? Head { get; init; }
+
+    /// <summary>Seconds the wing spent choosing <see cref="Head"/> on validation: counted in the training time.</summary>
+    public double HeadChoiceSeconds { get; init; }
 }

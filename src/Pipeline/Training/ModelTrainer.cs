@@ -47,7 +47,7 @@ public static class ModelTrainer
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(options.Pipeline);
         ModelComponents.Register(ml);
-        var trainer = options.Trainer ?? options.Pipeline.DefaultTrainerFor(data.Train.Count);
+        var trainer = options.Trainer ?? options.Pipeline.DefaultTrainerFor(data);
         return options.Pipeline.Train(new TrainingRun(ml, data, options, trainer, warnings, progress, cancellationToken));
     }
 
@@ -72,8 +72,8 @@ public static class ModelTrainer
         progress?.Report(new TrainingProgress($"training {Trainers.Name(trainer)}", 0, 1, 0));
         var stopwatch = Stopwatch.StartNew();
         // Class names on the label, so the saved model's Score slots and PredictedLabel carry them.
-        var head = CancellableFit.Fit(ml, Trainers.CreateHead(ml, trainer, options.MaxIterations, trainCount, set.FeatureLength), ClassNames.Attach(features, Trainers.LabelColumn, data.Classes), cancellationToken);
-        var trainSeconds = stopwatch.Elapsed.TotalSeconds;
+        var head = CancellableFit.Fit(ml, set.Head ?? Trainers.CreateHead(ml, trainer, options.MaxIterations, trainCount, set.FeatureLength), ClassNames.Attach(features, Trainers.LabelColumn, data.Classes), cancellationToken);
+        var trainSeconds = set.HeadChoiceSeconds + stopwatch.Elapsed.TotalSeconds;
         cancellationToken.ThrowIfCancellationRequested();
         progress?.Report(new TrainingProgress($"training {Trainers.Name(trainer)}", 1, 1, 0));
 

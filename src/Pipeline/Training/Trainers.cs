@@ -69,17 +69,8 @@ public static class Trainers
             case TrainerKind.Rff:
                 return RandomFourierHead.Create(ml, LbfgsOptions(maxIterations, trainRows, RandomFourierHead.L2Scale), featureLength);
             case TrainerKind.Sdca:
-                return ml.Transforms.NormalizeMeanVariance(FeaturesColumn)
-                    .Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy(new SdcaMaximumEntropyMulticlassTrainer.Options
-                    {
-                        LabelColumnName = LabelColumn,
-                        FeatureColumnName = FeaturesColumn,
-                        NumberOfThreads = 1,
-                        MaximumNumberOfIterations = maxIterations,
-                    }));
             case TrainerKind.Lbfgs:
-                return ml.Transforms.NormalizeMeanVariance(FeaturesColumn)
-                    .Append(ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(LbfgsOptions(maxIterations, trainRows)));
+                return ml.Transforms.NormalizeMeanVariance(FeaturesColumn).Append(CreateLinearTrainer(ml, kind, maxIterations, trainRows));
             case TrainerKind.LightGbm:
                 return ml.MulticlassClassification.Trainers.LightGbm(new LightGbmMulticlassTrainer.Options
                 {
@@ -111,6 +102,30 @@ public static class Trainers
             default:
                 throw new ArgumentOutOfRangeException(nameof(kind));
         }
+    }
+
+    /// <summary>True for the trainers whose head is <see cref="CreateLinearTrainer"/> after a mean-variance normaliser (SDCA, L-BFGS).</summary>
+    public static bool IsLinear(TrainerKind kind) => kind is TrainerKind.Sdca or TrainerKind.Lbfgs;
+
+    /// <summary>
+    /// The multiclass trainer of a linear head (<see cref="IsLinear"/>) without its normaliser, for callers that put
+    /// their own scaling in front (the hybrid's block weights).
+    /// </summary>
+    public static IEstimator<ITransformer> CreateLinearTrainer(MLContext ml, TrainerKind kind, int? maxIterations, long trainRows)
+    {
+        ArgumentNullException.ThrowIfNull(ml);
+        return kind switch
+        {
+            TrainerKind.Sdca => ml.MulticlassClassification.Trainers.SdcaMaximumEntropy(new SdcaMaximumEntropyMulticlassTrainer.Options
+            {
+                LabelColumnName = LabelColumn,
+                FeatureColumnName = FeaturesColumn,
+                NumberOfThreads = 1,
+                MaximumNumberOfIterations = maxIterations,
+            }),
+            TrainerKind.Lbfgs => ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(LbfgsOptions(maxIterations, trainRows)),
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a linear trainer"),
+        };
     }
 
     /// <summary>The L-BFGS head's options: L2 scaled with the row count (and by <paramref name="l2Scale"/>), 200 iterations unless capped.</summary>

@@ -36,7 +36,7 @@ public sealed class HostileCancellationTests(ITestOutputHelper log) : IDisposabl
         { "train lbfgs", "training lbfgs", ["train", "--trainer", "lbfgs", "--max-iterations", "100000", "--out", "{out}/model.zip"] },
         { "train lightgbm", "training lightgbm", ["train", "--trainer", "lightgbm", "--max-iterations", "100000", "--out", "{out}/model.zip"] },
         { "train fasttree", "training fasttree", ["train", "--trainer", "fasttree", "--max-iterations", "100000", "--out", "{out}/model.zip"] },
-        { "train cnn lightgbm", "training lightgbm", ["train", "--pipeline", "cnn", "--max-train-per-class", "50", "--max-test-per-class", "2", "--no-cache", "--max-iterations", "100000", "--out", "{out}/model.zip"] },
+        { "train cnn lightgbm", "training lightgbm", ["train", "--pipeline", "cnn", "--trainer", "lightgbm", "--max-train-per-class", "50", "--max-test-per-class", "2", "--no-cache", "--max-iterations", "100000", "--out", "{out}/model.zip"] },
         { "compare sdca", "training sdca", ["compare", "--data", "fashion-mnist-mini", "--pipelines", "handcrafted", "--trainers", "sdca,lbfgs", "--out", "{out}/report"] },
         { "bench", "training lbfgs", ["bench", "--pipelines", "handcrafted", "--out", "{out}/bench.json"] },
     };

@@ -34,9 +34,22 @@ public class PipelineRegistryTests
         var spellings = PipelineRegistry.All.SelectMany(p => p.Aliases.Append(p.Name)).ToList();
         Assert.Equal(spellings.Count, spellings.Distinct(StringComparer.OrdinalIgnoreCase).Count());
         Assert.Equal("handcrafted", PipelineRegistry.Default.Name);
-        Assert.Equal([TrainerKind.Lbfgs, TrainerKind.LightGbm, TrainerKind.Lbfgs, TrainerKind.Lbfgs, TrainerKind.Lbfgs], PipelineRegistry.All.Select(p => p.DefaultTrainer));
+        Assert.Equal([TrainerKind.Lbfgs, TrainerKind.Lbfgs, TrainerKind.Lbfgs, TrainerKind.Lbfgs, TrainerKind.Lbfgs], PipelineRegistry.All.Select(p => p.DefaultTrainer));
         Assert.Equal(["hand-crafted pipeline", "CNN", "hybrid (hand-crafted + CNN) pipeline", "CNN trained from scratch", "fine-tuned CNN"], PipelineRegistry.All.Select(p => p.DisplayName));
         Assert.Equal(["handcrafted", "cnn", "hybrid"], PipelineRegistry.RunByDefault.Select(p => p.Name));
+    }
+
+    [Theory]
+    [InlineData(1, 3_000, TrainerKind.LightGbm)] // grey, a few thousand images: trees pay for their time
+    [InlineData(1, 2_999, TrainerKind.Lbfgs)] // grey, fewer: no better on validation at many times the time
+    [InlineData(3, 60_000, TrainerKind.Lbfgs)] // colour photos: ImageNet features are near linearly separable
+    public void The_cnn_head_follows_the_kind_and_size_of_the_data(int channels, int trainImages, TrainerKind expected)
+    {
+        var image = new LabeledImage(ImageWorkbench.Runtime.Decoding.ImageSource.FromEncoded(new byte[] { 1 }, "a.png"), 0);
+        var data = new ImageDataset("d", "memory", ["a", "b"], [.. Enumerable.Repeat(image, trainImages)], [], hasOwnSplit: false, new ImageWorkbench.FeatureExtractors.ImageShape(28, 28, channels));
+        Assert.Equal(expected, PipelineRegistry.Get("cnn").DefaultTrainerFor(data));
+        Assert.Equal(TrainerKind.Lbfgs, PipelineRegistry.Get("cnn").DefaultTrainerFor(new ImageDataset("d", "memory", ["a", "b"], [.. Enumerable.Repeat(image, trainImages)], [], hasOwnSplit: false, nativeShape: null)));
+        Assert.Equal(TrainerKind.Lbfgs, PipelineRegistry.Get("handcrafted").DefaultTrainerFor(data));
     }
 
     [Fact]

@@ -50,7 +50,11 @@ public sealed class HandCraftedPipeline : IPipelineWing, IStoredFeaturesWing, IR
     public const int RffFromImages = 10_000;
 
     /// <summary><c>rff</c> from <see cref="RffFromImages"/> training images on, L-BFGS below (the embedded sets, the default <c>compare</c>).</summary>
-    public TrainerKind DefaultTrainerFor(int trainImages) => trainImages >= RffFromImages ? TrainerKind.Rff : DefaultTrainer;
+    public TrainerKind DefaultTrainerFor(ImageDataset data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        return data.Train.Count >= RffFromImages ? TrainerKind.Rff : DefaultTrainer;
+    }
 
     /// <summary>The command-line spelling of <see cref="HandCraftedPipelineOptions.FeatureSet"/>.</summary>
     public IReadOnlyList<string> OwnOptions { get; } = ["feature-set"];

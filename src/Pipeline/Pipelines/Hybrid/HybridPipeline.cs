@@ -22,7 +22,15 @@ public sealed class HybridPipeline : IPipelineWing
 
     public int ComparisonRank => 2;
 
-    /// <summary>L-BFGS on the standardised blocks: each feature scaled to unit variance, so neither block's scale wins.</summary>
+    /// <summary>
+    /// L-BFGS on the standardised blocks, each block weighted by a CNN-to-hand-crafted ratio chosen on a validation split
+    /// carved from train (<see cref="HybridBlockWeights"/>): the side that is better on the data set gets the weight.
+    /// Embedded sets (2026-12-02, validation accuracy for ratio 1 / 0.25 / 4 / 16): fashion-mnist-mini 0.835 / 0.810 /
+    /// 0.810 / 0.820, so 1 (test 0.854; hand-crafted 0.850, CNN 0.802); caltech101-mini 1.000 / 0.938 / 1.000 / 1.000
+    /// (log-loss 0.023 / 0.283 / 0.002 / 0.001), so 16 (test 1.000, where ratio 1 scored 0.992; CNN 1.000). Full
+    /// Fashion-MNIST (10,000 fitted / 12,000 held out): 0.902 / 0.891 / 0.896 / 0.874, so 1: test 0.920 (hand-crafted
+    /// L-BFGS 0.907, CNN LightGBM 0.900), head 150 s with the choice on a loaded machine.
+    /// </summary>
     public TrainerKind DefaultTrainer => TrainerKind.Lbfgs;
 
     public IReadOnlyList<string> OwnOptions { get; } = ["feature-set", "input-size", "resize", "cache-dir", "no-cache", "backbone", "backbone-input", "backbone-output", "backbone-size", "backbone-layout", "backbone-mean", "backbone-std"];

@@ -38,9 +38,29 @@ internal static class HybridTraining
         var engine = source.CreateEngine();
         using var owned = engine as IDisposable;
         var stopwatch = Stopwatch.StartNew();
-        var train = Featurize(ml, engine, cache, data.Train, data.Classes.Count, input, definition, warnings, progress, cancellationToken);
+        var trainRows = Featurize(engine, cache, data.Train, input, definition, warnings, progress, cancellationToken);
         var featurizeSeconds = stopwatch.Elapsed.TotalSeconds;
         warnings.ThrowIfOverThreshold(data.Train.Count, options.MaxBadImageFraction);
+        var featureType = new VectorDataViewType(NumberDataViewType.Single, trainRows.Length);
+        var extra = new Dictionary<string, string>(source.Metadata())
+        {
+            ["featureCacheHits"] = (cache?.Stats.Hits ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+
+        // A linear head weighs the two blocks, the weighting chosen on validation (trees are blind to feature scale).
+        IEstimator<ITransformer>? head = null;
+        var weighting = string.Empty;
+        var choiceSeconds = 0.0;
+        if (Trainers.IsLinear(run.Trainer))
+        {
+            var choosing = Stopwatch.StartNew();
+            var choice = HybridBlockWeights.Choose(data, trainRows, definition.OutputLength, run.Trainer, options, warnings, progress, cancellationToken);
+            var weights = HybridBlockWeights.SlotWeights(definition.OutputLength, trainRows.Length, choice?.CnnToHand ?? 1);
+            head = HybridBlockWeights.CreateHead(ml, trainRows, null, weights, run.Trainer, options.MaxIterations, data.Classes.Count, cancellationToken);
+            extra["blockWeights"] = choice?.Describe() ?? "cnn:hand 1 (too few images per class for a validation split)";
+            weighting = "; block weights " + extra["blockWeights"];
+            choiceSeconds = choosing.Elapsed.TotalSeconds;
+        }
 
         ITransformer CreateSavedFeaturizer()
         {
@@ -56,65 +76,52 @@ internal static class HybridTraining
 
         return ModelTrainer.FitHead(run, new FeaturizedTrainingSet
         {
-            Features = train,
+            Features = trainRows.AsDataView(ml, featureType, data.Classes.Count, cancellationToken),
             PixelsSchema = pixelsSchema,
             Input = input,
             FeatureSet = featureSetName,
-            FeatureSetDescription = $"{definition.Describe()}\ncnn [{definition.OutputLength},{definition.OutputLength + source.FeatureLength}) {source.Describe()}; hand-crafted block from the CNN input stretched to {definition.InputShape}",
+            FeatureSetDescription = $"{definition.Describe()}\ncnn [{definition.OutputLength},{definition.OutputLength + source.FeatureLength}) {source.Describe()}; hand-crafted block from the CNN input stretched to {definition.InputShape}{weighting}",
             FeatureLength = definition.OutputLength + source.FeatureLength,
             FeaturizeSeconds = featurizeSeconds,
-            Extra = new Dictionary<string, string>(source.Metadata())
-            {
-                ["featureCacheHits"] = (cache?.Stats.Hits ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture),
-            },
+            Extra = extra,
+            Head = head,
+            HeadChoiceSeconds = choiceSeconds,
             CreateSavedFeaturizer = CreateSavedFeaturizer,
             EvaluateHead = head =>
             {
-                var test = Featurize(ml, engine, cache, data.Test, data.Classes.Count, input, definition, warnings, progress, cancellationToken);
+                var test = Featurize(engine, cache, data.Test, input, definition, warnings, progress, cancellationToken).AsDataView(ml, featureType, data.Classes.Count, cancellationToken);
                 var (labels, scores, indices) = ModelScoring.Collect(head.Transform(test), cancellationToken);
                 return ClassificationMetrics.Compute(data.Classes, labels, scores, indices.Select(i => data.Test[i].Source.Name).ToList());
             },
         });
     }
 
-    /// <summary>Hand-crafted block then CNN block for every readable image (Features, Label, Index); unreadable ones are skipped with a warning.</summary>
-    private static IDataView Featurize(MLContext ml, ICnnFeatureEngine engine, FeatureCache? cache, IReadOnlyList<LabeledImage> images, int classCount, ModelInput input, FeatureSetDefinition definition, DataWarnings warnings, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>Hand-crafted block then CNN block for every readable image; unreadable ones are skipped with a warning.</summary>
+    private static FeatureMatrix Featurize(ICnnFeatureEngine engine, FeatureCache? cache, IReadOnlyList<LabeledImage> images, ModelInput input, FeatureSetDefinition definition, DataWarnings warnings, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
-        var cnn = CnnTraining.Featurize(ml, engine, cache, images, classCount, input, new VectorDataViewType(NumberDataViewType.Single, engine.FeatureLength), warnings, $"featurizing ({engine.DisplayName})", progress, cancellationToken);
-        int handLength = definition.OutputLength, length = handLength + engine.FeatureLength;
-        var rows = new FeatureMatrix(length, images.Count);
+        var cnn = CnnTraining.FeaturizeRows(engine, cache, images, input, warnings, $"featurizing ({engine.DisplayName})", progress, cancellationToken);
+        int handLength = definition.OutputLength, cnnLength = engine.FeatureLength;
+        var rows = new FeatureMatrix(handLength + cnnLength, images.Count);
         var extractor = definition.CreateExtractor();
         var mode = ModelInputPixels.ParseResizeMode(input.ResizeMode);
         var decoded = new float[input.Width * input.Height * input.Channels];
         var pixels = new float[definition.InputShape.Length];
         var scratch = new float[input.Width * input.Height];
-        var columns = new[] { cnn.Schema[Trainers.FeaturesColumn], cnn.Schema[Trainers.LabelColumn], cnn.Schema[nameof(LabeledPixels.Index)] };
-        using (var cursor = cnn.GetRowCursor(columns))
+        for (var index = 0; index < images.Count; index++)
         {
-            var getFeatures = cursor.GetGetter<VBuffer<float>>(columns[0]);
-            var getLabel = cursor.GetGetter<uint>(columns[1]);
-            var getIndex = cursor.GetGetter<int>(columns[2]);
-            VBuffer<float> features = default;
-            uint label = 0;
-            var index = 0;
-            while (cursor.MoveNext())
+            cancellationToken.ThrowIfCancellationRequested();
+            var features = cnn.AsSpan(index * cnnLength, cnnLength);
+            if (float.IsNaN(features[0]) || !ModelInputPixels.TryDecode(images[index].Source, input, mode, decoded, out _))
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                getFeatures(ref features);
-                getLabel(ref label);
-                getIndex(ref index);
-                if (!ModelInputPixels.TryDecode(images[index].Source, input, mode, decoded, out _))
-                {
-                    continue; // the CNN pass decoded it already, so this cannot happen short of the file changing
-                }
-
-                HybridPixels.Convert(decoded, pixels, definition.InputShape, scratch);
-                var row = rows.AddRow(label - 1, index); // cursors give 1-based key values
-                extractor.Extract(pixels, row[..handLength]);
-                features.CopyTo(row[handLength..]);
+                continue; // unreadable: the CNN pass warned already (a decode failing only now means the file changed)
             }
+
+            HybridPixels.Convert(decoded, pixels, definition.InputShape, scratch);
+            var row = rows.AddRow((uint)images[index].Label, index);
+            extractor.Extract(pixels, row[..handLength]);
+            features.CopyTo(row[handLength..]);
         }
 
-        return rows.AsDataView(ml, new VectorDataViewType(NumberDataViewType.Single, length), classCount, cancellationToken);
+        return rows;
     }
 }
