@@ -44,7 +44,7 @@ internal static class FeatureSetReference
             }
 
             var others = Trainers.KnownNames.Split(", ").Where(t => t != Trainers.Name(pipeline.DefaultTrainer));
-            text.Append(CultureInfo.InvariantCulture, $"| `{pipeline.Name}` | `{Trainers.Name(pipeline.DefaultTrainer)}` | {string.Join(", ", others.Select(t => $"`{t}`"))}, `auto` |\n");
+            text.Append(CultureInfo.InvariantCulture, $"| `{pipeline.Name}` | {pipeline.DefaultTrainerRule} | {string.Join(", ", others.Select(t => $"`{t}`"))}, `auto` |\n");
         }
 
         return text.ToString();

@@ -34,6 +34,9 @@ public interface IPipelineWing
     /// </summary>
     TrainerKind DefaultTrainerFor(ImageDataset data) => DefaultTrainer;
 
+    /// <summary>How <see cref="DefaultTrainerFor"/> picks, in words, for README's generated trainer table (Markdown).</summary>
+    string DefaultTrainerRule => $"`{Trainers.Name(DefaultTrainer)}`";
+
     /// <summary>Command-line options (without <c>--</c>) that only this pipeline reads; the CLI refuses them for the others.</summary>
     IReadOnlyList<string> OwnOptions { get; }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using ImageWorkbench.Pipeline.Data;
 using ImageWorkbench.Pipeline.Measuring;
 using ImageWorkbench.Pipeline.Training;
@@ -48,6 +49,8 @@ public sealed class CnnPipeline : IPipelineWing, IStoredFeaturesWing, IReusableF
     /// faster; on grey clothing the features are further from ImageNet's domain and trees add one to three points once
     /// there are a few thousand images to grow them on (at 2,000 the split went the other way, so the line is at 3,000).
     /// </summary>
+    public string DefaultTrainerRule => string.Create(CultureInfo.InvariantCulture, $"`{Trainers.Name(DefaultTrainer)}`; `{Trainers.Name(TrainerKind.LightGbm)}` for grey images from {LightGbmFromTrainImages:N0} training images");
+
     public TrainerKind DefaultTrainerFor(ImageDataset data)
     {
         ArgumentNullException.ThrowIfNull(data);

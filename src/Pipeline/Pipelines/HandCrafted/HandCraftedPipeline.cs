@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics;
 using ImageWorkbench.FeatureExtractors;
 using ImageWorkbench.Pipeline.Data;
@@ -50,6 +51,8 @@ public sealed class HandCraftedPipeline : IPipelineWing, IStoredFeaturesWing, IR
     public const int RffFromImages = 10_000;
 
     /// <summary><c>rff</c> from <see cref="RffFromImages"/> training images on, L-BFGS below (the embedded sets, the default <c>compare</c>).</summary>
+    public string DefaultTrainerRule => string.Create(CultureInfo.InvariantCulture, $"`{Trainers.Name(DefaultTrainer)}`; `{Trainers.Name(TrainerKind.Rff)}` from {RffFromImages:N0} training images");
+
     public TrainerKind DefaultTrainerFor(ImageDataset data)
     {
         ArgumentNullException.ThrowIfNull(data);
