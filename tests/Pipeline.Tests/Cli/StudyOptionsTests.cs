@@ -54,7 +54,7 @@ public class StudyOptionsTests
             using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "report.json")));
             var root = json.RootElement;
             var selection = root.GetProperty("selection")[0];
-            Assert.Equal(2, selection.GetProperty("candidates").GetArrayLength());
+            Assert.Equal(3, selection.GetProperty("candidates").GetArrayLength()); // lbfgs, rff, lightgbm
             var chosen = selection.GetProperty("chosen").GetString();
             Assert.Equal(chosen, root.GetProperty("results")[0].GetProperty("trainer").GetString());
             Assert.Equal([2, 10], root.GetProperty("learningCurve").EnumerateArray().Select(p => p.GetProperty("trainPerClass").GetInt32()));

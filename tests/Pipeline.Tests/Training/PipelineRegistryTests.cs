@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using ImageWorkbench.Pipeline.Data;
 using ImageWorkbench.Pipeline.Pipelines;
+using ImageWorkbench.Pipeline.Pipelines.HandCrafted;
 using ImageWorkbench.Pipeline.Training;
 
 namespace ImageWorkbench.Pipeline.Tests.Training;
@@ -49,7 +50,7 @@ public class PipelineRegistryTests
         var data = new ImageDataset("d", "memory", ["a", "b"], [.. Enumerable.Repeat(image, trainImages)], [], hasOwnSplit: false, new ImageWorkbench.FeatureExtractors.ImageShape(28, 28, channels));
         Assert.Equal(expected, PipelineRegistry.Get("cnn").DefaultTrainerFor(data));
         Assert.Equal(TrainerKind.Lbfgs, PipelineRegistry.Get("cnn").DefaultTrainerFor(new ImageDataset("d", "memory", ["a", "b"], [.. Enumerable.Repeat(image, trainImages)], [], hasOwnSplit: false, nativeShape: null)));
-        Assert.Equal(TrainerKind.Lbfgs, PipelineRegistry.Get("handcrafted").DefaultTrainerFor(data));
+        Assert.Equal(trainImages >= HandCraftedPipeline.RffFromImages ? TrainerKind.Rff : TrainerKind.Lbfgs, PipelineRegistry.Get("handcrafted").DefaultTrainerFor(data));
     }
 
     [Fact]
