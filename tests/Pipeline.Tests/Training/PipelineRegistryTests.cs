@@ -46,11 +46,17 @@ public class PipelineRegistryTests
     [InlineData(3, 60_000, TrainerKind.Lbfgs)] // colour photos: ImageNet features are near linearly separable
     public void The_cnn_head_follows_the_kind_and_size_of_the_data(int channels, int trainImages, TrainerKind expected)
     {
-        var image = new LabeledImage(ImageWorkbench.Runtime.Decoding.ImageSource.FromEncoded(new byte[] { 1 }, "a.png"), 0);
-        var data = new ImageDataset("d", "memory", ["a", "b"], [.. Enumerable.Repeat(image, trainImages)], [], hasOwnSplit: false, new ImageWorkbench.FeatureExtractors.ImageShape(28, 28, channels));
+        var data = WithTrainImages(trainImages, new ImageWorkbench.FeatureExtractors.ImageShape(28, 28, channels));
         Assert.Equal(expected, PipelineRegistry.Get("cnn").DefaultTrainerFor(data));
-        Assert.Equal(TrainerKind.Lbfgs, PipelineRegistry.Get("cnn").DefaultTrainerFor(new ImageDataset("d", "memory", ["a", "b"], [.. Enumerable.Repeat(image, trainImages)], [], hasOwnSplit: false, nativeShape: null)));
+        Assert.Equal(TrainerKind.Lbfgs, PipelineRegistry.Get("cnn").DefaultTrainerFor(WithTrainImages(trainImages)));
         Assert.Equal(trainImages >= HandCraftedPipeline.RffFromImages ? TrainerKind.Rff : TrainerKind.Lbfgs, PipelineRegistry.Get("handcrafted").DefaultTrainerFor(data));
+    }
+
+    /// <summary>A data set of <paramref name="count"/> training images (one encoded placeholder repeated: the wings' default-head rules read only the count and the shape).</summary>
+    internal static ImageDataset WithTrainImages(int count, ImageWorkbench.FeatureExtractors.ImageShape? nativeShape = null)
+    {
+        var image = new LabeledImage(ImageWorkbench.Runtime.Decoding.ImageSource.FromEncoded(new byte[] { 1 }, "a.png"), 0);
+        return new ImageDataset("d", "memory", ["a", "b"], [.. Enumerable.Repeat(image, count)], [], hasOwnSplit: false, nativeShape);
     }
 
     [Fact]

@@ -69,21 +69,14 @@ public sealed class RandomFourierHeadTests : IDisposable
     public void The_hand_crafted_default_head_is_rff_from_its_size_threshold_on_and_other_wings_keep_theirs()
     {
         var handCrafted = PipelineRegistry.Default;
-        Assert.Equal(TrainerKind.Lbfgs, handCrafted.DefaultTrainerFor(WithTrainImages(HandCraftedPipeline.RffFromImages - 1)));
-        Assert.Equal(TrainerKind.Lbfgs, handCrafted.DefaultTrainerFor(WithTrainImages(1_000))); // the embedded sets: the default compare keeps its budget
-        Assert.Equal(TrainerKind.Rff, handCrafted.DefaultTrainerFor(WithTrainImages(HandCraftedPipeline.RffFromImages)));
-        Assert.Equal(TrainerKind.Rff, handCrafted.DefaultTrainerFor(WithTrainImages(60_000)));
+        Assert.Equal(TrainerKind.Lbfgs, handCrafted.DefaultTrainerFor(PipelineRegistryTests.WithTrainImages(HandCraftedPipeline.RffFromImages - 1)));
+        Assert.Equal(TrainerKind.Lbfgs, handCrafted.DefaultTrainerFor(PipelineRegistryTests.WithTrainImages(1_000))); // the embedded sets: the default compare keeps its budget
+        Assert.Equal(TrainerKind.Rff, handCrafted.DefaultTrainerFor(PipelineRegistryTests.WithTrainImages(HandCraftedPipeline.RffFromImages)));
+        Assert.Equal(TrainerKind.Rff, handCrafted.DefaultTrainerFor(PipelineRegistryTests.WithTrainImages(60_000)));
         foreach (var wing in PipelineRegistry.All.Where(w => w != handCrafted))
         {
-            Assert.Equal(wing.DefaultTrainer, wing.DefaultTrainerFor(WithTrainImages(60_000)));
+            Assert.Equal(wing.DefaultTrainer, wing.DefaultTrainerFor(PipelineRegistryTests.WithTrainImages(60_000)));
         }
-    }
-
-    /// <summary>A data set of <paramref name="count"/> training images (one encoded placeholder repeated: only the count is read).</summary>
-    private static ImageDataset WithTrainImages(int count)
-    {
-        var image = new LabeledImage(ImageWorkbench.Runtime.Decoding.ImageSource.FromEncoded(new byte[] { 1 }, "a.png"), 0);
-        return new ImageDataset("d", "memory", ["a", "b"], [.. Enumerable.Repeat(image, count)], [], hasOwnSplit: false, nativeShape: null);
     }
 
     private const int Inputs = 4;
