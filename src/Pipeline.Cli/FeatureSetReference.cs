@@ -16,10 +16,11 @@ internal static class FeatureSetReference
     /// <summary>README's block: <c>&lt;!-- generated:feature-sets:begin --&gt;</c> ... <c>end</c>.</summary>
     public const string Section = "feature-sets";
 
-    private static readonly (string Kind, ImageShape? Shape)[] DataKinds =
+    private static readonly (string Kind, ImageShape? Shape, int TrainImages)[] DataKinds =
     [
-        ("28x28 grey images", new ImageShape(28, 28, 1)),
-        ("everything else (photos)", null),
+        (string.Create(CultureInfo.InvariantCulture, $"28x28 grey images, under {FeatureSetPresets.LargeSetImages:N0} training images"), new ImageShape(28, 28, 1), 0),
+        (string.Create(CultureInfo.InvariantCulture, $"28x28 grey images, from {FeatureSetPresets.LargeSetImages:N0} training images"), new ImageShape(28, 28, 1), FeatureSetPresets.LargeSetImages),
+        ("everything else (photos)", null, 0),
     ];
 
     public static string Markdown()
@@ -30,7 +31,7 @@ internal static class FeatureSetReference
         {
             var definition = FeatureSetPresets.Get(name);
             var segments = string.Join(", ", definition.Segments.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Name} {s.Length:N0}")));
-            var defaultFor = string.Join(", ", DataKinds.Where(k => FeatureSetPresets.DefaultFor(k.Shape) == name).Select(k => k.Kind));
+            var defaultFor = string.Join(", ", DataKinds.Where(k => FeatureSetPresets.DefaultFor(k.Shape, k.TrainImages) == name).Select(k => k.Kind));
             text.Append(CultureInfo.InvariantCulture, $"| `{name}` | {definition.InputShape} | {definition.OutputLength:N0} | {segments} | {(defaultFor.Length > 0 ? defaultFor : "-")} |\n");
         }
 
