@@ -66,14 +66,18 @@ public sealed class RandomFourierHeadTests : IDisposable
     }
 
     [Fact]
-    public void The_hand_crafted_default_head_is_rff_from_its_size_threshold_on_and_other_wings_keep_theirs()
+    public void The_hand_crafted_and_hybrid_default_head_is_rff_from_the_large_set_threshold_on_and_other_wings_keep_theirs()
     {
-        var handCrafted = PipelineRegistry.Default;
-        Assert.Equal(TrainerKind.Lbfgs, handCrafted.DefaultTrainerFor(PipelineRegistryTests.WithTrainImages(HandCraftedPipeline.RffFromImages - 1)));
-        Assert.Equal(TrainerKind.Lbfgs, handCrafted.DefaultTrainerFor(PipelineRegistryTests.WithTrainImages(1_000))); // the embedded sets: the default compare keeps its budget
-        Assert.Equal(TrainerKind.Rff, handCrafted.DefaultTrainerFor(PipelineRegistryTests.WithTrainImages(HandCraftedPipeline.RffFromImages)));
-        Assert.Equal(TrainerKind.Rff, handCrafted.DefaultTrainerFor(PipelineRegistryTests.WithTrainImages(60_000)));
-        foreach (var wing in PipelineRegistry.All.Where(w => w != handCrafted))
+        var kernelWings = new[] { PipelineRegistry.Default, PipelineRegistry.Get("hybrid") };
+        foreach (var wing in kernelWings)
+        {
+            Assert.Equal(TrainerKind.Lbfgs, wing.DefaultTrainerFor(PipelineRegistryTests.WithTrainImages(HandCraftedPipeline.RffFromImages - 1)));
+            Assert.Equal(TrainerKind.Lbfgs, wing.DefaultTrainerFor(PipelineRegistryTests.WithTrainImages(1_000))); // the embedded sets: the default compare keeps its budget
+            Assert.Equal(TrainerKind.Rff, wing.DefaultTrainerFor(PipelineRegistryTests.WithTrainImages(HandCraftedPipeline.RffFromImages)));
+            Assert.Equal(TrainerKind.Rff, wing.DefaultTrainerFor(PipelineRegistryTests.WithTrainImages(60_000)));
+        }
+
+        foreach (var wing in PipelineRegistry.All.Where(w => !kernelWings.Contains(w)))
         {
             Assert.Equal(wing.DefaultTrainer, wing.DefaultTrainerFor(PipelineRegistryTests.WithTrainImages(60_000)));
         }
