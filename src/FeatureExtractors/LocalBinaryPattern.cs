@@ -106,8 +106,8 @@ public sealed class LocalBinaryPattern : IFeatureExtractor
     private readonly byte[] _codes;
     private readonly int[] _r0, _r1, _c0, _c1; // per neighbour and row (column): padded row starts (columns) interpolated between
     private readonly double[] _dr, _dc; // and the weight of the second one
-    private readonly double[] _dr1, _dc1; // and 1 minus it, the first one's weight
-    private readonly int[] _shift0, _shift1; // per neighbour: _c0 (_c1) minus the column, the same for every column
+    private readonly double[] _dc1; // and 1 minus it, the first column's weight (the rows' is in _taps)
+    private readonly Tap[] _taps; // per row, neighbours P-1 down to 0: where the vector paths read
     private readonly bool[] _whole; // per neighbour: at whole-pixel offsets, read without interpolating
     private readonly long[] _patterns; // one row of neighbour bit patterns (vector paths)
     private readonly byte[]? _codeOf; // the code of every bit pattern when P <= MaxTablePoints
@@ -135,8 +135,6 @@ public sealed class LocalBinaryPattern : IFeatureExtractor
         _c0 = new int[p * w];
         _c1 = new int[p * w];
         _dc = new double[p * w];
-        _shift0 = new int[p];
-        _shift1 = new int[p];
         for (int i = 0; i < p; i++)
         {
             // scikit-image: rp = round(-R sin(2 pi i / P), 5), cp = round(R cos(2 pi i / P), 5)
@@ -147,14 +145,22 @@ public sealed class LocalBinaryPattern : IFeatureExtractor
             Interpolation(rp, h, i, _border, _stride, _r0, _r1, _dr);
             Interpolation(cp, w, i, _border, 1, _c0, _c1, _dc);
             _whole[i] = rp == Math.Floor(rp) && cp == Math.Floor(cp);
-            // floor(c + cp) = c + floor(cp) for a whole c: cp has 5 decimals, so unless it is whole it is at least
-            // 1e-5 from a whole number, far more than the rounding of c + cp (the tests compare all columns)
-            _shift0[i] = _c0[i * w];
-            _shift1[i] = _c1[i * w];
         }
 
-        _dr1 = Array.ConvertAll(_dr, d => 1 - d);
         _dc1 = Array.ConvertAll(_dc, d => 1 - d);
+        _taps = new Tap[h * p];
+        for (int r = 0; r < h; r++)
+        {
+            for (int i = 0; i < p; i++)
+            {
+                // floor(c + cp) = c + floor(cp) for a whole c: cp has 5 decimals, so unless it is whole it is at least
+                // 1e-5 from a whole number, far more than the rounding of c + cp; so the columns are column 0's plus c
+                // (the weights are not: they are loaded per column)
+                int ri = (i * h) + r, c0 = _c0[i * w], c1 = _c1[i * w];
+                _taps[(r * p) + (p - 1 - i)] = new Tap(_r0[ri] + c0, _r0[ri] + c1, _r1[ri] + c0, _r1[ri] + c1, _whole[i] ? -1 : i * w, _dr[ri], 1 - _dr[ri]);
+            }
+        }
+
         _patterns = new long[w];
         if (p <= MaxTablePoints)
         {
@@ -333,37 +339,39 @@ public sealed class LocalBinaryPattern : IFeatureExtractor
         ref double grey = ref MemoryMarshal.GetArrayDataReference(_padded);
         ref double dc = ref MemoryMarshal.GetArrayDataReference(_dc);
         ref double dc1 = ref MemoryMarshal.GetArrayDataReference(_dc1);
-        ref long patterns = ref MemoryMarshal.GetArrayDataReference(_patterns);
+        ref Tap taps = ref MemoryMarshal.GetArrayDataReference(_taps);
+        Span<long> patterns = _patterns;
+        ref long pattern = ref MemoryMarshal.GetReference(patterns);
         for (int r = 0; r < h; r++)
         {
             int row = ((r + _border) * _stride) + _border;
+            ref Tap rowTaps = ref Unsafe.Add(ref taps, r * p);
             for (int c = 0; ; c += n)
             {
                 c = Math.Min(c, w - n);
                 TV centre = TLanes.Load(ref grey, row + c);
                 TBits bits = default;
                 // neighbour P-1 first: each comparison shifts the earlier ones up, so neighbour i ends at bit i
-                for (int i = p - 1; i >= 0; i--)
+                for (int j = 0; j < p; j++)
                 {
-                    int ri = (i * h) + r, top = _r0[ri], c0 = _shift0[i] + c;
+                    ref readonly Tap t = ref Unsafe.Add(ref rowTaps, j);
                     TV sample;
-                    if (_whole[i])
+                    if (t.Weights < 0)
                     {
-                        sample = TLanes.Load(ref grey, top + c0);
+                        sample = TLanes.Load(ref grey, t.TopLeft + c);
                     }
                     else
                     {
-                        int bottom = _r1[ri], c1 = _shift1[i] + c, ci = (i * w) + c;
-                        TV weight = TLanes.Load(ref dc, ci), weight1 = TLanes.Load(ref dc1, ci);
-                        TV upper = TLanes.Blend(weight1, TLanes.Load(ref grey, top + c0), weight, TLanes.Load(ref grey, top + c1));
-                        TV lower = TLanes.Blend(weight1, TLanes.Load(ref grey, bottom + c0), weight, TLanes.Load(ref grey, bottom + c1));
-                        sample = TLanes.Blend(TLanes.Create(_dr1[ri]), upper, TLanes.Create(_dr[ri]), lower);
+                        TV weight = TLanes.Load(ref dc, t.Weights + c), weight1 = TLanes.Load(ref dc1, t.Weights + c);
+                        TV upper = TLanes.Blend(weight1, TLanes.Load(ref grey, t.TopLeft + c), weight, TLanes.Load(ref grey, t.TopRight + c));
+                        TV lower = TLanes.Blend(weight1, TLanes.Load(ref grey, t.BottomLeft + c), weight, TLanes.Load(ref grey, t.BottomRight + c));
+                        sample = TLanes.Blend(TLanes.Create(t.Dr1), upper, TLanes.Create(t.Dr), lower);
                     }
 
                     bits = TLanes.ShiftIn(bits, sample, centre);
                 }
 
-                TLanes.Store(bits, ref patterns, c);
+                TLanes.Store(bits, ref pattern, c);
                 if (c == w - n)
                 {
                     break;
@@ -373,16 +381,16 @@ public sealed class LocalBinaryPattern : IFeatureExtractor
             Span<byte> rowCodes = codes.Slice(r * w, w);
             if (_codeOf is { } table)
             {
-                for (int c = 0; c < w; c++)
+                for (int c = 0; c < rowCodes.Length; c++)
                 {
-                    rowCodes[c] = table[(int)_patterns[c]];
+                    rowCodes[c] = table[(int)patterns[c]];
                 }
             }
             else
             {
-                for (int c = 0; c < w; c++)
+                for (int c = 0; c < rowCodes.Length; c++)
                 {
-                    rowCodes[c] = UniformCode((int)_patterns[c], p);
+                    rowCodes[c] = UniformCode((int)patterns[c], p);
                 }
             }
         }
@@ -485,6 +493,13 @@ public sealed class LocalBinaryPattern : IFeatureExtractor
         double bottom = ((1 - dc) * grey[r1 + c0]) + (dc * grey[r1 + c1]);
         return ((1 - dr) * top) + (dr * bottom);
     }
+
+    /// <summary>
+    /// Where one neighbour of the pixels of one row reads, for column 0 (add the column): the padded indices of the
+    /// four pixels interpolated between, the offset of the column weights in <c>_dc</c> and <c>_dc1</c> (-1 for a
+    /// whole-pixel neighbour, read at <see cref="TopLeft"/> alone) and the row weights.
+    /// </summary>
+    private readonly record struct Tap(int TopLeft, int TopRight, int BottomLeft, int BottomRight, int Weights, double Dr, double Dr1);
 
     /// <summary>
     /// The vector operations of <see cref="VectorCodes"/> at one width: a struct type argument, so each width gets
