@@ -88,11 +88,14 @@ internal enum LbpLanes
 /// The grey image sits in a zero border as wide as the circle reaches, so no read checks bounds; a neighbour at whole
 /// pixel offsets (weights 0, which the formula turns into the pixel itself, exactly) is read directly.
 /// <para>
-/// Speed: for a neighbour and a row, the two rows interpolated between and their weight are the same for every
-/// column, and the two columns move one to the right per column, so a row of samples is contiguous loads with a
-/// per-column weight (which is loaded, not assumed constant: <c>(c + cp) - floor(c + cp)</c> differs from
-/// <c>cp - floor(cp)</c> in the last bit for some columns). The vector paths do each sample's multiplies and adds in
-/// the scalar order (no fused multiply-add), so every sample, and so every code, is bit-identical to the scalar path.
+/// Speed (the vector paths, <see cref="LbpLanes"/>): for a neighbour and a row, the two rows interpolated between and
+/// their weight are the same for every column, and the two columns move one to the right per column, so a row of
+/// samples is contiguous loads with a per-column weight (loaded, not assumed constant: <c>(c + cp) - floor(c + cp)</c>
+/// differs from <c>cp - floor(cp)</c> in the last bit for some columns). The column blend of a row,
+/// <c>((1 - dc) * left) + (dc * right)</c>, depends on the row and cp alone, so it is computed once per image for the
+/// neighbours that share cp (i and P - i) and each of them blends two such rows with its row weights. Every multiply
+/// and add is the scalar <see cref="Sample"/>'s, in its order (no fused multiply-add), so every sample, and so every
+/// code, is bit-identical to the scalar path; the tests compare the two on random, quantised and real images.
 /// </para>
 /// </summary>
 public sealed class LocalBinaryPattern : IFeatureExtractor
@@ -108,6 +111,9 @@ public sealed class LocalBinaryPattern : IFeatureExtractor
     private readonly double[] _dr, _dc; // and the weight of the second one
     private readonly double[] _dc1; // and 1 minus it, the first column's weight (the rows' is in _taps)
     private readonly Tap[] _taps; // per row, neighbours P-1 down to 0: where the vector paths read
+    private readonly ColumnGroup[] _groups; // the interpolating neighbours' distinct columns and column weights
+    private readonly double[] _blended; // per group and padded row: the row blended with the group's column weights
+    private readonly (int First, int Last) _blendRows; // the padded rows the taps read blended
     private readonly bool[] _whole; // per neighbour: at whole-pixel offsets, read without interpolating
     private readonly long[] _patterns; // one row of neighbour bit patterns (vector paths)
     private readonly byte[]? _codeOf; // the code of every bit pattern when P <= MaxTablePoints
@@ -148,16 +154,36 @@ public sealed class LocalBinaryPattern : IFeatureExtractor
         }
 
         _dc1 = Array.ConvertAll(_dc, d => 1 - d);
+        // floor(c + cp) = c + floor(cp) for a whole c: cp has 5 decimals, so unless it is whole it is at least 1e-5
+        // from a whole number, far more than the rounding of c + cp; so a neighbour's columns are column 0's plus c
+        // (its column weights are not: they are loaded per column). The column weights depend on cp alone, so the
+        // neighbours sharing a cp (i and P - i) share the column-blended rows.
+        var groups = new List<ColumnGroup>();
+        var groupOf = new int[p];
+        int paddedRows = h + (2 * _border), firstRow = paddedRows, lastRow = -1;
+        for (int i = 0; i < p; i++)
+        {
+            var g = new ColumnGroup(_c0[i * w], _c1[i * w], i * w);
+            groupOf[i] = _whole[i] ? -1 : FindOrAdd(groups, g, _dc, w);
+            for (int r = 0; r < h && !_whole[i]; r++)
+            {
+                firstRow = Math.Min(firstRow, _r0[(i * h) + r] / _stride);
+                lastRow = Math.Max(lastRow, _r1[(i * h) + r] / _stride);
+            }
+        }
+
+        _groups = [.. groups];
+        _blendRows = (firstRow, lastRow);
+        _blended = new double[_groups.Length * paddedRows * w];
         _taps = new Tap[h * p];
         for (int r = 0; r < h; r++)
         {
             for (int i = 0; i < p; i++)
             {
-                // floor(c + cp) = c + floor(cp) for a whole c: cp has 5 decimals, so unless it is whole it is at least
-                // 1e-5 from a whole number, far more than the rounding of c + cp; so the columns are column 0's plus c
-                // (the weights are not: they are loaded per column)
-                int ri = (i * h) + r, c0 = _c0[i * w], c1 = _c1[i * w];
-                _taps[(r * p) + (p - 1 - i)] = new Tap(_r0[ri] + c0, _r0[ri] + c1, _r1[ri] + c0, _r1[ri] + c1, _whole[i] ? -1 : i * w, _dr[ri], 1 - _dr[ri]);
+                int ri = (i * h) + r, g = groupOf[i];
+                _taps[(r * p) + (p - 1 - i)] = g < 0
+                    ? new Tap(_r0[ri] + _c0[i * w], -1, -1, 0, 0)
+                    : new Tap(-1, ((g * paddedRows) + (_r0[ri] / _stride)) * w, ((g * paddedRows) + (_r1[ri] / _stride)) * w, _dr[ri], 1 - _dr[ri]);
             }
         }
 
@@ -337,8 +363,31 @@ public sealed class LocalBinaryPattern : IFeatureExtractor
         VectorGrey<TLanes, TV, TBits>(image);
         int w = InputShape.Width, h = InputShape.Height, p = _o.Points, n = TLanes.Count;
         ref double grey = ref MemoryMarshal.GetArrayDataReference(_padded);
+        ref double blended = ref MemoryMarshal.GetArrayDataReference(_blended);
         ref double dc = ref MemoryMarshal.GetArrayDataReference(_dc);
         ref double dc1 = ref MemoryMarshal.GetArrayDataReference(_dc1);
+        int paddedRows = h + (2 * _border);
+        for (int g = 0; g < _groups.Length; g++)
+        {
+            ColumnGroup group = _groups[g];
+            for (int pr = _blendRows.First; pr <= _blendRows.Last; pr++)
+            {
+                int from = pr * _stride, to = ((g * paddedRows) + pr) * w;
+                for (int c = 0; ; c += n)
+                {
+                    c = Math.Min(c, w - n);
+                    // Sample's top (or bottom): ((1 - dc) * left) + (dc * right)
+                    TV row = TLanes.Blend(TLanes.Load(ref dc1, group.Weights + c), TLanes.Load(ref grey, from + group.Left + c),
+                        TLanes.Load(ref dc, group.Weights + c), TLanes.Load(ref grey, from + group.Right + c));
+                    TLanes.Store(row, ref blended, to + c);
+                    if (c == w - n)
+                    {
+                        break;
+                    }
+                }
+            }
+        }
+
         ref Tap taps = ref MemoryMarshal.GetArrayDataReference(_taps);
         Span<long> patterns = _patterns;
         ref long pattern = ref MemoryMarshal.GetReference(patterns);
@@ -355,19 +404,10 @@ public sealed class LocalBinaryPattern : IFeatureExtractor
                 for (int j = 0; j < p; j++)
                 {
                     ref readonly Tap t = ref Unsafe.Add(ref rowTaps, j);
-                    TV sample;
-                    if (t.Weights < 0)
-                    {
-                        sample = TLanes.Load(ref grey, t.TopLeft + c);
-                    }
-                    else
-                    {
-                        TV weight = TLanes.Load(ref dc, t.Weights + c), weight1 = TLanes.Load(ref dc1, t.Weights + c);
-                        TV upper = TLanes.Blend(weight1, TLanes.Load(ref grey, t.TopLeft + c), weight, TLanes.Load(ref grey, t.TopRight + c));
-                        TV lower = TLanes.Blend(weight1, TLanes.Load(ref grey, t.BottomLeft + c), weight, TLanes.Load(ref grey, t.BottomRight + c));
-                        sample = TLanes.Blend(TLanes.Create(t.Dr1), upper, TLanes.Create(t.Dr), lower);
-                    }
-
+                    // Sample's ((1 - dr) * top) + (dr * bottom)
+                    TV sample = t.Pixel >= 0
+                        ? TLanes.Load(ref grey, t.Pixel + c)
+                        : TLanes.Blend(TLanes.Create(t.Dr1), TLanes.Load(ref blended, t.Upper + c), TLanes.Create(t.Dr), TLanes.Load(ref blended, t.Lower + c));
                     bits = TLanes.ShiftIn(bits, sample, centre);
                 }
 
@@ -495,11 +535,32 @@ public sealed class LocalBinaryPattern : IFeatureExtractor
     }
 
     /// <summary>
-    /// Where one neighbour of the pixels of one row reads, for column 0 (add the column): the padded indices of the
-    /// four pixels interpolated between, the offset of the column weights in <c>_dc</c> and <c>_dc1</c> (-1 for a
-    /// whole-pixel neighbour, read at <see cref="TopLeft"/> alone) and the row weights.
+    /// The group of <paramref name="g"/>'s column weights (the same doubles, column for column) in <paramref name="groups"/>, added if new.
     /// </summary>
-    private readonly record struct Tap(int TopLeft, int TopRight, int BottomLeft, int BottomRight, int Weights, double Dr, double Dr1);
+    private static int FindOrAdd(List<ColumnGroup> groups, ColumnGroup g, double[] dc, int w)
+    {
+        int k = groups.FindIndex(e => e.Left == g.Left && e.Right == g.Right && dc.AsSpan(e.Weights, w).SequenceEqual(dc.AsSpan(g.Weights, w)));
+        if (k < 0)
+        {
+            groups.Add(g);
+            k = groups.Count - 1;
+        }
+
+        return k;
+    }
+
+    /// <summary>
+    /// Interpolating neighbours' shared columns: the padded columns blended between, for column 0 (add the column),
+    /// and the offset of their weights in <c>_dc</c> and <c>_dc1</c>.
+    /// </summary>
+    private readonly record struct ColumnGroup(int Left, int Right, int Weights);
+
+    /// <summary>
+    /// Where one neighbour of the pixels of one row reads, for column 0 (add the column): a whole-pixel neighbour its
+    /// padded pixel (<see cref="Pixel"/>, else -1); an interpolating one the two rows of <c>_blended</c> it blends
+    /// with the row weights.
+    /// </summary>
+    private readonly record struct Tap(int Pixel, int Upper, int Lower, double Dr, double Dr1);
 
     /// <summary>
     /// The vector operations of <see cref="VectorCodes"/> at one width: a struct type argument, so each width gets
