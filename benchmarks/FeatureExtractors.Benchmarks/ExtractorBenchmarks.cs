@@ -18,11 +18,12 @@ public class ExtractorBenchmarks
     private readonly IFeatureExtractor _rgb64v1 = FeatureSetPresets.Rgb64V1.CreateExtractor();
     private readonly IFeatureExtractor _grey28v2 = FeatureSetPresets.Grey28V2.CreateExtractor();
     private readonly IFeatureExtractor _lbp28 = new LocalBinaryPatternOptions { GridX = 7, GridY = 7 }.CreateExtractor(new ImageShape(28, 28, 1));
+    private readonly IFeatureExtractor _lbp64 = new LocalBinaryPatternOptions { GridX = 8, GridY = 8 }.CreateExtractor(new ImageShape(64, 64, 3));
     private readonly IFeatureExtractor _rgb64v3 = FeatureSetPresets.Rgb64V3.CreateExtractor();
     private readonly IFeatureExtractor _moments64 = new ColourMomentsOptions { Levels = [1, 2, 4], Space = ColourSpace.Lab }.CreateExtractor(new ImageShape(64, 64, 3));
     private readonly IFeatureExtractor _hsv64 = new HsvHistogramOptions().CreateExtractor(new ImageShape(64, 64, 3));
     private readonly float[] _converted64 = new float[64 * 64 * 3];
-    private readonly float[] _hog28Out, _hog224Out, _grey28v1Out, _rgb64v1Out, _grey28v2Out, _lbp28Out, _rgb64v3Out, _moments64Out, _hsv64Out;
+    private readonly float[] _hog28Out, _hog224Out, _grey28v1Out, _rgb64v1Out, _grey28v2Out, _lbp28Out, _lbp64Out, _rgb64v3Out, _moments64Out, _hsv64Out;
 
     public ExtractorBenchmarks()
     {
@@ -32,6 +33,7 @@ public class ExtractorBenchmarks
         _rgb64v1Out = new float[_rgb64v1.OutputLength];
         _grey28v2Out = new float[_grey28v2.OutputLength];
         _lbp28Out = new float[_lbp28.OutputLength];
+        _lbp64Out = new float[_lbp64.OutputLength];
         _rgb64v3Out = new float[_rgb64v3.OutputLength];
         _moments64Out = new float[_moments64.OutputLength];
         _hsv64Out = new float[_hsv64.OutputLength];
@@ -54,6 +56,9 @@ public class ExtractorBenchmarks
 
     [Benchmark(Description = "grey28-v2 full")]
     public void Grey28V2() => _grey28v2.Extract(_grey28, _grey28v2Out);
+
+    [Benchmark(Description = "LBP 64x64 RGB (8 points, radius 1, uniform, 8x8 cells; rgb64-v2's)")]
+    public void Lbp64Rgb() => _lbp64.Extract(_rgb64, _lbp64Out);
 
     [Benchmark(Description = "rgb64-v1 full")]
     public void Rgb64V1() => _rgb64v1.Extract(_rgb64, _rgb64v1Out);
