@@ -247,6 +247,14 @@ public sealed class Hog : IFeatureExtractor
     }
 
     /// <summary>Per pixel: first bin, its weight, and the next bin's weight (vectorised).</summary>
+    /// <remarks>
+    /// AggressiveOptimization here and on the other per-image loops of the hand-crafted features (HOG, gradients,
+    /// pixels, histograms, the decoder's block reducer): compiled optimised on first use instead of running as
+    /// unoptimised tier-0 code until the tiered JIT promotes it. A ReadyToRun publish cannot precompile them either
+    /// (their Vector256/Vector512 paths depend on the machine). <c>predict --out</c> over 10,000 Fashion-MNIST PNG
+    /// files spent its first ~0.5 s (most of the run) at tier 0 in these methods; measured in README, "Faster start".
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ComputeVotes(ReadOnlySpan<float> image)
     {
         HogOptions o = Options;
@@ -316,6 +324,7 @@ public sealed class Hog : IFeatureExtractor
     /// of <c>_partial</c> (interleaved copies, so neighbouring pixels never update the same float and no
     /// store-to-load chains form); the scatter itself is a plain two-line scalar loop.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Vote(Hog source)
     {
         int n = InputShape.PlaneLength, bins = Options.Bins, i = 0;
@@ -381,6 +390,7 @@ public sealed class Hog : IFeatureExtractor
     /// L2-Hys per block, fused: the first norm comes from per-cell sums of squares; then one pass gathers,
     /// scales, clips and sums squares straight into the output, and a last pass rescales.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Normalise(Span<float> features)
     {
         int bins = Options.Bins, bs = Options.BlockSize, rowLen = bs * bins, blockLen = bs * rowLen;
@@ -474,6 +484,7 @@ public sealed class Hog : IFeatureExtractor
     }
 
     /// <summary>v /= sqrt(|v|^2 + eps^2); v = min(v, clip); v /= sqrt(|v|^2 + eps^2).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void L2Hys(Span<float> v, float clip)
     {
         float s = 1f / MathF.Sqrt(SumOfSquares(v) + Eps2);
@@ -482,6 +493,7 @@ public sealed class Hog : IFeatureExtractor
         ScaleMin(v, s, float.PositiveInfinity);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ScaleMin(Span<float> v, float scale, float clip)
     {
         int n = v.Length, i = 0;
@@ -508,6 +520,7 @@ public sealed class Hog : IFeatureExtractor
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float SumOfSquares(ReadOnlySpan<float> v)
     {
         int n = v.Length, i = 0;
