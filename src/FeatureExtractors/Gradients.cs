@@ -115,6 +115,7 @@ public static class Gradients
     }
 
     /// <summary>Gradient of one plane (replicate borders).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a per-image loop: optimised from its first call (see Hog.ComputeVotes)
     internal static void ComputePlane(ReadOnlySpan<float> plane, int w, int h, Span<float> gx, Span<float> gy, GradientOperator op)
     {
         if (Vector256.IsHardwareAccelerated && w >= 10 && plane.Length >= w * h && gx.Length >= w * h && gy.Length >= w * h)

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace ImageWorkbench.FeatureExtractors;
 
 /// <summary>
@@ -52,6 +54,7 @@ public sealed class Pixels : IFeatureExtractor
     public int OutputLength { get; }
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a per-image loop: optimised from its first call (see Hog.ComputeVotes)
     public void Extract(ReadOnlySpan<float> image, Span<float> features)
     {
         ExtractorBuffers.Check(this, image, features);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
@@ -39,6 +40,7 @@ internal static class VectorHistogram
         hist[bins - 1] = previous;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a per-image loop: optimised from its first call (see Hog.ComputeVotes)
     private static float CountAtLeast(ReadOnlySpan<float> values, ReadOnlySpan<float> weights, float threshold, bool weighted)
     {
         int n = values.Length, i = 0;

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using ImageWorkbench.FeatureExtractors;
 using SkiaSharp;
 
@@ -47,6 +48,7 @@ internal sealed class BlockReducer : IDisposable
     }
 
     /// <summary>Adds stored row <paramref name="y"/> (<c>width * 4</c> bytes) to its block row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a per-image loop: optimised from its first call (see Hog.ComputeVotes)
     public void AddRow(ReadOnlySpan<byte> row, int y)
     {
         float[] sums = _sums!;

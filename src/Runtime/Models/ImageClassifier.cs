@@ -187,15 +187,31 @@ public sealed partial class ImageClassifier : IDisposable
             throw new InvalidOperationException($"the model returned {scores.Length} scores for {Classes.Count} classes");
         }
 
+        var ranked = Rank(Classes, scores);
+        return new Prediction(ranked[0].Key, ranked[0].Value, ranked);
+    }
+
+    /// <summary>
+    /// The classes by score, highest first; equal scores in class order, so they list the same way every time, and NaN
+    /// last (as <see cref="float.CompareTo(float)"/> orders it). An insertion sort: a handful of classes, no allocation
+    /// but the result, and no LINQ sorter for the JIT to compile at the start of every run.
+    /// </summary>
+    internal static KeyValuePair<string, float>[] Rank(IReadOnlyList<string> classes, ReadOnlySpan<float> scores)
+    {
         var ranked = new KeyValuePair<string, float>[scores.Length];
         for (var i = 0; i < scores.Length; i++)
         {
-            ranked[i] = new(Classes[i], scores[i]);
+            var score = scores[i];
+            var j = i;
+            for (; j > 0 && ranked[j - 1].Value.CompareTo(score) < 0; j--)
+            {
+                ranked[j] = ranked[j - 1];
+            }
+
+            ranked[j] = new(classes[i], score);
         }
 
-        // Stable order: by score, then by class order, so equal scores list the same way every time.
-        var ordered = ranked.Select((pair, index) => (pair, index)).OrderByDescending(x => x.pair.Value).ThenBy(x => x.index).Select(x => x.pair).ToArray();
-        return new Prediction(ordered[0].Key, ordered[0].Value, ordered);
+        return ranked;
     }
 
     private Prediction Score(PredictionSlot slot, float[] pixels)

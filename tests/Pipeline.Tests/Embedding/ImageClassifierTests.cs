@@ -10,6 +10,20 @@ namespace ImageWorkbench.Pipeline.Tests.Embedding;
 public sealed class ImageClassifierTests(HandCraftedModelFixture model) : IClassFixture<HandCraftedModelFixture>
 {
     [Fact]
+    public void Scores_rank_highest_first_ties_in_class_order_and_NaN_last()
+    {
+        string[] classes = ["a", "b", "c", "d", "e", "f"];
+        float[] scores = [0.1f, float.NaN, 0.3f, 0.1f, 0.3f, 0.2f];
+        var ranked = ImageClassifier.Rank(classes, scores);
+
+        // what the LINQ ranking it replaced gave: OrderByDescending(score).ThenBy(class index)
+        var expected = classes.Select((c, i) => (Pair: new KeyValuePair<string, float>(c, scores[i]), Index: i))
+            .OrderByDescending(x => x.Pair.Value).ThenBy(x => x.Index).Select(x => x.Pair).ToArray();
+        Assert.Equal(expected, ranked);
+        Assert.Equal(["c", "e", "f", "a", "d", "b"], ranked.Select(p => p.Key));
+    }
+
+    [Fact]
     public void Eight_threads_give_exactly_the_single_threaded_answers()
     {
         Assert.Equal(0, model.ExitCode);
