@@ -5,14 +5,25 @@ namespace ImageWorkbench.FeatureExtractors;
 
 /// <summary>
 /// Colour-space conversions of planar RGB (values 0..1), as scikit-image's <c>rgb2lab</c> (sRGB, D65, 2-degree
-/// observer) and <c>rgb2hsv</c> define them. Vectorised over <see cref="Vector{T}"/> (128, 256 or 512 bits, as the
-/// hardware has): the sRGB gamma is <c>2^(2.4 log2 x)</c> from short polynomials and the cube root a bit-level guess
-/// refined by two Halley steps, both within 1e-6 relative of the exact curves (about 1e-4 in Lab units). The last
-/// partial vector of a plane goes through the same vector code in a padded buffer, so a pixel's result does not
-/// depend on where it sits. Nothing is allocated.
+/// observer) and <c>rgb2hsv</c> define them. Two Lab conversions, because a saved model's features depend on the
+/// arithmetic: <see cref="RgbToLabTabulated"/> (rgb64-v3's) reads the two non-linear steps (the sRGB gamma and the
+/// cube root) from interpolated tables, scalar, within 1e-3 of the exact curves in Lab units; <see cref="RgbToLab"/>
+/// (rgb64-v4's) is vectorised over <see cref="Vector{T}"/> (128, 256 or 512 bits, as the hardware has): the sRGB
+/// gamma is <c>2^(2.4 log2 x)</c> from short polynomials and the cube root a bit-level guess refined by two Halley
+/// steps, both within 1e-6 relative of the exact curves (about 1e-4 in Lab units). The two differ by up to about
+/// 3e-4 in Lab units. The last partial vector of a plane goes through the same vector code in a padded buffer, so a
+/// pixel's result does not depend on where it sits. Nothing is allocated.
 /// </summary>
 public static class ColourSpaces
 {
+    private const int TableSize = 16384;
+
+    /// <summary>Top of the cube-root table's range: the largest X/Xn, Y/Yn or Z/Zn an in-gamut colour reaches is about 1.0001.</summary>
+    private const float CubeRootEnd = 1.1f;
+
+    private static readonly float[] LinearTable = BuildTable(TableSize, 1f, SrgbToLinear);
+    private static readonly float[] CubeRootTable = BuildTable(TableSize, CubeRootEnd, LabF);
+
     /// <summary>The sRGB transfer function undone (scikit-image's <c>rgb2xyz</c>).</summary>
     public static double SrgbToLinear(double c) => c > 0.04045 ? Math.Pow((c + 0.055) / 1.055, 2.4) : c / 12.92;
 
@@ -21,9 +32,34 @@ public static class ColourSpaces
 
     /// <summary>
     /// Writes L (0..100), a and b planes of the planar RGB <paramref name="rgb"/> into <paramref name="lab"/> (same
-    /// layout). Values outside 0..1 are clamped first.
+    /// layout), vectorised (see the class notes). Values outside 0..1 are clamped first.
     /// </summary>
     public static void RgbToLab(ReadOnlySpan<float> rgb, Span<float> lab, int plane) => Convert<LabPixel>(rgb, lab, plane);
+
+    /// <summary>
+    /// Writes L (0..100), a and b planes of the planar RGB <paramref name="rgb"/> into <paramref name="lab"/> (same
+    /// layout) through interpolated tables of the sRGB gamma and the cube root, one pixel at a time: the arithmetic
+    /// rgb64-v3 was introduced with, kept float for float (its stored test vectors pin it). Values outside 0..1 are
+    /// clamped first.
+    /// </summary>
+    public static void RgbToLabTabulated(ReadOnlySpan<float> rgb, Span<float> lab, int plane)
+    {
+        CheckBuffers(rgb, lab, plane);
+        ReadOnlySpan<float> r = rgb[..plane], g = rgb.Slice(plane, plane), b = rgb.Slice(2 * plane, plane);
+        Span<float> l = lab[..plane], a = lab.Slice(plane, plane), bb = lab.Slice(2 * plane, plane);
+        float[] lin = LinearTable, cube = CubeRootTable;
+        for (int i = 0; i < plane; i++)
+        {
+            float rl = Lookup(lin, r[i], 1f), gl = Lookup(lin, g[i], 1f), bl = Lookup(lin, b[i], 1f);
+            float x = ((0.412453f * rl) + (0.357580f * gl) + (0.180423f * bl)) / 0.95047f;
+            float y = (0.212671f * rl) + (0.715160f * gl) + (0.072169f * bl);
+            float z = ((0.019334f * rl) + (0.119193f * gl) + (0.950227f * bl)) / 1.08883f;
+            float fx = Lookup(cube, x, CubeRootEnd), fy = Lookup(cube, y, CubeRootEnd), fz = Lookup(cube, z, CubeRootEnd);
+            l[i] = (116f * fy) - 16f;
+            a[i] = 500f * (fx - fy);
+            bb[i] = 200f * (fy - fz);
+        }
+    }
 
     /// <summary>
     /// Writes hue (0..1, 0 = red; 0 where the pixel is grey), saturation (chroma / max; 0 for black) and value (max)
@@ -35,10 +71,7 @@ public static class ColourSpaces
     private static void Convert<TPixel>(ReadOnlySpan<float> rgb, Span<float> output, int plane)
         where TPixel : IPixelConversion
     {
-        if (plane < 0 || rgb.Length < 3 * plane || output.Length < 3 * plane)
-        {
-            throw new ArgumentException($"input and output buffers need {3 * plane} floats");
-        }
+        CheckBuffers(rgb, output, plane);
 
         ReadOnlySpan<float> r = rgb[..plane], g = rgb.Slice(plane, plane), b = rgb.Slice(2 * plane, plane);
         Span<float> o0 = output[..plane], o1 = output.Slice(plane, plane), o2 = output.Slice(2 * plane, plane);
@@ -170,5 +203,33 @@ public static class ColourSpaces
         p = (p * f) + Vector<float>.One;
         p = (p * f) + Vector<float>.One;
         return p * Vector.AsVectorSingle(Vector.ShiftLeft(Vector.ConvertToInt32(n) + new Vector<int>(127), 23));
+    }
+
+    private static void CheckBuffers(ReadOnlySpan<float> rgb, Span<float> output, int plane)
+    {
+        if (plane < 0 || rgb.Length < 3 * plane || output.Length < 3 * plane)
+        {
+            throw new ArgumentException($"input and output buffers need {3 * plane} floats");
+        }
+    }
+
+    /// <summary>Linear interpolation in a table of f over [0, end]; values outside are clamped to the ends.</summary>
+    private static float Lookup(float[] table, float value, float end)
+    {
+        float t = Math.Clamp(value, 0f, end) * ((TableSize - 1) / end);
+        int i = Math.Min((int)t, TableSize - 2);
+        float frac = t - i;
+        return table[i] + (frac * (table[i + 1] - table[i]));
+    }
+
+    private static float[] BuildTable(int size, float end, Func<double, double> f)
+    {
+        var table = new float[size];
+        for (int i = 0; i < size; i++)
+        {
+            table[i] = (float)f(i * (double)end / (size - 1));
+        }
+
+        return table;
     }
 }

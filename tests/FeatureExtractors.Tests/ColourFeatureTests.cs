@@ -14,22 +14,51 @@ public class ColourFeatureTests
         return d;
     }
 
-    [Theory]
-    [MemberData(nameof(Cases))]
-    public void Lab_moments_on_a_pyramid_match_scikit_image(int index)
+    public static TheoryData<int, MomentsArithmetic> CasesByArithmetic()
     {
-        ColourReference r = SkimageColourExpected.Cases[index];
-        // Lab spans about 0..100 (L) and -100..100 (a, b); the interpolated tables stay well inside 0.01 of it.
-        AssertClose(r, Extract(new ColourMomentsOptions { Levels = [1, 2, 4], Space = ColourSpace.Lab }, r), r.LabMoments124, 0.01f);
+        var d = new TheoryData<int, MomentsArithmetic>();
+        for (int i = 0; i < SkimageColourExpected.Cases.Length; i++)
+        {
+            foreach (MomentsArithmetic a in Enum.GetValues<MomentsArithmetic>())
+            {
+                d.Add(i, a);
+            }
+        }
+
+        return d;
     }
 
     [Theory]
-    [MemberData(nameof(Cases))]
-    public void Hsv_and_rgb_moments_match_numpy(int index)
+    [MemberData(nameof(CasesByArithmetic))]
+    public void Lab_moments_on_a_pyramid_match_scikit_image(int index, MomentsArithmetic arithmetic)
     {
         ColourReference r = SkimageColourExpected.Cases[index];
-        AssertClose(r, Extract(new ColourMomentsOptions { Levels = [1, 2, 4], Space = ColourSpace.Hsv }, r), r.HsvMoments124, 1e-4f);
-        AssertClose(r, Extract(new ColourMomentsOptions { Levels = [1, 3], Space = ColourSpace.Rgb }, r), r.RgbMoments13, 1e-4f);
+        // Lab spans about 0..100 (L) and -100..100 (a, b); both conversions stay well inside 0.01 of it.
+        AssertClose(r, Extract(new ColourMomentsOptions { Levels = [1, 2, 4], Space = ColourSpace.Lab, Arithmetic = arithmetic }, r), r.LabMoments124, 0.01f);
+    }
+
+    [Theory]
+    [MemberData(nameof(CasesByArithmetic))]
+    public void Hsv_and_rgb_moments_match_numpy(int index, MomentsArithmetic arithmetic)
+    {
+        ColourReference r = SkimageColourExpected.Cases[index];
+        AssertClose(r, Extract(new ColourMomentsOptions { Levels = [1, 2, 4], Space = ColourSpace.Hsv, Arithmetic = arithmetic }, r), r.HsvMoments124, 1e-4f);
+        AssertClose(r, Extract(new ColourMomentsOptions { Levels = [1, 3], Space = ColourSpace.Rgb, Arithmetic = arithmetic }, r), r.RgbMoments13, 1e-4f);
+    }
+
+    [Theory]
+    [InlineData(new[] { 1, 2, 4 })]
+    [InlineData(new[] { 3, 1 })]
+    public void Both_arithmetics_agree_on_a_grey_image(int[] levels)
+    {
+        var shape = new ImageShape(30, 26, 1);
+        float[] image = TestImages.Lcg(31, shape.Width, shape.Height);
+        float[] a = Extract(new ColourMomentsOptions { Levels = levels, Arithmetic = MomentsArithmetic.Tabulated }, shape, image);
+        float[] b = Extract(new ColourMomentsOptions { Levels = levels, Arithmetic = MomentsArithmetic.Vectorised }, shape, image);
+        for (int i = 0; i < a.Length; i++)
+        {
+            Assert.Equal(a[i], b[i], 1e-4f);
+        }
     }
 
     [Theory]
@@ -44,13 +73,23 @@ public class ColourFeatureTests
         AssertClose(r, actual, r.HsvHistogram833, 1.01f / (r.Width * r.Height));
     }
 
-    [Fact]
-    public void Lab_conversion_of_primaries_matches_the_cie_figures()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Lab_conversion_of_primaries_matches_the_cie_figures(bool tabulated)
     {
         // sRGB white, red and mid grey in Lab (D65), as scikit-image gives them.
         float[] rgb = [1f, 1f, 0.5f, 1f, 0f, 0.5f, 1f, 0f, 0.5f];
         var lab = new float[9];
-        ColourSpaces.RgbToLab(rgb, lab, 3);
+        if (tabulated)
+        {
+            ColourSpaces.RgbToLabTabulated(rgb, lab, 3);
+        }
+        else
+        {
+            ColourSpaces.RgbToLab(rgb, lab, 3);
+        }
+
         Assert.Equal(100f, lab[0], 0.01f);
         Assert.Equal(0f, lab[3], 0.01f);
         Assert.Equal(53.2408f, lab[1], 0.01f);
@@ -93,6 +132,7 @@ public class ColourFeatureTests
         Assert.Throws<ArgumentException>(() => new HsvHistogramOptions().GetOutputLength(new ImageShape(8, 8, 1)));
         Assert.Equal(21 * 3, new ColourMomentsOptions().GetOutputLength(new ImageShape(8, 8, 1)));
         Assert.Equal(new ColourMomentsOptions { Levels = [1, 2] }, new ColourMomentsOptions { Levels = [1, 2] });
+        Assert.NotEqual(new ColourMomentsOptions(), new ColourMomentsOptions { Arithmetic = MomentsArithmetic.Vectorised });
     }
 
     private static float[] Extract(IFeatureExtractorOptions options, ColourReference r) =>

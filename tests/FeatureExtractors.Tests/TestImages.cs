@@ -97,6 +97,62 @@ internal static class TestImages
 
     private static float Quantise(float v) => MathF.Round(v * 255f) / 255f;
 
+    /// <summary>
+    /// A made-up 8-bit photo from integer arithmetic only (no libm, so the same on every machine): a blue sky band, a
+    /// textured green middle, striped brown ground and a red disk; plus <paramref name="grey"/>: the red plane copied
+    /// into all three (hue 0 everywhere, grey-level moments).
+    /// </summary>
+    public static float[] Scene(int w, int h, bool grey = false)
+    {
+        int plane = w * h;
+        var a = new float[3 * plane];
+        for (int y = 0; y < h; y++)
+        {
+            for (int x = 0; x < w; x++)
+            {
+                int r, g, b;
+                if (3 * y < h)
+                {
+                    (r, g, b) = (90 + (x / 2), 140 + y, 230 - (2 * y));
+                }
+                else if (3 * y < 2 * h)
+                {
+                    (r, g, b) = (30 + (((x * x) + y) % 40), 60 + (((7 * x) + (13 * y)) % 50), 20 + ((x * y) % 9));
+                }
+                else
+                {
+                    (r, g, b) = (120 + (20 * (((x / 4) + (y / 3)) % 2)), 80 + (x % 5), 40);
+                }
+
+                int dx = x - (2 * w / 3), dy = y - (h / 2);
+                if ((dx * dx) + (dy * dy) <= 64)
+                {
+                    (r, g, b) = (220, 30 + (dx * dx), 25);
+                }
+
+                int i = (y * w) + x;
+                a[i] = r / 255f;
+                a[plane + i] = (grey ? r : g) / 255f;
+                a[(2 * plane) + i] = (grey ? r : b) / 255f;
+            }
+        }
+
+        return a;
+    }
+
+    /// <summary>The 64x64 colour images whose rgb64 preset vectors are pinned (PinnedRgb64Expected), by name.</summary>
+    public static float[] Pinned(string name) => name switch
+    {
+        "Scene64" => Scene(64, 64),
+        "GreyScene64" => Scene(64, 64, grey: true),
+        "SmoothRgb64" => SmoothRgb(64, 64),
+        "RandomRgb64" => Lcg(99, 64, 64, 3),
+        _ => throw new ArgumentException(name),
+    };
+
+    /// <summary>The names <see cref="Pinned"/> knows.</summary>
+    public static string[] PinnedNames { get; } = ["Scene64", "GreyScene64", "SmoothRgb64", "RandomRgb64"];
+
     public static float[] Random(int seed, int n)
     {
         var rng = new Random(seed);
