@@ -27,8 +27,7 @@ public class FeatureSetTests
         Assert.Equal(FeatureSetPresets.Rgb64V2Length, FeatureSetPresets.Get("rgb64-v2").OutputLength);
         Assert.Equal(2478, FeatureSetPresets.Rgb64V2Length);
         Assert.Equal(FeatureSetPresets.Rgb64V3Length, FeatureSetPresets.Get("rgb64-v3").OutputLength);
-        Assert.Equal(FeatureSetPresets.Rgb64V4Length, FeatureSetPresets.Get("rgb64-v4").OutputLength);
-        Assert.Equal(["grey28-v1", "rgb64-v1", "grey28-v2", "rgb64-v2", "rgb64-v3", "rgb64-v4"], FeatureSetPresets.Names);
+        Assert.Equal(["grey28-v1", "rgb64-v1", "grey28-v2", "rgb64-v2", "rgb64-v3"], FeatureSetPresets.Names);
     }
 
     [Fact]

@@ -55,35 +55,6 @@ public class PinnedPresetTests
         }
     }
 
-    [Theory]
-    [MemberData(nameof(PinnedImages))]
-    public void Rgb64_v4_is_rgb64_v3_with_moments_within_1e_3(string image)
-    {
-        FeatureSetDefinition v3 = FeatureSetPresets.Rgb64V3, v4 = FeatureSetPresets.Rgb64V4;
-        Assert.Equal(v3.Segments, v4.Segments);
-        var a = new float[v3.OutputLength];
-        var b = new float[v4.OutputLength];
-        float[] img = TestImages.Pinned(image);
-        v3.CreateExtractor().Extract(img, a);
-        v4.CreateExtractor().Extract(img, b);
-        FeatureSegment moments = v4.GetSegment("moments");
-        Assert.Equal(a[..moments.Offset], b[..moments.Offset]);
-        for (int i = moments.Offset; i < moments.End; i++)
-        {
-            Assert.True(Math.Abs(a[i] - b[i]) <= 1e-3f, $"{image} moments[{i - moments.Offset}]: v3 {a[i]:R}, v4 {b[i]:R}");
-        }
-    }
-
-    public static TheoryData<string> PinnedImages() => new(TestImages.PinnedNames);
-
-    [Fact]
-    public void Tabulated_moments_name_is_the_one_rgb64_v3_was_saved_with()
-    {
-        Assert.Equal("moments(levels=1+2+4,lab)", FeatureSetPresets.Rgb64V3.Extractors[^1].Name);
-        Assert.Equal("moments(levels=1+2+4,lab,vectorised)", FeatureSetPresets.Rgb64V4.Extractors[^1].Name);
-        Assert.NotEqual(FeatureSetPresets.Rgb64V3.Extractors[^1], FeatureSetPresets.Rgb64V4.Extractors[^1]);
-    }
-
     private static float[] Pinned(string image) =>
         MemoryMarshal.Cast<byte, float>(Convert.FromBase64String(PinnedRgb64Expected.Rgb64V3[image])).ToArray();
 }

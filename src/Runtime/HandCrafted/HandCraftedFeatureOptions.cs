@@ -38,9 +38,6 @@ public sealed record HandCraftedFeatureOptions
     /// <summary>64x64 colour: <see cref="Rgb64V2"/>'s features, then a 16-pixel HOG scale, an edge-density pyramid, an HSV histogram and Lab colour moments on a 1-2-4 pyramid.</summary>
     public static HandCraftedFeatureOptions Rgb64V3 { get; } = Rgb64V1 with { Preset = FeatureSetPresets.Rgb64V3Name };
 
-    /// <summary>64x64 colour: <see cref="Rgb64V3"/>'s recipe with the vectorised colour-moment arithmetic.</summary>
-    public static HandCraftedFeatureOptions Rgb64V4 { get; } = Rgb64V1 with { Preset = FeatureSetPresets.Rgb64V4Name };
-
     /// <summary>The presets by name.</summary>
     public static IReadOnlyDictionary<string, HandCraftedFeatureOptions> Presets { get; } = new Dictionary<string, HandCraftedFeatureOptions>(StringComparer.Ordinal)
     {
@@ -49,7 +46,6 @@ public sealed record HandCraftedFeatureOptions
         [FeatureSetPresets.Grey28V2Name] = Grey28V2,
         [FeatureSetPresets.Rgb64V2Name] = Rgb64V2,
         [FeatureSetPresets.Rgb64V3Name] = Rgb64V3,
-        [FeatureSetPresets.Rgb64V4Name] = Rgb64V4,
     };
 
     /// <summary>Input width in pixels (images are resized to it before extraction).</summary>

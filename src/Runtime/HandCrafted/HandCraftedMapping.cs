@@ -83,7 +83,6 @@ public static class HandCraftedMapping
         FeatureSetPresets.Grey28V2Name => catalog.CustomMapping(new Grey28V2Mapping().GetMapping(), Grey28V2Mapping.Contract),
         FeatureSetPresets.Rgb64V2Name => catalog.CustomMapping(new Rgb64V2Mapping().GetMapping(), Rgb64V2Mapping.Contract),
         FeatureSetPresets.Rgb64V3Name => catalog.CustomMapping(new Rgb64V3Mapping().GetMapping(), Rgb64V3Mapping.Contract),
-        FeatureSetPresets.Rgb64V4Name => catalog.CustomMapping(new Rgb64V4Mapping().GetMapping(), Rgb64V4Mapping.Contract),
         _ => throw new WorkbenchException($"unknown feature set '{preset}' (known: {string.Join(", ", FeatureSetPresets.Names)})"),
     };
 
@@ -201,14 +200,4 @@ public sealed class Rgb64V3Mapping : CustomMappingFactory<PixelsRow, Rgb64V3Feat
 
     public override Action<PixelsRow, Rgb64V3Features> GetMapping() =>
         HandCraftedMapping.CreateMapping<Rgb64V3Features>(FeatureSetPresets.Rgb64V3, o => o.Features, (o, f) => o.Features = f);
-}
-
-/// <summary>rgb64-v4 has rgb64-v3's length, so it shares <see cref="Rgb64V3Features"/>.</summary>
-[CustomMappingFactoryAttribute(Contract)]
-public sealed class Rgb64V4Mapping : CustomMappingFactory<PixelsRow, Rgb64V3Features>
-{
-    public const string Contract = HandCraftedMapping.ContractPrefix + FeatureSetPresets.Rgb64V4Name;
-
-    public override Action<PixelsRow, Rgb64V3Features> GetMapping() =>
-        HandCraftedMapping.CreateMapping<Rgb64V3Features>(FeatureSetPresets.Rgb64V4, o => o.Features, (o, f) => o.Features = f);
 }
