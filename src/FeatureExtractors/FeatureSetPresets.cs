@@ -93,8 +93,9 @@ public static class FeatureSetPresets
     /// validation split carved from Fashion-MNIST's training set (2,000 per class: 16,000 fit, 4,000 judged), L-BFGS
     /// head: grey28-v1 0.894, this set 0.899; LBP on a 4x4 grid of 7-pixel cells instead 0.893. Costs more to
     /// compute than grey28-v1 (the codes are computed in double to match scikit-image exactly), so grey28-v1
-    /// stays the default for small 28x28 grey sets; from 10,000 training images the hand-crafted pipeline takes this one. With the kernel head (<c>rff</c>, the hand-crafted default from 10,000
-    /// training images) on another split of the same size (2026-12-02): grey28-v1 0.9113, this set 0.9133.
+    /// stays the default for small 28x28 grey sets; from <see cref="LargeSetImages"/> training images, where the
+    /// hand-crafted pipeline's kernel head (<c>rff</c>) is the default, this one is. With that head on another split of
+    /// the same size (2026-12-02): grey28-v1 0.9113, this set 0.9133.
     /// </summary>
     public static FeatureSetDefinition Grey28V2 { get; } = new(
         Grey28V2Name,

@@ -1,3 +1,6 @@
+using System.Globalization;
+using ImageWorkbench.FeatureExtractors;
+using ImageWorkbench.Pipeline.Data;
 using Microsoft.ML;
 using Microsoft.ML.Trainers;
 using Microsoft.ML.Transforms;
@@ -51,6 +54,23 @@ public static class RandomFourierHead
     public const float L2Scale = 4f;
 
     private const string KernelColumn = "RffKernel";
+
+    /// <summary>
+    /// From this many training images the hand-crafted and hybrid wings default to this head (the kernel pays with data
+    /// to fill it; the figures are on those wings), the same line at which 28x28 grey sets get grey28-v2.
+    /// </summary>
+    public const int DefaultFromImages = FeatureSetPresets.LargeSetImages;
+
+    /// <summary>The default-head rule of the wings that use this head: <c>rff</c> from <see cref="DefaultFromImages"/> training images, <paramref name="below"/> under it.</summary>
+    public static TrainerKind DefaultFor(ImageDataset data, TrainerKind below)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        return data.Train.Count >= DefaultFromImages ? TrainerKind.Rff : below;
+    }
+
+    /// <summary><see cref="DefaultFor"/> in words, for README's generated trainer table.</summary>
+    public static string DefaultRule(TrainerKind below) =>
+        string.Create(CultureInfo.InvariantCulture, $"`{Trainers.Name(below)}`; `{Trainers.Name(TrainerKind.Rff)}` from {DefaultFromImages:N0} training images");
 
     /// <summary>The head estimator for rows with <paramref name="featureLength"/> features.</summary>
     public static IEstimator<ITransformer> Create(MLContext ml, LbfgsMaximumEntropyMulticlassTrainer.Options lbfgs, int featureLength)

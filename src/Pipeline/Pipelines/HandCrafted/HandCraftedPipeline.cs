@@ -49,45 +49,35 @@ public sealed class HandCraftedPipeline : IPipelineWing, IStoredFeaturesWing, IR
     /// stays L-BFGS, which also keeps the default <c>compare</c> on the embedded sets (1,000 and 240 training images)
     /// within its time budget.
     /// </summary>
-    public const int RffFromImages = FeatureSetPresets.LargeSetImages;
+    public const int RffFromImages = RandomFourierHead.DefaultFromImages;
 
     /// <summary><c>rff</c> from <see cref="RffFromImages"/> training images on, L-BFGS below (the embedded sets, the default <c>compare</c>).</summary>
-    public string DefaultTrainerRule => string.Create(CultureInfo.InvariantCulture, $"`{Trainers.Name(DefaultTrainer)}`; `{Trainers.Name(TrainerKind.Rff)}` from {RffFromImages:N0} training images");
+    public string DefaultTrainerRule => RandomFourierHead.DefaultRule(DefaultTrainer);
 
-    public TrainerKind DefaultTrainerFor(ImageDataset data)
-    {
-        ArgumentNullException.ThrowIfNull(data);
-        return data.Train.Count >= RffFromImages ? TrainerKind.Rff : DefaultTrainer;
-    }
+    public TrainerKind DefaultTrainerFor(ImageDataset data) => RandomFourierHead.DefaultFor(data, DefaultTrainer);
 
     /// <summary>The command-line spelling of <see cref="HandCraftedPipelineOptions.FeatureSet"/>.</summary>
     public IReadOnlyList<string> OwnOptions { get; } = ["feature-set"];
 
     /// <summary>
-    /// The preset that fits the data (<see cref="DefaultFeatureSet(ImageShape?, int)"/>): by the images' common shape
-    /// and, for 28x28 grey images, by the training images, which is what decides the default head too.
+    /// The preset that fits the data (<see cref="FeatureSetPresets.DefaultFor(ImageShape?, int)"/>): by the images'
+    /// common shape and, for 28x28 grey images, by the training images, the line that decides the default head too.
+    /// 28x28 grey images: grey28-v1 (the fastest set) below <see cref="RffFromImages"/> training images, grey28-v2
+    /// (grey28-v1 + LBP texture) from there, where the kernel head (<c>rff</c>) is the default and can use the texture.
+    /// Validation split carved from Fashion-MNIST's training set (48,000 fit, 12,000 judged, never the test set;
+    /// 2026-12-02, machine loaded), rff head, validation accuracy: grey28-v1 0.9207 -> grey28-v2 0.9272 (both 256
+    /// components); with the head's current 64 components grey28-v2 0.9284. With L-BFGS on a 16,000 / 4,000 split:
+    /// 0.894 -> 0.899. Below 10,000 images the L-BFGS head and the default <c>compare</c>'s budget keep the faster
+    /// grey28-v1. Everything else: rgb64-v3 (caltech101-dev, five validation splits carved from train with seeds 42-46,
+    /// L-BFGS: accuracy 0.928 for rgb64-v3 and rgb64-v2 alike, log-loss 0.240 vs 0.256, so the tie went to the
+    /// better-calibrated set; rgb64-v2 had beaten rgb64-v1 0.946 to 0.919; a photo's decode costs far more than its
+    /// colour moments or LBP).
     /// </summary>
     public static string DefaultFeatureSet(ImageDataset data)
     {
         ArgumentNullException.ThrowIfNull(data);
-        return DefaultFeatureSet(data.NativeShape, data.Train.Count);
+        return FeatureSetPresets.DefaultFor(data.NativeShape, data.Train.Count);
     }
-
-    /// <summary>
-    /// The default preset for <paramref name="trainImages"/> training images whose common shape is
-    /// <paramref name="nativeShape"/>. 28x28 grey images: grey28-v1 (<see cref="FeatureSetPresets.DefaultFor(ImageShape?, int)"/>, the
-    /// fastest set) below <see cref="RffFromImages"/> training images (<see cref="FeatureSetPresets.LargeSetImages"/>), grey28-v2 (grey28-v1 + LBP texture) from there,
-    /// where the kernel head (<c>rff</c>) is the default and can use the texture. Validation split carved from
-    /// Fashion-MNIST's training set (48,000 fit, 12,000 judged, never the test set; 2026-12-02, machine loaded), rff
-    /// head, validation accuracy: grey28-v1 0.9207 -> grey28-v2 0.9272 (both 256 components); with the head's
-    /// current 64 components grey28-v2 0.9284. With L-BFGS on a 16,000 / 4,000 split: 0.894 -> 0.899. Below 10,000
-    /// images the L-BFGS head and the default <c>compare</c>'s budget keep the faster grey28-v1.
-    /// Everything else: rgb64-v3 (caltech101-dev, five validation splits carved from train with seeds 42-46, L-BFGS:
-    /// accuracy 0.928 for rgb64-v3 and rgb64-v2 alike, log-loss 0.240 vs 0.256, so the tie went to the
-    /// better-calibrated set; rgb64-v2 had beaten rgb64-v1 0.946 to 0.919; a photo's decode costs far more than its
-    /// colour moments or LBP).
-    /// </summary>
-    public static string DefaultFeatureSet(ImageShape? nativeShape, int trainImages) => FeatureSetPresets.DefaultFor(nativeShape, trainImages);
 
     public TrainingResult Train(TrainingRun run)
     {

@@ -1,5 +1,3 @@
-using System.Globalization;
-using ImageWorkbench.FeatureExtractors;
 using ImageWorkbench.Pipeline.Data;
 using ImageWorkbench.Pipeline.Measuring;
 using ImageWorkbench.Pipeline.Pipelines.Cnn;
@@ -36,20 +34,16 @@ public sealed class HybridPipeline : IPipelineWing
     public TrainerKind DefaultTrainer => TrainerKind.Lbfgs;
 
     /// <summary>
-    /// From <see cref="FeatureSetPresets.LargeSetImages"/> training images the kernel head (<c>rff</c>) on both blocks,
+    /// From <see cref="RandomFourierHead.DefaultFromImages"/> training images the kernel head (<c>rff</c>) on both blocks,
     /// as the hand-crafted side's default from the same size (the kernel sees across the blocks; the block weights
     /// then do not apply, the head standardises every feature).
     /// Validation split carved from Fashion-MNIST's training set (48,000 fit, 12,000 judged, never the test split;
     /// 2026-12-02, grey28-v2 + ResNet18, machine loaded): L-BFGS with chosen block weights 0.9273 (log-loss 0.203, head
     /// 366 s), rff 0.9374 (0.177, 289 s); the hand-crafted side alone with rff about 0.928 on a split of the same size.
     /// </summary>
-    public TrainerKind DefaultTrainerFor(ImageDataset data)
-    {
-        ArgumentNullException.ThrowIfNull(data);
-        return data.Train.Count >= FeatureSetPresets.LargeSetImages ? TrainerKind.Rff : DefaultTrainer;
-    }
+    public TrainerKind DefaultTrainerFor(ImageDataset data) => RandomFourierHead.DefaultFor(data, DefaultTrainer);
 
-    public string DefaultTrainerRule => string.Create(CultureInfo.InvariantCulture, $"`{Trainers.Name(DefaultTrainer)}`; `{Trainers.Name(TrainerKind.Rff)}` from {FeatureSetPresets.LargeSetImages:N0} training images");
+    public string DefaultTrainerRule => RandomFourierHead.DefaultRule(DefaultTrainer);
 
     public IReadOnlyList<string> OwnOptions { get; } = ["feature-set", "input-size", "resize", "cache-dir", "no-cache", "backbone", "backbone-input", "backbone-output", "backbone-size", "backbone-layout", "backbone-mean", "backbone-std"];
 
