@@ -58,7 +58,7 @@ internal static partial class Opt
     public static readonly CliOption<TrainerChoice> Trainer = CliOptions.Choice(
         "trainer", "The trainer of the classification head; auto tries every trainer on a validation split carved from train and keeps the best", TrainerOrAutoNames, t => Commands.ParseTrainerOrAuto("trainer", t), defaultText: "the pipeline's default");
 
-    public static readonly CliOption<string> FeatureSet = CliOptions.Choice("feature-set", "The hand-crafted feature set (train: handcrafted only)", FeatureSetPresets.Names, Commands.ParseFeatureSet, defaultText: "chosen from the data's image shape");
+    public static readonly CliOption<string> FeatureSet = CliOptions.Choice("feature-set", "The hand-crafted feature set (train: handcrafted only)", FeatureSetPresets.Names, Commands.ParseFeatureSet, defaultText: "chosen from the data's image shape and size (README's feature-set table)");
 
     public static readonly CliOption<int?> MaxIterations = CliOptions.OptionalInt("max-iterations", "Caps the trainer's iterations, for quick trial runs", 1, 100_000, "the trainer's default");
 
