@@ -86,6 +86,25 @@ public static class HandCraftedMapping
         _ => throw new WorkbenchException($"unknown feature set '{preset}' (known: {string.Join(", ", FeatureSetPresets.Names)})"),
     };
 
+    /// <summary>The preset a loaded mapping step computes (recognised by its output row type), or null when it is not one.</summary>
+    internal static FeatureSetDefinition? PresetOf(ITransformer step)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        var type = step.GetType();
+        if (!type.IsGenericType || type.GetGenericTypeDefinition() != typeof(CustomMappingTransformer<,>) || type.GetGenericArguments()[0] != typeof(PixelsRow))
+        {
+            return null;
+        }
+
+        var output = type.GetGenericArguments()[1];
+        return output == typeof(Grey28V1Features) ? FeatureSetPresets.Grey28V1
+            : output == typeof(Rgb64V1Features) ? FeatureSetPresets.Rgb64V1
+            : output == typeof(Grey28V2Features) ? FeatureSetPresets.Grey28V2
+            : output == typeof(Rgb64V2Features) ? FeatureSetPresets.Rgb64V2
+            : output == typeof(Rgb64V3Features) ? FeatureSetPresets.Rgb64V3
+            : null;
+    }
+
     /// <summary>A custom set: no contract (not saveable), the output length given by a schema definition.</summary>
     internal static IEstimator<ITransformer> CustomEstimator(TransformsCatalog catalog, FeatureSetDefinition definition)
     {

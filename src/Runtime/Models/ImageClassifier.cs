@@ -34,6 +34,7 @@ public sealed partial class ImageClassifier : IDisposable
     private readonly Microsoft.ML.Data.SchemaDefinition _inputSchema;
     private readonly ConcurrentBag<PredictionSlot> _slots = [];
     private readonly ResizeMode _resizeMode;
+    private DirectLinearScorer? _direct;
     private bool _disposed;
 
     private ImageClassifier(MLContext ml, ModelPackage package)
@@ -57,6 +58,12 @@ public sealed partial class ImageClassifier : IDisposable
     /// </summary>
     internal ITransformer SavedModel { get; }
 
+    /// <summary>
+    /// True when predictions are scored by <see cref="DirectLinearScorer"/> (a hand-crafted model with a linear head,
+    /// checked at load to give ML.NET's scores bit for bit) instead of an ML.NET prediction engine.
+    /// </summary>
+    internal bool ScoresDirectly => _direct is not null;
+
     /// <summary>Loads a package; throws <see cref="ModelFormatException"/> when it is missing, damaged or of an unknown version.</summary>
     public static ImageClassifier Load(string path)
     {
@@ -66,6 +73,7 @@ public sealed partial class ImageClassifier : IDisposable
         try
         {
             classifier.WarmUp();
+            classifier.ScoreDirectlyWhenItAgrees();
         }
         catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
         {
@@ -174,7 +182,7 @@ public sealed partial class ImageClassifier : IDisposable
         _disposed = true;
         while (_slots.TryTake(out var slot))
         {
-            slot.Engine.Dispose();
+            slot.Engine?.Dispose();
         }
 
         (_model as IDisposable)?.Dispose();
@@ -216,13 +224,65 @@ public sealed partial class ImageClassifier : IDisposable
 
     private Prediction Score(PredictionSlot slot, float[] pixels)
     {
-        slot.Input.Pixels = pixels;
-        slot.Engine.Predict(slot.Input, ref slot.Output);
-        return ToPrediction(slot.Output.Score);
+        if (slot.Direct is { } scratch)
+        {
+            _direct!.Score(pixels, scratch, slot.Scores);
+            return ToPrediction(slot.Scores);
+        }
+
+        return ToPrediction(EngineScores(slot, pixels));
     }
 
-    private PredictionSlot Rent() =>
-        _slots.TryTake(out var slot) ? slot : new PredictionSlot(_ml.Model.CreatePredictionEngine<PixelsRow, ScoreRow>(_model, inputSchemaDefinition: _inputSchema), Metadata.Input.Shape.Length);
+    private static float[] EngineScores(PredictionSlot slot, float[] pixels)
+    {
+        slot.Input.Pixels = pixels;
+        slot.Engine!.Predict(slot.Input, ref slot.Output);
+        return slot.Output.Score;
+    }
+
+    private PredictionSlot Rent()
+    {
+        if (_slots.TryTake(out var slot))
+        {
+            return slot;
+        }
+
+        var length = Metadata.Input.Shape.Length;
+        return _direct is { } direct
+            ? new PredictionSlot(null, direct.CreateScratch(), length, Classes.Count)
+            : new PredictionSlot(_ml.Model.CreatePredictionEngine<PixelsRow, ScoreRow>(_model, inputSchemaDefinition: _inputSchema), null, length, Classes.Count);
+    }
+
+    /// <summary>
+    /// Switches to <see cref="DirectLinearScorer"/> when the model is one it scores and it gives the engine's scores bit
+    /// for bit on its probe images; otherwise every prediction stays with ML.NET's engine.
+    /// </summary>
+    private void ScoreDirectlyWhenItAgrees()
+    {
+        if (DirectLinearScorer.TryCreate(_model) is not { } direct || direct.InputLength != Metadata.Input.Shape.Length || direct.ClassCount != Classes.Count)
+        {
+            return;
+        }
+
+        var slot = Rent();
+        try
+        {
+            if (!direct.Agrees(pixels => (float[])EngineScores(slot, pixels).Clone(), Metadata.Input.Scale))
+            {
+                return;
+            }
+        }
+        finally
+        {
+            _slots.Add(slot);
+        }
+
+        _direct = direct;
+        while (_slots.TryTake(out var engineSlot))
+        {
+            engineSlot.Engine?.Dispose(); // engine slots are not used again: new ones score directly
+        }
+    }
 
     private void WarmUp()
     {
@@ -231,12 +291,19 @@ public sealed partial class ImageClassifier : IDisposable
     }
 }
 
-/// <summary>One caller's working set: an ML.NET engine (not thread-safe) with the input and output rows and pixel buffer it reuses.</summary>
-internal sealed class PredictionSlot(PredictionEngine<PixelsRow, ScoreRow> engine, int inputLength)
+/// <summary>
+/// One caller's working set (not thread-safe): an ML.NET engine with the input and output rows it reuses, or the
+/// direct scorer's scratch; and the pixel and score buffers.
+/// </summary>
+internal sealed class PredictionSlot(PredictionEngine<PixelsRow, ScoreRow>? engine, DirectLinearScorer.Scratch? direct, int inputLength, int classCount)
 {
-    public PredictionEngine<PixelsRow, ScoreRow> Engine { get; } = engine;
+    public PredictionEngine<PixelsRow, ScoreRow>? Engine { get; } = engine;
+
+    public DirectLinearScorer.Scratch? Direct { get; } = direct;
 
     public float[] Pixels { get; } = new float[inputLength];
+
+    public float[] Scores { get; } = new float[classCount];
 
     public PixelsRow Input { get; } = new();
 
