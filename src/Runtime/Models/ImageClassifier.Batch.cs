@@ -99,6 +99,7 @@ public sealed partial class ImageClassifier
             using var room = new SemaphoreSlim(BatchWindow);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var finished = false;
+            long awaited = -1; // the index the caller sleeps waiting for, -1 when it is not asleep
             IEnumerable<(T Item, long Index)> Numbered()
             {
                 long index = 0;
@@ -122,7 +123,13 @@ public sealed partial class ImageClassifier
                             lock (gate)
                             {
                                 window[numbered.Index % BatchWindow] = result;
-                                Monitor.PulseAll(gate);
+                                if (numbered.Index == awaited)
+                                {
+                                    // Only the result the caller sleeps for wakes it: waking it for every result cost a
+                                    // context switch per image on two cores (a quarter of the rate), and by the time it
+                                    // runs the workers have usually finished the next ones too.
+                                    Monitor.Pulse(gate);
+                                }
                             }
                         });
                 }
@@ -147,7 +154,9 @@ public sealed partial class ImageClassifier
                     {
                         while ((result = window[next % BatchWindow]) is null && !finished)
                         {
+                            awaited = next;
                             Monitor.Wait(gate);
+                            awaited = -1;
                         }
 
                         window[next % BatchWindow] = null;

@@ -144,6 +144,21 @@ public class ImageDecoderTests
     }
 
     [Fact]
+    public void A_header_no_codec_accepts_is_refused_naming_the_image_and_saying_why()
+    {
+        byte[] png = TestData.NoisePng(64);
+        Assert.Equal(
+            "cut20.png: truncated: the image header is incomplete (20 bytes)",
+            Fails(ImageSource.FromEncoded(png[..20], "cut20.png")).Message);
+
+        byte[] badHeader = (byte[])png.Clone();
+        badHeader[24] = 3; // bit depth 3, which no PNG has (libpng gives up on the header; SkiaSharp calls it incomplete)
+        Assert.Equal(
+            $"bad-ihdr.png: truncated: the image header is incomplete ({png.Length} bytes)",
+            Fails(ImageSource.FromEncoded(badHeader, "bad-ihdr.png")).Message);
+    }
+
+    [Fact]
     public void Header_claiming_100000_by_100000_is_refused_quickly()
     {
         byte[] png = TestData.PngHeaderOnly(100_000, 100_000);

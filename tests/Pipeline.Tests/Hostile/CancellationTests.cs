@@ -45,6 +45,29 @@ public sealed class HostileCancellationTests(ITestOutputHelper log) : IDisposabl
     [MemberData(nameof(Runs))]
     public void Ctrl_C_while_fitting_stops_at_once_and_writes_nothing(string label, string stage, string[] template)
     {
+        // A fit of under a second can end before the signal lands when the test host reads the child's output late (a
+        // busy thread pool delays the line that triggers the signal): then the run says "{stage}: done" and tested
+        // nothing, so it is run again, at most three times in all.
+        for (var attempt = 1; ; attempt++)
+        {
+            var fitEndedFirst = SignalDuringFit(label, stage, template);
+            if (!fitEndedFirst)
+            {
+                return;
+            }
+
+            Assert.True(attempt < 3, $"{label}: the fit ended before the signal in {attempt} runs");
+            log.WriteLine($"{label}: the fit ended before the signal (attempt {attempt}); again");
+            if (Directory.Exists(Path.Combine(_root, "out")))
+            {
+                Directory.Delete(Path.Combine(_root, "out"), recursive: true);
+            }
+        }
+    }
+
+    /// <summary>One run of <see cref="Ctrl_C_while_fitting_stops_at_once_and_writes_nothing"/>; true when the fit ended before the signal.</summary>
+    private bool SignalDuringFit(string label, string stage, string[] template)
+    {
         var outDir = Path.Combine(_root, "out");
         var args = template.Select(a => a.Replace("{out}", outDir, StringComparison.Ordinal)).ToArray();
         var stdout = new StringBuilder();
@@ -75,9 +98,9 @@ public sealed class HostileCancellationTests(ITestOutputHelper log) : IDisposabl
             var errors = err.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.StartsWith("error:", StringComparison.Ordinal)).ToArray();
             Assert.True(process.ExitCode == 1, $"{label}: exit {process.ExitCode}\n{err}");
             Assert.True(errors.Length == 1 && errors[0].Contains("cancelled", StringComparison.Ordinal), $"{label}: one 'cancelled' error line expected\n{err}");
-            Assert.DoesNotContain($"{stage}: done", err, StringComparison.Ordinal); // the signal came during the fit
             Assert.DoesNotContain("   at ", err, StringComparison.Ordinal);
             Assert.False(Directory.Exists(outDir) && Directory.EnumerateFiles(outDir, "*", SearchOption.AllDirectories).Any(), $"{label}: files were written: {string.Join(", ", Directory.Exists(outDir) ? Directory.GetFiles(outDir, "*", SearchOption.AllDirectories) : [])}");
+            return err.Contains($"{stage}: done", StringComparison.Ordinal); // else the signal came during the fit
         }
         finally
         {
