@@ -54,6 +54,28 @@ public sealed class ImageDecoder
     /// </summary>
     public long MaxBufferedDecodeBytes { get; init; } = 64L << 20;
 
+    /// <summary>
+    /// Decodes a small PNG and a small JPEG made here a few times, to grey and to colour, so that the decode path
+    /// (our code, SkiaSharp's wrappers) is compiled before the first real image. Meant to run on an idle core while
+    /// a model loads (<see cref="Models.ImageClassifier.Load"/>): the first image of a batch took 40 ms, all of it JIT.
+    /// </summary>
+    internal static void WarmUp()
+    {
+        ImageShape[] targets = [new(28, 28, 1), new(32, 32, 3)];
+        var destination = new float[32 * 32 * 3];
+        using var bitmap = new SKBitmap(new SKImageInfo(16, 16, SKColorType.Rgba8888, SKAlphaType.Opaque));
+        bitmap.Erase(new SKColor(40, 120, 200));
+        foreach (var format in new[] { SKEncodedImageFormat.Png, SKEncodedImageFormat.Jpeg })
+        {
+            using var encoded = bitmap.Encode(format, 90);
+            var bytes = encoded.ToArray();
+            for (var i = 0; i < 8; i++)
+            {
+                Default.TryDecode(ImageSource.FromEncoded(bytes, "warm-up"), targets[i % 2], ResizeMode.Stretch, destination, out _, out _);
+            }
+        }
+    }
+
     /// <summary>Decodes <paramref name="source"/> into <paramref name="destination"/> (at least <c>target.Length</c> floats).</summary>
     /// <exception cref="ImageDecodeException">The image cannot be read; the message names it and says why.</exception>
     public void Decode(ImageSource source, ImageShape target, ResizeMode mode, Span<float> destination) => Decode(source, target, mode, destination, out _);

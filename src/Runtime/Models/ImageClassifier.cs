@@ -67,8 +67,19 @@ public sealed partial class ImageClassifier : IDisposable
     /// <summary>Loads a package; throws <see cref="ModelFormatException"/> when it is missing, damaged or of an unknown version.</summary>
     public static ImageClassifier Load(string path)
     {
+        // The decode path is compiled on another core while ML.NET reads the model on this one (loading uses one).
+        var decoderWarmUp = Environment.ProcessorCount > 1 ? Task.Run(ImageDecoder.WarmUp) : Task.CompletedTask;
         var ml = new MLContext(seed: 0);
-        var package = ModelPackage.Load(ml, path);
+        ModelPackage package;
+        try
+        {
+            package = ModelPackage.Load(ml, path);
+        }
+        finally
+        {
+            decoderWarmUp.Wait(); // never left running behind a failed load; it decodes images made in memory
+        }
+
         var classifier = new ImageClassifier(ml, package);
         try
         {
