@@ -77,7 +77,14 @@ public sealed partial class ImageClassifier : IDisposable
         }
         finally
         {
-            decoderWarmUp.Wait(); // never left running behind a failed load; it decodes images made in memory
+            try
+            {
+                decoderWarmUp.Wait(); // never left running behind a failed load
+            }
+            catch (AggregateException)
+            {
+                // A decoder that cannot start (native SkiaSharp missing) fails the first real image, naming it.
+            }
         }
 
         var classifier = new ImageClassifier(ml, package);
