@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers.Binary;
 using SkiaSharp;
 
@@ -20,6 +21,7 @@ internal static class EncodedImageLimits
     /// The format from the leading bytes ("magic"), whatever the extension says; null for anything README does not
     /// list (SkiaSharp would also decode WBMP, ICO, HEIF, DNG and others: a 6-byte WBMP header can claim 100 megapixels).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per image: optimised from its first call; a short batch ran it unoptimised (tier 0) throughout
     public static SKEncodedImageFormat? Sniff(ReadOnlySpan<byte> data)
     {
         if (data.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8, 0xFF]))
@@ -54,6 +56,7 @@ internal static class EncodedImageLimits
     /// Why <paramref name="data"/> cannot hold a <paramref name="width"/> x <paramref name="height"/> image of its
     /// format (the phrase after "header claims W x H pixels, "), or null when it could.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static string? WhyMorePixelsThanBytes(SKEncodedImageFormat format, ReadOnlySpan<byte> data, int width, int height)
     {
         long pixels = (long)width * height;
@@ -82,6 +85,7 @@ internal static class EncodedImageLimits
     /// the 4-byte-a-pixel output of a GIF (its whole logical screen), WebP or PNG, plus an interlaced PNG's own copy of
     /// every row, or a progressive or multi-scan JPEG's coefficients; 0 for a JPEG or BMP decoded by rows.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static long BufferedDecodeBytes(SKEncodedImageFormat format, ReadOnlySpan<byte> data, int width, int height)
     {
         long pixels = (long)width * height;
@@ -108,6 +112,7 @@ internal static class EncodedImageLimits
     };
 
     /// <summary>Bytes of filtered scanlines a PNG of that size holds (one filter byte per row), from IHDR's depth and colour type.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static long PngRawBytes(ReadOnlySpan<byte> data, int width, int height)
     {
         int depth = data.Length > 24 ? data[24] : 8;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
@@ -111,6 +112,7 @@ public sealed class ImageDecoder
         TryDecode(source, target, mode, destination, out _, out error);
 
     /// <summary>Like <see cref="TryDecode(ImageSource, ImageShape, ResizeMode, Span{float}, out string?)"/>, with the image's <see cref="ImageFacts"/> on success.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per image: optimised from its first call; a short batch ran it unoptimised (tier 0) throughout
     public bool TryDecode(ImageSource source, ImageShape target, ResizeMode mode, Span<float> destination, out ImageFacts facts, out string? error)
     {
         try
@@ -217,6 +219,7 @@ public sealed class ImageDecoder
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private ImageFacts DecodeFile(ImageSource source, ImageShape target, ResizeMode mode, Span<float> destination)
     {
         string path = source.Path!;
@@ -287,6 +290,7 @@ public sealed class ImageDecoder
     private static ImageDecodeException NotSupported(ImageSource source, long length, ReadOnlySpan<byte> lead) =>
         Fail(source, $"not a supported image (JPEG, PNG, BMP, GIF or WebP); {length} bytes starting {Convert.ToHexString(lead[..Math.Min(8, lead.Length)])}");
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private ImageFacts DecodeEncoded(ImageSource source, byte[] buffer, int offset, int length, ImageShape target, ResizeMode mode, Span<float> destination)
     {
         if (length == 0)
@@ -343,6 +347,7 @@ public sealed class ImageDecoder
     }
 
     /// <summary>Refuses bad sizes, sizes the bytes present cannot hold, and cut-off files, before any pixel memory exists.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void CheckHeader(ImageSource source, SKCodec codec, SKEncodedImageFormat format, ReadOnlySpan<byte> data)
     {
         int width = codec.Info.Width;
@@ -381,6 +386,7 @@ public sealed class ImageDecoder
     /// PNG, GIF and WebP (SkiaSharp cannot decode them by rows) go through one buffer that CheckHeader has bounded by
     /// <see cref="MaxBufferedDecodeBytes"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private ImageFacts DecodeBounded(ImageSource source, SKCodec codec, SKEncodedImageFormat format, ImageShape target, ResizeMode mode, Span<float> destination)
     {
         SKImageInfo stored = codec.Info;
@@ -469,6 +475,7 @@ public sealed class ImageDecoder
     /// The codec decodes a file whose end is missing and fills the rest grey; these checks on each format's end
     /// marker refuse such files instead. Null when the end looks complete.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static string? FindTruncation(SKEncodedImageFormat format, ReadOnlySpan<byte> data)
     {
         switch (format)

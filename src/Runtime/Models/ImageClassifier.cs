@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.Collections.Concurrent;
 using ImageWorkbench.FeatureExtractors;
@@ -132,6 +133,7 @@ public sealed partial class ImageClassifier : IDisposable
     }
 
     /// <summary>Predicts any image source; throws <see cref="ImageDecodeException"/> naming it when it cannot be decoded.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per image: optimised from its first call; a short batch ran it unoptimised (tier 0) throughout
     public Prediction Predict(ImageSource source)
     {
         ArgumentNullException.ThrowIfNull(source);
@@ -240,6 +242,7 @@ public sealed partial class ImageClassifier : IDisposable
         return ranked;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private Prediction Score(PredictionSlot slot, float[] pixels)
     {
         if (slot.Direct is { } scratch)

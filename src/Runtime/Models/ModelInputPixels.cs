@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ImageWorkbench.FeatureExtractors;
 using ImageWorkbench.Runtime.Decoding;
 using ImageWorkbench.Runtime.HandCrafted;
@@ -32,6 +33,7 @@ public static class ModelInputPixels
         TryDecode(source, input, mode, destination, out _, out error);
 
     /// <summary>Like <see cref="TryDecode(ImageSource, ModelInput, ResizeMode, Span{float}, out string?)"/>, with what the image was before resizing.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per image: optimised from its first call; a short batch ran it unoptimised (tier 0) throughout
     public static bool TryDecode(ImageSource source, ModelInput input, ResizeMode mode, Span<float> destination, out ImageFacts facts, out string? error)
     {
         ArgumentNullException.ThrowIfNull(source);

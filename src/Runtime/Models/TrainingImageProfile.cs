@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Globalization;
 using ImageWorkbench.FeatureExtractors;
 using ImageWorkbench.Runtime.Decoding;
@@ -96,6 +97,7 @@ public sealed record TrainingImageProfile
     }
 
     /// <summary>Why an image with these <paramref name="facts"/> looks unlike the training images, or null when it does not.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per image: optimised from its first call; a short batch ran it unoptimised (tier 0) throughout
     public string? Check(ImageFacts facts)
     {
         var reasons = new List<string>(3);
