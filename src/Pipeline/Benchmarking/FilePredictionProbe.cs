@@ -10,8 +10,8 @@ namespace ImageWorkbench.Pipeline.Benchmarking;
 
 /// <summary>
 /// The rate <c>predict --model m.zip FOLDER --out preds.csv</c> reaches, measured through the same code
-/// (<see cref="PredictionRows.Write"/>): image files are read from disk, decoded, predicted on every core and
-/// written as CSV rows in input order. The batch figure of <see cref="PredictionTimer"/> predicts images already
+/// (<see cref="ImageInputs.Expand"/> and <see cref="PredictionRows.Write"/>): the folder is listed in name order, image
+/// files are read from disk, decoded, predicted on every core and written as CSV rows in input order. The batch figure of <see cref="PredictionTimer"/> predicts images already
 /// held in memory (IDX pixels need no decoding), so it cannot say what a folder of PNG or JPEG files costs; this one
 /// can, and a <c>predict --out</c> run over a large folder is compared with it.
 /// </summary>
@@ -40,19 +40,20 @@ public static class FilePredictionProbe
             DatasetExporter.WriteImage(images[i % images.Count].Source, Path.Combine(files, i.ToString("D7", CultureInfo.InvariantCulture)));
         }
 
-        var paths = Directory.GetFiles(files).Order(StringComparer.Ordinal).ToArray();
+        // The folder itself, as `predict` gets it: listing and ordering the files is part of the work measured.
+        string[] inputs = [files];
         var csv = Path.Combine(folder, "predictions.csv");
         var options = new PredictionRowOptions();
-        PredictionRows.Write(classifier, paths, csv, options, progress: null, cancellationToken);
+        var written = PredictionRows.Write(classifier, ImageInputs.Expand(inputs), csv, options, progress: null, cancellationToken).Images;
 
         long predicted = 0;
         var watch = Stopwatch.StartNew();
         do
         {
-            predicted += PredictionRows.Write(classifier, paths, csv, options, progress: null, cancellationToken).Images;
+            predicted += PredictionRows.Write(classifier, ImageInputs.Expand(inputs), csv, options, progress: null, cancellationToken).Images;
         }
         while (watch.Elapsed.TotalSeconds < minSeconds);
 
-        return (paths.Length, predicted / watch.Elapsed.TotalSeconds);
+        return ((int)written, predicted / watch.Elapsed.TotalSeconds);
     }
 }
