@@ -25,10 +25,10 @@ internal sealed class DirectLinearScorer
     private readonly FeatureSetDefinition _features;
     private readonly float[]? _offset;
     private readonly float[] _scale;
-    private readonly ClassWeights[] _weights;
+    private readonly float[][] _weights;
     private readonly float[] _biases;
 
-    private DirectLinearScorer(FeatureSetDefinition features, float[]? offset, float[] scale, ClassWeights[] weights, float[] biases)
+    private DirectLinearScorer(FeatureSetDefinition features, float[]? offset, float[] scale, float[][] weights, float[] biases)
     {
         _features = features;
         _offset = offset;
@@ -70,15 +70,15 @@ internal sealed class DirectLinearScorer
         VBuffer<float>[] weights = [];
         head.Model.GetWeights(ref weights, out var classes);
         var biases = head.Model.GetBiases().ToArray();
-        if (classes != biases.Length || weights.Length != classes || weights.Any(w => w.Length != features.OutputLength))
+        // Sparse weights (none of ML.NET 5.0.1's loaded models has them, zeros or not) would be summed in yet another
+        // order against a dense row: left to the engine rather than reproduced untested.
+        if (classes != biases.Length || weights.Length != classes || weights.Any(w => w.Length != features.OutputLength || !w.IsDense))
         {
             return null;
         }
 
-        // Kept as the engine holds them: a model saved with any zero weight loads sparse (its non-zero weights and their
-        // indices), and the engine sums a sparse row in a different order from a dense one.
-        var classWeights = weights.Select(w => new ClassWeights(w.DenseValues().ToArray(), w.IsDense ? null : w.GetValues().ToArray(), w.IsDense ? null : w.GetIndices().ToArray())).ToArray();
-        return new DirectLinearScorer(features, affine.Offset.IsDefaultOrEmpty ? null : [.. affine.Offset], [.. affine.Scale], classWeights, biases);
+        var dense = weights.Select(w => w.GetValues().ToArray()).ToArray();
+        return new DirectLinearScorer(features, affine.Offset.IsDefaultOrEmpty ? null : [.. affine.Offset], [.. affine.Scale], dense, biases);
     }
 
     /// <summary>Per-caller working memory (the extractor owns scratch buffers; not thread-safe).</summary>
@@ -134,29 +134,18 @@ internal sealed class DirectLinearScorer
             float dot;
             if (!rowIsDense)
             {
-                // a sparse row meets all the weights (the engine densifies sparse weights for it)
+                // a sparse row: the weights at its non-zero entries, summed as CpuMath's sparse dot sums them
                 var gathered = scratch.Gathered.AsSpan(0, nonZeroCount);
                 for (var i = 0; i < nonZeroCount; i++)
                 {
-                    gathered[i] = weights.Dense[nonZero[i]];
+                    gathered[i] = weights[nonZero[i]];
                 }
 
                 dot = SparseDot(gathered, rowValues);
             }
-            else if (weights.SparseIndices is { } indices)
-            {
-                // a dense row meets weights stored sparse (a saved model with any zero weight loads so)
-                var gathered = scratch.Gathered.AsSpan(0, indices.Length);
-                for (var i = 0; i < indices.Length; i++)
-                {
-                    gathered[i] = features[indices[i]];
-                }
-
-                dot = SparseDot(weights.SparseValues!, gathered);
-            }
             else
             {
-                dot = TensorPrimitives.Dot(weights.Dense, features); // what CpuMath's dense dot calls
+                dot = TensorPrimitives.Dot(weights, features); // what CpuMath's dense dot calls
             }
 
             scores[c] = _biases[c] + dot;
@@ -221,7 +210,7 @@ internal sealed class DirectLinearScorer
     }
 
     /// <summary>
-    /// The sum CpuMath forms for sparse weights against a dense row (its weights and the row's values at their
+    /// The sum CpuMath forms for a sparse row against dense weights (the row's non-zero values and the weights at their
     /// indices, gathered): fewer than 16 terms one by one; otherwise on an AVX machine eight lanes accumulated by fused
     /// multiply-adds (multiply then add without FMA), the lanes summed pairwise as two horizontal adds do, then one block
     /// of four summed the same way, then the last terms one by one. Measured against the engine's own routine on
@@ -341,6 +330,4 @@ internal sealed class DirectLinearScorer
         public float[] Gathered { get; } = new float[featureLength];
     }
 
-    /// <summary>One class's weights, all of them, and as the engine holds them when it loaded them sparse (else null).</summary>
-    private sealed record ClassWeights(float[] Dense, float[]? SparseValues, int[]? SparseIndices);
 }
