@@ -11,9 +11,10 @@ namespace ImageWorkbench.Pipeline.Benchmarking;
 /// <summary>
 /// The rate <c>predict --model m.zip FOLDER --out preds.csv</c> reaches, measured through the same code
 /// (<see cref="ImageInputs.Expand"/> and <see cref="PredictionRows.Write"/>): the folder is listed in name order, image
-/// files are read from disk, decoded, predicted on every core and written as CSV rows in input order. The batch figure of <see cref="PredictionTimer"/> predicts images already
-/// held in memory (IDX pixels need no decoding), so it cannot say what a folder of PNG or JPEG files costs; this one
-/// can, and a <c>predict --out</c> run over a large folder is compared with it.
+/// files are read from disk, decoded, predicted on every core and written as CSV rows in input order. The batch figure
+/// of <see cref="PredictionTimer"/> predicts images already held in memory (IDX pixels need no decoding), so it cannot
+/// say what a folder of PNG or JPEG files costs; this one can, and a <c>predict --out</c> run over a large folder is
+/// compared with it.
 /// </summary>
 public static class FilePredictionProbe
 {

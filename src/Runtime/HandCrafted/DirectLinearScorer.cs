@@ -329,5 +329,4 @@ internal sealed class DirectLinearScorer
 
         public float[] Gathered { get; } = new float[featureLength];
     }
-
 }

@@ -1,6 +1,6 @@
-using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using ImageWorkbench.FeatureExtractors;
 using Microsoft.ML;
 using ImageWorkbench.Runtime.Decoding;
