@@ -17,10 +17,10 @@ namespace ImageWorkbench.Runtime.HandCrafted;
 /// API gives, with the same arithmetic as ML.NET's engine. Why: ML.NET's row machinery (getters, per-feature buffer
 /// builders in the normaliser) costs more per image than the features, and it starts every run as unoptimised tier-0
 /// code, which a short batch (10,000 files in under a second) spends most of its time in. Nothing is trusted blindly:
-/// <see cref="TryCreate"/> returns null for any other chain, and <see cref="Agrees"/> compares the scores with the
+/// <see cref="TryCreate"/> returns null for any other chain, and <see cref="Agrees(IReadOnlyList{float[]}, float)"/> compares the scores with the
 /// engine's, bit for bit, before a caller may use it.
 /// </summary>
-internal sealed class DirectLinearScorer
+internal sealed partial class DirectLinearScorer
 {
     private readonly FeatureSetDefinition _features;
     private readonly float[]? _offset;
@@ -50,12 +50,7 @@ internal sealed class DirectLinearScorer
     /// </summary>
     public static DirectLinearScorer? TryCreate(ITransformer pixelsModel)
     {
-        ArgumentNullException.ThrowIfNull(pixelsModel);
-        var steps = new List<ITransformer>();
-        Flatten(pixelsModel, steps);
-        if (steps is not [var featurizer, NormalizingTransformer normaliser, MulticlassPredictionTransformer<MaximumEntropyModelParameters> head, .. var rest]
-            || rest.Any(step => step is not KeyToValueMappingTransformer)
-            || HandCraftedMapping.PresetOf(featurizer) is not { } features)
+        if (Match(pixelsModel) is not var (features, normaliser, head))
         {
             return null;
         }
@@ -79,6 +74,21 @@ internal sealed class DirectLinearScorer
 
         var dense = weights.Select(w => w.GetValues().ToArray()).ToArray();
         return new DirectLinearScorer(features, affine.Offset.IsDefaultOrEmpty ? null : [.. affine.Offset], [.. affine.Scale], dense, biases);
+    }
+
+    /// <summary>True when <paramref name="pixelsModel"/> is a chain of the kind <see cref="TryCreate"/> reads (its parameters unread).</summary>
+    public static bool MayScore(ITransformer pixelsModel) => Match(pixelsModel) is not null;
+
+    private static (FeatureSetDefinition Features, NormalizingTransformer Normaliser, MulticlassPredictionTransformer<MaximumEntropyModelParameters> Head)? Match(ITransformer pixelsModel)
+    {
+        ArgumentNullException.ThrowIfNull(pixelsModel);
+        var steps = new List<ITransformer>();
+        Flatten(pixelsModel, steps);
+        return steps is [var featurizer, NormalizingTransformer normaliser, MulticlassPredictionTransformer<MaximumEntropyModelParameters> head, .. var rest]
+            && rest.All(step => step is KeyToValueMappingTransformer)
+            && HandCraftedMapping.PresetOf(featurizer) is { } features
+            ? (features, normaliser, head)
+            : null;
     }
 
     /// <summary>Per-caller working memory (the extractor owns scratch buffers; not thread-safe).</summary>
@@ -159,20 +169,27 @@ internal sealed class DirectLinearScorer
     /// fixed images (blank, mid-grey, a ramp, seeded noise) of the feature set's shape: the direct path is used only
     /// when it gives what the engine gives, so <c>predict</c> and <c>evaluate</c> cannot disagree.
     /// </summary>
-    public bool Agrees(Func<float[], float[]> reference, float pixelScale)
+    public bool Agrees(Func<float[], float[]> reference, float pixelScale) => Agrees(ProbeScores(reference, InputLength, pixelScale), pixelScale);
+
+    /// <summary>
+    /// True when this scorer's probabilities on the probe images equal <paramref name="expected"/> bit for bit: the
+    /// engine's scores of <see cref="Probes"/> in order, computed now or recorded when the model was saved.
+    /// </summary>
+    public bool Agrees(IReadOnlyList<float[]> expected, float pixelScale)
     {
-        ArgumentNullException.ThrowIfNull(reference);
+        ArgumentNullException.ThrowIfNull(expected);
         var scratch = CreateScratch();
         var mine = new float[ClassCount];
+        var index = 0;
         foreach (var probe in Probes(InputLength, pixelScale))
         {
-            var theirs = reference(probe);
-            Score(probe, scratch, mine);
-            if (theirs.Length != mine.Length)
+            if (index >= expected.Count || expected[index].Length != mine.Length)
             {
                 return false;
             }
 
+            var theirs = expected[index++];
+            Score(probe, scratch, mine);
             for (var i = 0; i < mine.Length; i++)
             {
                 if (BitConverter.SingleToInt32Bits(mine[i]) != BitConverter.SingleToInt32Bits(theirs[i]))
@@ -182,10 +199,17 @@ internal sealed class DirectLinearScorer
             }
         }
 
-        return true;
+        return index == expected.Count;
     }
 
-    /// <summary>The fixed images <see cref="Agrees"/> compares on, values 0..<paramref name="scale"/>.</summary>
+    /// <summary>What <paramref name="score"/> gives for each of <see cref="Probes"/>, in order (copied: engines reuse their output).</summary>
+    internal static float[][] ProbeScores(Func<float[], float[]> score, int length, float pixelScale)
+    {
+        ArgumentNullException.ThrowIfNull(score);
+        return [.. Probes(length, pixelScale).Select(probe => (float[])score(probe).Clone())];
+    }
+
+    /// <summary>The fixed images <see cref="Agrees(IReadOnlyList{float[]}, float)"/> compares on, values 0..<paramref name="scale"/>.</summary>
     internal static IEnumerable<float[]> Probes(int length, float scale)
     {
         yield return new float[length];
@@ -214,7 +238,7 @@ internal sealed class DirectLinearScorer
     /// indices, gathered): fewer than 16 terms one by one; otherwise on an AVX machine eight lanes accumulated by fused
     /// multiply-adds (multiply then add without FMA), the lanes summed pairwise as two horizontal adds do, then one block
     /// of four summed the same way, then the last terms one by one. Measured against the engine's own routine on
-    /// random rows. Without AVX the engine sums otherwise and <see cref="Agrees"/> keeps the engine.
+    /// random rows. Without AVX the engine sums otherwise and <see cref="Agrees(IReadOnlyList{float[]}, float)"/> keeps the engine.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static float SparseDot(ReadOnlySpan<float> weights, ReadOnlySpan<float> values)

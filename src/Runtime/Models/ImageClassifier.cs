@@ -31,7 +31,7 @@ public sealed record Prediction(string Label, float Confidence, IReadOnlyList<Ke
 public sealed partial class ImageClassifier : IDisposable
 {
     private readonly MLContext _ml;
-    private readonly ITransformer _model;
+    private readonly ModelPackage _package;
     private readonly Microsoft.ML.Data.SchemaDefinition _inputSchema;
     private readonly ConcurrentBag<PredictionSlot> _slots = [];
     private readonly ResizeMode _resizeMode;
@@ -41,8 +41,7 @@ public sealed partial class ImageClassifier : IDisposable
     private ImageClassifier(MLContext ml, ModelPackage package)
     {
         _ml = ml;
-        _model = package.Model;
-        SavedModel = package.SavedModel;
+        _package = package;
         Metadata = package.Metadata;
         _inputSchema = ModelInputPixels.PixelsSchema(Metadata.Input);
         _resizeMode = ModelInputPixels.ParseResizeMode(Metadata.Input.ResizeMode);
@@ -57,13 +56,16 @@ public sealed partial class ImageClassifier : IDisposable
     /// The model as the file holds it (format 3: <see cref="ImageModelInput"/> bytes in). The classifier itself decodes
     /// with the same decoder and scores from pixels on, reusing its buffers and naming images in errors.
     /// </summary>
-    internal ITransformer SavedModel { get; }
+    internal ITransformer SavedModel => _package.SavedModel;
 
     /// <summary>
     /// True when predictions are scored by <see cref="DirectLinearScorer"/> (a hand-crafted model with a linear head,
     /// checked at load to give ML.NET's scores bit for bit) instead of an ML.NET prediction engine.
     /// </summary>
     internal bool ScoresDirectly => _direct is not null;
+
+    /// <summary>False while the ML.NET model is unread: the package's direct scorer entry answered for it (<see cref="ModelPackage.DirectScorerEntry"/>).</summary>
+    internal bool ModelLoaded => _package.ModelLoaded;
 
     /// <summary>Loads a package; throws <see cref="ModelFormatException"/> when it is missing, damaged or of an unknown version.</summary>
     public static ImageClassifier Load(string path)
@@ -74,7 +76,7 @@ public sealed partial class ImageClassifier : IDisposable
         ModelPackage package;
         try
         {
-            package = ModelPackage.Load(ml, path);
+            package = ModelPackage.LoadDeferred(ml, path);
         }
         finally
         {
@@ -91,13 +93,18 @@ public sealed partial class ImageClassifier : IDisposable
         var classifier = new ImageClassifier(ml, package);
         try
         {
-            classifier.WarmUp();
             classifier.ScoreDirectlyWhenItAgrees();
+            classifier.WarmUp();
         }
         catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
         {
             classifier.Dispose();
             throw new ModelFormatException($"{path}: the model loads but cannot score an image ({ex.Message})", ex);
+        }
+        catch (ModelFormatException)
+        {
+            classifier.Dispose(); // the ML.NET model, read late (no usable scorer entry), is damaged
+            throw;
         }
 
         return classifier;
@@ -205,7 +212,7 @@ public sealed partial class ImageClassifier : IDisposable
             slot.Engine?.Dispose();
         }
 
-        (_model as IDisposable)?.Dispose();
+        _package.DisposeModel();
     }
 
     private Prediction ToPrediction(float[] scores)
@@ -271,16 +278,25 @@ public sealed partial class ImageClassifier : IDisposable
         var length = Metadata.Input.Shape.Length;
         return _direct is { } direct
             ? new PredictionSlot(null, direct.CreateScratch(), length, Classes.Count)
-            : new PredictionSlot(_ml.Model.CreatePredictionEngine<PixelsRow, ScoreRow>(_model, inputSchemaDefinition: _inputSchema), null, length, Classes.Count);
+            : new PredictionSlot(_ml.Model.CreatePredictionEngine<PixelsRow, ScoreRow>(_package.Model, inputSchemaDefinition: _inputSchema), null, length, Classes.Count);
     }
 
     /// <summary>
     /// Switches to <see cref="DirectLinearScorer"/> when the model is one it scores and it gives the engine's scores bit
-    /// for bit on its probe images; otherwise every prediction stays with ML.NET's engine.
+    /// for bit on its probe images; otherwise every prediction stays with ML.NET's engine. The package's scorer entry
+    /// is tried first: when it reproduces the engine scores it recorded at save time, the ML.NET model is never read.
     /// </summary>
     private void ScoreDirectlyWhenItAgrees()
     {
-        if (DirectLinearScorer.TryCreate(_model) is not { } direct || direct.InputLength != Metadata.Input.Shape.Length || direct.ClassCount != Classes.Count)
+        if (_package.DirectScorer is { } entry
+            && DirectLinearScorer.FromEntry(entry.Span, Metadata.Input.Shape, Classes.Count) is var (stored, recorded)
+            && stored.Agrees(recorded, Metadata.Input.Scale))
+        {
+            _direct = stored;
+            return;
+        }
+
+        if (DirectLinearScorer.TryCreate(_package.Model) is not { } direct || direct.InputLength != Metadata.Input.Shape.Length || direct.ClassCount != Classes.Count)
         {
             return;
         }
@@ -307,7 +323,7 @@ public sealed partial class ImageClassifier : IDisposable
 
     private void WarmUp()
     {
-        // Builds one engine and runs the whole chain once (JIT, ONNX session start), so the first real call is fast.
+        // Runs the whole chain once (JIT; for an engine, building it and the ONNX session start), so the first real call is fast.
         PredictPixels(new float[Metadata.Input.Shape.Length]);
     }
 }

@@ -8,6 +8,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using ImageWorkbench.Runtime.Cnn;
 using ImageWorkbench.Runtime.Files;
+using ImageWorkbench.Runtime.HandCrafted;
 
 namespace ImageWorkbench.Runtime.Models;
 
@@ -29,6 +30,13 @@ public sealed class ModelPackage
     internal const string MetadataEntry = "metadata.json";
     internal const string ModelEntry = "mlnet-model.zip";
     internal const string ChecksumsEntry = "SHA256SUMS";
+
+    /// <summary>
+    /// Optional (format 3 packages of linear hand-crafted models, from this version on): the direct scorer's parameters
+    /// and the engine's probe scores (<see cref="DirectLinearScorer"/>), so <see cref="ImageClassifier"/> can score
+    /// without loading the ML.NET model. ML.NET's loader ignores it; the checksums cover it like any other entry.
+    /// </summary>
+    internal const string DirectScorerEntry = "direct-linear-scorer.bin";
 
     /// <summary>Largest <c>metadata.json</c> read: ten thousand class names fit many times over.</summary>
     internal const long MaxMetadataBytes = 1 << 20;
@@ -54,19 +62,14 @@ public sealed class ModelPackage
     /// <summary>More entries than any ML.NET chain this workbench saves (a CNN model has 16).</summary>
     private const int MaxModelEntries = 1000;
 
-    private static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        Converters = { new JsonStringEnumConverter() },
-    };
 
-    private ModelPackage(ModelMetadata metadata, ITransformer savedModel, DataViewSchema savedInputSchema)
+    private readonly Lazy<LoadedModel> _loaded;
+
+    private ModelPackage(ModelMetadata metadata, Func<LoadedModel> load, ReadOnlyMemory<byte>? directScorer)
     {
         Metadata = metadata;
-        SavedModel = savedModel;
-        SavedInputSchema = savedInputSchema;
-        (Model, InputSchema) = ImageModel.PixelsPart(savedModel, savedInputSchema);
+        _loaded = new Lazy<LoadedModel>(load, LazyThreadSafetyMode.ExecutionAndPublication);
+        DirectScorer = directScorer;
     }
 
     public ModelMetadata Metadata { get; }
@@ -75,15 +78,33 @@ public sealed class ModelPackage
     /// The model from pixels on: the saved model after its decode step (format 3), or the whole saved model (formats 1
     /// and 2, which take pixels). What the workbench scores decoded images with.
     /// </summary>
-    public ITransformer Model { get; }
+    public ITransformer Model => _loaded.Value.Model;
 
     /// <summary>The schema <see cref="Model"/> reads (it holds the pixels column of <see cref="ModelMetadata.Input"/>'s shape).</summary>
-    public DataViewSchema InputSchema { get; }
+    public DataViewSchema InputSchema => _loaded.Value.InputSchema;
 
     /// <summary>The model as the file holds it, what <c>mlContext.Model.Load</c> returns (format 3: image bytes in).</summary>
-    public ITransformer SavedModel { get; }
+    public ITransformer SavedModel => _loaded.Value.SavedModel;
 
-    public DataViewSchema SavedInputSchema { get; }
+    public DataViewSchema SavedInputSchema => _loaded.Value.SavedInputSchema;
+
+    /// <summary>The <see cref="DirectScorerEntry"/> bytes (checksum verified), or null when the package has none.</summary>
+    internal ReadOnlyMemory<byte>? DirectScorer { get; }
+
+    /// <summary>
+    /// False while a package from <see cref="LoadDeferred"/> has not read its ML.NET model yet (the first use of
+    /// <see cref="Model"/> or <see cref="SavedModel"/> reads it, and may then throw <see cref="ModelFormatException"/>).
+    /// </summary>
+    internal bool ModelLoaded => _loaded.IsValueCreated;
+
+    /// <summary>Disposes the ML.NET model if it was read (it may hold an ONNX Runtime session).</summary>
+    internal void DisposeModel()
+    {
+        if (_loaded.IsValueCreated)
+        {
+            (_loaded.Value.SavedModel as IDisposable)?.Dispose();
+        }
+    }
 
     /// <summary>
     /// Writes the package atomically (temp file in the same folder, then rename over <paramref name="path"/>): the
@@ -100,6 +121,7 @@ public sealed class ModelPackage
         // One buffer for ML.NET's zip; its entries are then streamed into the package (hashed on the way), not copied whole.
         using var buffer = new MemoryStream();
         ml.Model.Save(model, inputSchema, buffer);
+        var directScorer = DirectScorerEntryOf(ml, buffer, metadata, model, inputSchema);
         buffer.Position = 0;
         using var saved = new ZipArchive(buffer, ZipArchiveMode.Read, leaveOpen: true);
         AtomicFile.Write(fullPath, stream =>
@@ -111,13 +133,53 @@ public sealed class ModelPackage
                 sums.Append(CopyEntry(entry, zip)).Append("  ").Append(entry.FullName).Append('\n');
             }
 
+            if (directScorer is not null)
+            {
+                WriteEntry(zip, DirectScorerEntry, directScorer, CompressionLevel.Optimal);
+                sums.Append(Sha256(directScorer)).Append("  ").Append(DirectScorerEntry).Append('\n');
+            }
+
             // The metadata names the digest of the model's checksum lines, so it is tied to this very model.
             var stamped = metadata with { ModelSha256 = Sha256(Encoding.UTF8.GetBytes(sums.ToString())) };
-            var metadataBytes = JsonSerializer.SerializeToUtf8Bytes(stamped, JsonOptions);
+            var metadataBytes = JsonSerializer.SerializeToUtf8Bytes(stamped, ModelMetadataJson.Default.ModelMetadata);
             WriteEntry(zip, MetadataEntry, metadataBytes, CompressionLevel.Optimal);
             sums.Append(Sha256(metadataBytes)).Append("  ").Append(MetadataEntry).Append('\n');
             WriteEntry(zip, ChecksumsEntry, Encoding.UTF8.GetBytes(sums.ToString()), CompressionLevel.Optimal);
         });
+    }
+
+    /// <summary>
+    /// The <see cref="DirectScorerEntry"/> of a model the direct scorer handles, else null. Taken from the model as
+    /// ML.NET loads it back from <paramref name="mlnetZip"/> (what every later load sees, not the fitted objects) and
+    /// written only when the scorer gives that model's engine scores bit for bit on the probe images, which the entry
+    /// records so a loader can check itself without the engine.
+    /// </summary>
+    private static byte[]? DirectScorerEntryOf(MLContext ml, MemoryStream mlnetZip, ModelMetadata metadata, ITransformer model, DataViewSchema inputSchema)
+    {
+        if (!DirectLinearScorer.MayScore(ImageModel.PixelsPart(model, inputSchema).Model) || !BitConverter.IsLittleEndian)
+        {
+            return null; // any other chain: not worth reading the model back
+        }
+
+        ModelComponents.Register(ml);
+        mlnetZip.Position = 0;
+        var loaded = ml.Model.Load(mlnetZip, out var loadedSchema);
+        try
+        {
+            var pixels = ImageModel.PixelsPart(loaded, loadedSchema).Model;
+            if (DirectLinearScorer.TryCreate(pixels) is not { } direct || direct.InputLength != metadata.Input.Shape.Length || direct.ClassCount != metadata.Classes.Count)
+            {
+                return null;
+            }
+
+            using var engine = ml.Model.CreatePredictionEngine<PixelsRow, ScoreRow>(pixels, inputSchemaDefinition: ModelInputPixels.PixelsSchema(metadata.Input));
+            var probeScores = DirectLinearScorer.ProbeScores(probe => engine.Predict(new PixelsRow { Pixels = probe }).Score, direct.InputLength, metadata.Input.Scale);
+            return direct.Agrees(probeScores, metadata.Input.Scale) ? direct.ToEntry(probeScores) : null;
+        }
+        finally
+        {
+            (loaded as IDisposable)?.Dispose();
+        }
     }
 
     /// <summary>Copies one entry of ML.NET's zip into the package, returning its SHA-256.</summary>
@@ -187,10 +249,21 @@ public sealed class ModelPackage
     public static ModelPackage Load(MLContext ml, string path)
     {
         ArgumentNullException.ThrowIfNull(ml);
-        return Guard(path, () => LoadVerified(ml, path));
+        return Guard(path, () => LoadVerified(ml, path, defer: false));
     }
 
-    internal static string SerializeMetadata(ModelMetadata metadata) => JsonSerializer.Serialize(metadata, JsonOptions);
+    /// <summary>
+    /// Like <see cref="Load"/> (every check on the file's bytes is made now), but a package with a
+    /// <see cref="DirectScorerEntry"/> leaves its ML.NET model unread, in memory, until <see cref="Model"/> or
+    /// <see cref="SavedModel"/> is first used: a caller that scores with the entry never pays for ML.NET's loader.
+    /// </summary>
+    internal static ModelPackage LoadDeferred(MLContext ml, string path)
+    {
+        ArgumentNullException.ThrowIfNull(ml);
+        return Guard(path, () => LoadVerified(ml, path, defer: true));
+    }
+
+    internal static string SerializeMetadata(ModelMetadata metadata) => JsonSerializer.Serialize(metadata, ModelMetadataJson.Default.ModelMetadata);
 
     private static void WriteEntry(ZipArchive zip, string name, ReadOnlySpan<byte> bytes, CompressionLevel level)
     {
@@ -222,7 +295,7 @@ public sealed class ModelPackage
         }
     }
 
-    private static ModelPackage LoadVerified(MLContext ml, string path)
+    private static ModelPackage LoadVerified(MLContext ml, string path, bool defer)
     {
         using (var zip = OpenZip(path))
         {
@@ -232,7 +305,7 @@ public sealed class ModelPackage
             }
         }
 
-        return LoadStandard(ml, path);
+        return LoadStandard(ml, path, defer);
     }
 
     /// <summary>Format 1 and 2: an outer zip holding <c>mlnet-model.zip</c> (the ML.NET model, pixels in).</summary>
@@ -242,35 +315,61 @@ public sealed class ModelPackage
     /// Format 3: the file is ML.NET's own model zip plus <c>metadata.json</c> and <c>SHA256SUMS</c> (which ML.NET's
     /// loader never reads). Read into memory once, capped, so what is checked is what ML.NET loads.
     /// </summary>
-    private static ModelPackage LoadStandard(MLContext ml, string path)
+    private static ModelPackage LoadStandard(MLContext ml, string path, bool defer)
     {
-        using var bytes = ReadWholeFile(path);
-        using (var zip = new ZipArchive(bytes, ZipArchiveMode.Read, leaveOpen: true))
+        MemoryStream? bytes = ReadWholeFile(path);
+        try
         {
-            var entries = StandardEntries.Find(zip, path);
-            if (ZipLayout.Problem(bytes.GetBuffer().AsSpan(0, (int)bytes.Length)) is { } damage)
+            var (metadata, directScorer) = VerifyStandard(bytes, path);
+            if (defer && directScorer is not null)
             {
-                throw new ModelFormatException($"{path}: {damage} (file changed or damaged)");
-            }
-
-            var (metadata, checksums) = ReadVerifiedMetadata(entries, path);
-            var actual = CheckModelEntries(zip, path, skip: [MetadataEntry, ChecksumsEntry]);
-            foreach (var (name, hash) in actual)
-            {
-                if (!checksums!.TryGetValue(name, out var expected) || !string.Equals(hash, expected, StringComparison.OrdinalIgnoreCase))
-                {
-                    throw new ModelFormatException($"{path}: the model inside the package does not match its recorded checksum (entry {ModelMetadataRules.Quoted(name)}; file changed or damaged)");
-                }
-            }
-
-            var modelLines = string.Concat(zip.Entries.Where(e => e.FullName is not (MetadataEntry or ChecksumsEntry)).Select(e => $"{actual[e.FullName]}  {e.FullName}\n"));
-            if (!string.Equals(Sha256(Encoding.UTF8.GetBytes(modelLines)), metadata.ModelSha256, StringComparison.OrdinalIgnoreCase))
-            {
-                throw new ModelFormatException($"{path}: the model inside the package does not match its recorded checksum (file changed or damaged)");
+                // The verified bytes stay for the model's first use: the file itself may have changed since.
+                var verified = bytes;
+                bytes = null;
+                return new ModelPackage(metadata, () => Guard(path, () => ReadChecked(ml, verified, metadata, path)), directScorer);
             }
 
             return LoadChecked(ml, bytes, metadata, path);
         }
+        finally
+        {
+            bytes?.Dispose();
+        }
+    }
+
+    /// <summary>Every check of a format 3 package's bytes; returns its metadata and its <see cref="DirectScorerEntry"/>, if any.</summary>
+    private static (ModelMetadata Metadata, byte[]? DirectScorer) VerifyStandard(MemoryStream bytes, string path)
+    {
+        using var zip = new ZipArchive(bytes, ZipArchiveMode.Read, leaveOpen: true);
+        var entries = StandardEntries.Find(zip, path);
+        if (ZipLayout.Problem(bytes.GetBuffer().AsSpan(0, (int)bytes.Length)) is { } damage)
+        {
+            throw new ModelFormatException($"{path}: {damage} (file changed or damaged)");
+        }
+
+        var (metadata, checksums) = ReadVerifiedMetadata(entries, path);
+        var actual = CheckModelEntries(zip, path, skip: [MetadataEntry, ChecksumsEntry]);
+        foreach (var (name, hash) in actual)
+        {
+            if (!checksums!.TryGetValue(name, out var expected) || !string.Equals(hash, expected, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new ModelFormatException($"{path}: the model inside the package does not match its recorded checksum (entry {ModelMetadataRules.Quoted(name)}; file changed or damaged)");
+            }
+        }
+
+        var modelLines = string.Concat(zip.Entries.Where(e => e.FullName is not (MetadataEntry or ChecksumsEntry)).Select(e => $"{actual[e.FullName]}  {e.FullName}\n"));
+        if (!string.Equals(Sha256(Encoding.UTF8.GetBytes(modelLines)), metadata.ModelSha256, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ModelFormatException($"{path}: the model inside the package does not match its recorded checksum (file changed or damaged)");
+        }
+
+        if (zip.GetEntry(DirectScorerEntry) is not { } directEntry)
+        {
+            return (metadata, null);
+        }
+
+        using var direct = ReadEntry(directEntry, MaxModelBytes, path); // hashed above with the rest; capped like every entry
+        return (metadata, direct.ToArray());
     }
 
     private static MemoryStream ReadWholeFile(string path)
@@ -314,6 +413,14 @@ public sealed class ModelPackage
     /// <summary>Loads a model whose bytes passed every check, and checks it against its metadata.</summary>
     private static ModelPackage LoadChecked(MLContext ml, MemoryStream modelBytes, ModelMetadata metadata, string path)
     {
+        var loaded = ReadChecked(ml, modelBytes, metadata, path);
+        var package = new ModelPackage(metadata, () => loaded, directScorer: null);
+        _ = package.Model; // read now: Load's callers expect the model in hand
+        return package;
+    }
+
+    private static LoadedModel ReadChecked(MLContext ml, MemoryStream modelBytes, ModelMetadata metadata, string path)
+    {
         // The check held a copy of the ONNX network (64 MB for ResNet18) that is garbage now; collected here, its
         // space is reused for ML.NET's own copy instead of adding to the peak.
         GC.Collect();
@@ -329,8 +436,12 @@ public sealed class ModelPackage
             throw;
         }
 
-        return new ModelPackage(metadata, model, schema);
+        var (pixelsModel, pixelsSchema) = ImageModel.PixelsPart(model, schema);
+        return new LoadedModel(model, schema, pixelsModel, pixelsSchema);
     }
+
+    /// <summary>The ML.NET model as read: the whole saved chain and the part from pixels on, with the schemas each reads.</summary>
+    private sealed record LoadedModel(ITransformer SavedModel, DataViewSchema SavedInputSchema, ITransformer Model, DataViewSchema InputSchema);
 
     /// <summary>
     /// ML.NET's loaders are invoked by reflection (errors arrive wrapped) and trust the lengths they read, so every
@@ -433,7 +544,7 @@ public sealed class ModelPackage
         try
         {
             // a UTF-8 byte order mark (an editor's save) is allowed, as the stream reader allowed it
-            metadata = JsonSerializer.Deserialize<ModelMetadata>(json.Span.StartsWith("\uFEFF"u8) ? json.Span[3..] : json.Span, JsonOptions);
+            metadata = JsonSerializer.Deserialize<ModelMetadata>(json.Span.StartsWith("\uFEFF"u8) ? json.Span[3..] : json.Span, ModelMetadataJson.Default.ModelMetadata);
         }
         catch (Exception ex) when (ex is JsonException or NotSupportedException or ArgumentException)
         {

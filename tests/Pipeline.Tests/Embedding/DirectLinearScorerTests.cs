@@ -1,4 +1,10 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+using System.Security.Cryptography;
+using System.Text;
 using ImageWorkbench.Pipeline.Cli;
+using ImageWorkbench.Pipeline.Tests.Hostile;
+using ImageWorkbench.Runtime;
 using ImageWorkbench.Pipeline.Data;
 using ImageWorkbench.Runtime.HandCrafted;
 using ImageWorkbench.Runtime.Models;
@@ -26,6 +32,7 @@ public sealed class DirectLinearScorerTests : IDisposable
         var modelPath = Train(dataset, trainer);
         using var classifier = ImageClassifier.Load(modelPath);
         Assert.True(classifier.ScoresDirectly, $"{dataset} {trainer}: expected the direct scorer");
+        Assert.False(classifier.ModelLoaded, "the package's scorer entry should answer without ML.NET's model");
 
         var ml = new MLContext(seed: 0);
         var package = ModelPackage.Load(ml, modelPath);
@@ -59,8 +66,70 @@ public sealed class DirectLinearScorerTests : IDisposable
         using var classifier = ImageClassifier.Load(modelPath);
         Assert.False(classifier.ScoresDirectly);
         Assert.Null(DirectLinearScorer.TryCreate(ModelPackage.Load(new MLContext(seed: 0), modelPath).Model));
+        using (var zip = ZipFile.OpenRead(modelPath))
+        {
+            Assert.Null(zip.GetEntry(ModelPackage.DirectScorerEntry)); // written only for the chains it describes
+        }
+
         var prediction = classifier.PredictPixels(new float[classifier.Metadata.Input.Shape.Length]);
         Assert.Equal(classifier.Classes.Count, prediction.Scores.Count);
+    }
+
+    [Fact]
+    public void The_ML_NET_model_is_read_on_first_use_when_the_scorer_entry_answered()
+    {
+        var modelPath = Train("fashion-mnist-mini", "lbfgs");
+        using var classifier = ImageClassifier.Load(modelPath);
+        var before = classifier.PredictPixels(new float[classifier.Metadata.Input.Shape.Length]);
+        Assert.False(classifier.ModelLoaded);
+
+        // the ML.NET way (ImageClassifierServices, evaluation) still has the saved model, read now
+        var saved = classifier.SavedModel;
+        Assert.True(classifier.ModelLoaded);
+        Assert.NotNull(saved.GetOutputSchema(ModelPackage.Load(new MLContext(seed: 0), modelPath).SavedInputSchema).GetColumnOrNull("Score"));
+        Assert.Equal(before.Scores, classifier.PredictPixels(new float[classifier.Metadata.Input.Shape.Length]).Scores);
+    }
+
+    /// <summary>
+    /// An entry that does not give the scores it records, or cannot be read, is not used: the classifier reads the ML.NET
+    /// model instead and scores as its engine does. The checksums are recomputed (a tool's or a forger's edit); without
+    /// that, the load is refused as damaged.
+    /// </summary>
+    [Theory]
+    [InlineData("a bias changed, probe scores kept")]
+    [InlineData("cut short")]
+    [InlineData("one byte too many")]
+    [InlineData("another feature set")]
+    [InlineData("more classes than the model")]
+    [InlineData("empty")]
+    public void A_scorer_entry_that_does_not_reproduce_its_recorded_scores_is_not_used(string damage)
+    {
+        var modelPath = Train("fashion-mnist-mini", "lbfgs");
+        var forged = Path.Combine(_folder, "forged.zip");
+        Forge(modelPath, forged, entry => damage switch
+        {
+            "a bias changed, probe scores kept" => Changed(entry, entry.Length - (4 * 4 * 10) - 4 - (4 * 10), 0.5f), // class 0's bias (before the probe count and 4 probes x 10 classes),
+            "cut short" => entry[..(entry.Length / 2)],
+            "one byte too many" => [.. entry, 0],
+            "another feature set" => Renamed(entry, FeatureExtractors.FeatureSetPresets.Rgb64V1Name),
+            "more classes than the model" => WithClassCount(entry, 11),
+            _ => [],
+        });
+
+        using var original = ImageClassifier.Load(modelPath);
+        using var classifier = ImageClassifier.Load(forged);
+        Assert.True(classifier.ModelLoaded, damage);
+        Assert.True(classifier.ScoresDirectly, damage); // from the ML.NET model's own parameters, checked against its engine
+        var random = new Random(5);
+        for (var i = 0; i < 20; i++)
+        {
+            var pixels = Enumerable.Range(0, classifier.Metadata.Input.Shape.Length).Select(_ => (float)random.NextDouble()).ToArray();
+            Assert.Equal(original.PredictPixels(pixels).Scores, classifier.PredictPixels(pixels).Scores);
+        }
+
+        var damaged = Path.Combine(_folder, "damaged.zip");
+        PackageCrafting.Rewrite(modelPath, damaged, (name, bytes) => name == ModelPackage.DirectScorerEntry ? Changed(bytes, 100, 1f) : bytes, recomputeChecksums: false);
+        Assert.Contains("checksum", Assert.Throws<ModelFormatException>(() => ImageClassifier.Load(damaged)).Message);
     }
 
     [Fact]
@@ -125,6 +194,52 @@ public sealed class DirectLinearScorerTests : IDisposable
     }
 
     private delegate float SparseDotRoutine(ReadOnlySpan<float> dense, ReadOnlySpan<float> values, ReadOnlySpan<int> indices, int count);
+
+    /// <summary>Adds <paramref name="delta"/> to the float at <paramref name="offset"/>.</summary>
+    private static byte[] Changed(byte[] entry, int offset, float delta)
+    {
+        var copy = (byte[])entry.Clone();
+        BinaryPrimitives.WriteSingleLittleEndian(copy.AsSpan(offset), BinaryPrimitives.ReadSingleLittleEndian(copy.AsSpan(offset)) + delta);
+        return copy;
+    }
+
+    /// <summary>The entry with its feature-set name replaced (the name follows the magic, the version and its length).</summary>
+    private static byte[] Renamed(byte[] entry, string name)
+    {
+        var oldLength = BinaryPrimitives.ReadUInt16LittleEndian(entry.AsSpan(8));
+        var newName = Encoding.UTF8.GetBytes(name);
+        var lengthBytes = new byte[2];
+        BinaryPrimitives.WriteUInt16LittleEndian(lengthBytes, (ushort)newName.Length);
+        return [.. entry[..8], .. lengthBytes, .. newName, .. entry[(10 + oldLength)..]];
+    }
+
+    private static byte[] WithClassCount(byte[] entry, int classes)
+    {
+        var copy = (byte[])entry.Clone();
+        var nameLength = BinaryPrimitives.ReadUInt16LittleEndian(copy.AsSpan(8));
+        BinaryPrimitives.WriteInt32LittleEndian(copy.AsSpan(10 + nameLength + 4), classes);
+        return copy;
+    }
+
+    /// <summary>
+    /// Rewrites the package's scorer entry and makes every checksum match again (SHA256SUMS and the metadata's digest of
+    /// the model's checksum lines), as a forger would: the loader's own checks on the entry are then all that is left.
+    /// </summary>
+    private static void Forge(string source, string target, Func<byte[], byte[]> edit)
+    {
+        var edited = Path.Combine(Path.GetDirectoryName(target)!, "edited.zip");
+        PackageCrafting.Rewrite(source, edited, (name, bytes) => name == ModelPackage.DirectScorerEntry ? edit(bytes) : bytes);
+        List<string> names;
+        using (var zip = ZipFile.OpenRead(edited))
+        {
+            names = [.. zip.Entries.Select(e => e.FullName)];
+        }
+
+        var modelLines = string.Concat(names.Where(n => n is not (ModelPackage.MetadataEntry or ModelPackage.ChecksumsEntry))
+            .Select(n => $"{Convert.ToHexString(SHA256.HashData(PackageCrafting.Entry(edited, n)))}  {n}\n"));
+        var digest = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(modelLines)));
+        PackageCrafting.Rewrite(edited, target, (name, bytes) => name == ModelPackage.MetadataEntry ? PackageCrafting.EditJson(bytes, json => json["modelSha256"] = digest) : bytes);
+    }
 
     private string Train(string dataset, string trainer)
     {

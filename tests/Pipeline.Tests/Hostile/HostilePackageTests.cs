@@ -260,7 +260,12 @@ public sealed class HostilePackageTests(TinyModelFixture tiny) : IClassFixture<T
         // TMPDIR a regular file: every folder ML.NET wants under it fails, like a full disk, but portably
         var notAFolder = Path.Combine(tiny.Folder, "tmpdir-is-a-file");
         File.WriteAllText(notAFolder, "x");
-        var (code, _, err) = RunWithTempFolder(notAFolder, "predict", "--model", tiny.ModelPath, tiny.Image);
+        // predict scores this linear model from the package's scorer entry: ML.NET's loader, the one writer to the
+        // temp folder, is never reached, so the run succeeds
+        var predict = RunWithTempFolder(notAFolder, "predict", "--model", tiny.ModelPath, tiny.Image);
+        Assert.True(predict.Code == 0, predict.Err);
+
+        var (code, _, err) = RunWithTempFolder(notAFolder, "evaluate", "--model", tiny.ModelPath, "--data", tiny.Data);
         var errors = err.Split('\n').Where(l => l.StartsWith("error:", StringComparison.Ordinal)).ToArray();
         Assert.True(code == 1 && errors.Length == 1, err);
         Assert.Contains(tiny.ModelPath, errors[0], StringComparison.Ordinal);

@@ -87,6 +87,36 @@ public sealed class ModelPackageTests : IDisposable
         Assert.Contains("format version", ex.Message);
     }
 
+    [Fact]
+    public void Generated_metadata_serializer_writes_what_the_reflection_serializer_wrote()
+    {
+        // Packages written before the serializer was generated at build time hold these bytes; their checksums
+        // must keep matching, so the output may not change by a byte (property order, casing, indentation, enums).
+        var reflection = new System.Text.Json.JsonSerializerOptions
+        {
+            WriteIndented = true,
+            PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase,
+            Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
+        };
+        var full = Metadata() with
+        {
+            ModelSha256 = "AB12",
+            Training = Metadata().Training with { TestAccuracy = 0.85, TestCount = 500 },
+            TrainingImages = new TrainingImageProfile { Sampled = 3, MinWidth = 28, MaxWidth = 30, MinHeight = 28, MaxHeight = 28, Colourfulness = 0.01, BrightnessLow = 0.1, BrightnessHigh = 0.9, BrightnessMean = 0.5, BrightnessStd = 0.2 },
+            Extra = new Dictionary<string, string> { ["network"] = "resnet18" },
+        };
+        foreach (var metadata in new[] { Metadata(), full })
+        {
+            var expected = System.Text.Json.JsonSerializer.Serialize(metadata, reflection);
+            Assert.Equal(expected, ModelPackage.SerializeMetadata(metadata));
+            Assert.Equal(metadata.TrainingImages, System.Text.Json.JsonSerializer.Deserialize<ModelMetadata>(expected, reflection)!.TrainingImages);
+        }
+
+        // and the committed format 2 package still reads (its metadata.json was written by the reflection serializer)
+        var legacy = ModelPackage.ReadMetadata(LegacyPackages.Format2HandCrafted);
+        Assert.Equal(2, legacy.FormatVersion);
+    }
+
     internal static ModelMetadata Metadata() => new()
     {
         PipelineKind = "handcrafted",
