@@ -1,3 +1,4 @@
+using System.IO.Enumeration;
 using System.Text;
 using System.Text.RegularExpressions;
 using ImageWorkbench.Pipeline.Data;
@@ -24,6 +25,9 @@ public static class ImageInputs
 
     /// <summary>Longest manifest line read (characters): a path is at most 4,096 bytes on Linux.</summary>
     private const int MaxLineLength = 1 << 16;
+
+    /// <summary>What <see cref="Directory.EnumerateFileSystemEntries(string)"/> lists: every entry, none skipped for its attributes, errors thrown.</summary>
+    private static readonly EnumerationOptions ListingOptions = new() { AttributesToSkip = 0, IgnoreInaccessible = false };
 
     /// <summary>The image paths <paramref name="arguments"/> name, in order, enumerated lazily.</summary>
     /// <exception cref="DatasetException">A glob whose fixed folder does not exist, or a manifest that cannot be read.</exception>
@@ -90,22 +94,26 @@ public static class ImageInputs
         while (pending.Count > 0)
         {
             var current = pending.Pop();
-            List<string> entries;
+            List<(string Path, bool MaybeFolder)> entries;
             try
             {
-                entries = [.. Directory.EnumerateFileSystemEntries(current).Where(e => !Path.GetFileName(e).StartsWith('.'))];
+                // The listing's own entry types (d_type): a stat per file only for what may be a folder. A stat of
+                // every entry cost a system call per image, in the counting pass and again in the predicting one.
+                entries = [.. new FileSystemEnumerable<(string Path, bool MaybeFolder)>(current, static (ref FileSystemEntry e) => (e.ToSpecifiedFullPath(), e.IsDirectory), ListingOptions)
+                {
+                    ShouldIncludePredicate = static (ref FileSystemEntry e) => !e.FileName.StartsWith('.'),
+                }];
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 throw new DatasetException($"{current}: the folder cannot be listed ({ex.Message})", ex);
             }
 
-            entries.Sort(StringComparer.Ordinal);
+            entries.Sort(static (a, b) => string.CompareOrdinal(a.Path, b.Path));
             var subfolders = new List<string>();
-            foreach (var entry in entries)
+            foreach (var (entry, maybeFolder) in entries)
             {
-                var type = FileTypes.Of(entry);
-                if (type == FileType.Directory)
+                if (maybeFolder && FileTypes.Of(entry) == FileType.Directory)
                 {
                     subfolders.Add(entry); // a link to a folder is not Directory: never followed, so no cycle
                 }

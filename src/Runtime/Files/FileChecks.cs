@@ -18,6 +18,9 @@ public static class FileChecks
     private const int OpenNonBlocking = 0x800;
     private const int OpenCloseOnExec = 0x80000;
 
+    /// <summary>The flags every input file is opened with on Linux (<see cref="RegularFile"/> too).</summary>
+    internal const int OpenReadOnlyNonBlocking = OpenReadOnly | OpenNonBlocking | OpenCloseOnExec;
+
     /// <summary>
     /// True when <paramref name="path"/> exists and reports 0 bytes: an empty file, or a named pipe or device (they
     /// report 0 bytes too, and opening a pipe blocks until a writer comes: a hang). Callers refuse such a path
@@ -243,7 +246,7 @@ public static class FileChecks
     {
         refusal = null;
         byte[] nativePath = Encoding.UTF8.GetBytes(Path.GetFullPath(path) + "\0");
-        int fd = NativeOpen(nativePath, OpenReadOnly | OpenNonBlocking | OpenCloseOnExec);
+        int fd = NativeOpen(nativePath, OpenReadOnlyNonBlocking);
         if (fd >= 0)
         {
             return new SafeFileHandle(fd, ownsHandle: true);
