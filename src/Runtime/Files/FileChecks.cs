@@ -6,7 +6,10 @@ using Microsoft.Win32.SafeHandles;
 
 namespace ImageWorkbench.Runtime.Files;
 
-/// <summary>Checks made before opening a file the user named, and the one bounded way to read an input file.</summary>
+/// <summary>
+/// Checks made before opening a file the user named, and the bounded way to read an input file (image files that are
+/// plain regular files take <see cref="RegularFile"/>, four system calls, and fall back to this for everything else).
+/// </summary>
 public static class FileChecks
 {
     /// <summary>Bytes read per step when hashing a file: small enough to stay off the large object heap.</summary>
