@@ -28,6 +28,15 @@ public sealed partial class ImageClassifier
     public const int BatchWindow = 1024;
 
     /// <summary>
+    /// A caller that ran out of results sleeps until this many are ready in a row (or <see cref="BatchWakeAfter"/> has
+    /// passed with the next one ready, or the batch ends), then takes them without locking again for each.
+    /// </summary>
+    private const int BatchWakeRun = 32;
+
+    /// <summary>The longest a ready result waits for the run behind it: a slowly fed batch still streams.</summary>
+    private static readonly TimeSpan BatchWakeAfter = TimeSpan.FromMilliseconds(2);
+
+    /// <summary>
     /// Predicts image files on every core, yielding one <see cref="BatchResult"/> per path in input order as they
     /// finish. The paths are read lazily and memory stays bounded at any count. An unreadable image is a result with
     /// <see cref="BatchResult.Error"/>, never an exception that loses the others. <paramref name="progress"/> hears
@@ -123,11 +132,10 @@ public sealed partial class ImageClassifier
                             lock (gate)
                             {
                                 window[numbered.Index % BatchWindow] = result;
-                                if (numbered.Index == awaited)
+                                if (awaited >= 0 && RunReady(window, awaited))
                                 {
-                                    // Only the result the caller sleeps for wakes it: waking it for every result cost a
-                                    // context switch per image on two cores (a quarter of the rate), and by the time it
-                                    // runs the workers have usually finished the next ones too.
+                                    // The caller is woken for a run of results, not for each: waking it for every
+                                    // result cost a context switch per image on two cores (a quarter of the rate).
                                     Monitor.Pulse(gate);
                                 }
                             }
@@ -152,13 +160,18 @@ public sealed partial class ImageClassifier
                     BatchResult? result;
                     lock (gate)
                     {
-                        while ((result = window[next % BatchWindow]) is null && !finished)
+                        if (window[next % BatchWindow] is null)
                         {
-                            awaited = next;
-                            Monitor.Wait(gate);
-                            awaited = -1;
+                            var waited = false;
+                            while (!finished && !RunReady(window, next) && !(waited && window[next % BatchWindow] is not null))
+                            {
+                                awaited = next;
+                                waited = !Monitor.Wait(gate, BatchWakeAfter) || waited;
+                                awaited = -1;
+                            }
                         }
 
+                        result = window[next % BatchWindow];
                         window[next % BatchWindow] = null;
                     }
 
@@ -209,6 +222,10 @@ public sealed partial class ImageClassifier
             }
         }
     }
+
+    /// <summary>True when the result at <paramref name="next"/> and the one <see cref="BatchWakeRun"/> - 1 places after it are in (those between usually are).</summary>
+    private static bool RunReady(BatchResult?[] window, long next) =>
+        window[next % BatchWindow] is not null && window[(next + BatchWakeRun - 1) % BatchWindow] is not null;
 
     private static BatchResult PredictOne<T>(T item, long index, Func<T, string> nameOf, Func<T, Prediction> predict)
     {

@@ -134,6 +134,42 @@ public sealed class BatchPredictTests(TinyModelFixture tiny) : IClassFixture<Tin
         Assert.True(classifier.PredictMany([new KeyValuePair<string, Stream>("s", stream)]).Single().Succeeded);
     }
 
+    /// <summary>
+    /// The caller is woken for runs of results, not for each one; a batch fed one item at a time (the next item exists
+    /// only once the previous result was taken, as uploads arriving one by one) must still hand each result over on
+    /// its own, promptly, not wait for a run that can never come.
+    /// </summary>
+    [Fact]
+    public void A_batch_fed_one_item_at_a_time_hands_over_each_result_before_the_next_item_exists()
+    {
+        using var classifier = ImageClassifier.Load(tiny.ModelPath);
+        var good = File.ReadAllBytes(tiny.Image);
+        using var taken = new SemaphoreSlim(0);
+        IEnumerable<KeyValuePair<string, ReadOnlyMemory<byte>>> Trickle()
+        {
+            for (var i = 0; i < 40; i++)
+            {
+                if (i > 0)
+                {
+                    Assert.True(taken.Wait(TimeSpan.FromSeconds(10)), $"result {i - 1} was not handed over before item {i} was needed");
+                }
+
+                yield return new($"t{i}", good);
+            }
+        }
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var names = new List<string>();
+        foreach (var result in classifier.PredictMany(Trickle()))
+        {
+            names.Add(result.Name);
+            taken.Release();
+        }
+
+        Assert.Equal(Enumerable.Range(0, 40).Select(i => $"t{i}"), names);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"40 trickled images took {clock.Elapsed}");
+    }
+
     private sealed class SyncProgress(List<BatchProgress> reports) : IProgress<BatchProgress>
     {
         public void Report(BatchProgress value) => reports.Add(value);
